@@ -1,0 +1,218 @@
+//! The command line, as clap-derive types. Doc comments are the help text.
+//!
+//! This module only describes arguments; it does no I/O. `commands` turns
+//! them into work.
+
+use std::path::PathBuf;
+
+use clap::{Args as ClapArgs, Parser, Subcommand};
+
+/// folio: fast full-text search for reading notes.
+///
+/// Index a folder of book notes (a `key: value` header, Markdown prose,
+/// quoted passages with `<footer>p. 52</footer>` references), then search
+/// notes by keyword or quotes by topic, with the page to turn to.
+#[derive(Debug, Parser)]
+#[command(name = "folio", version, about, long_about)]
+pub struct Args {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build or update the index from note folders.
+    Index(IndexArgs),
+    /// Ranked notes for a query, with a snippet and its page reference.
+    Search(SearchArgs),
+    /// Ranked quoted passages for a query, with book, author and page.
+    Quotes(SearchArgs),
+    /// One note, parsed: header, quotes, references.
+    Show(ShowArgs),
+    /// What the index holds.
+    Stats(StatsArgs),
+    /// Generate a synthetic corpus, build an index of it, time builds and queries.
+    Bench(BenchArgs),
+}
+
+/// Where the index lives.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct IndexLocation {
+    /// The index folder [default: $FOLIO_INDEX, else ./index].
+    #[arg(long = "index", value_name = "DIR", env = "FOLIO_INDEX")]
+    pub index: Option<PathBuf>,
+}
+
+impl IndexLocation {
+    /// The index folder to use.
+    pub fn resolve(&self) -> PathBuf {
+        self.index.clone().unwrap_or_else(|| PathBuf::from("index"))
+    }
+}
+
+/// `folio index`.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct IndexArgs {
+    /// Note folders [default: the folders the index remembers, else ./seeds].
+    #[arg(value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub location: IndexLocation,
+    /// Delete the index (only if it is a folio index) and build it anew.
+    #[arg(long)]
+    pub rebuild: bool,
+    /// Indexing threads [default: the number of cores, at most 8].
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Memory budget for indexing, in MB, shared by the threads.
+    #[arg(long, value_name = "MB", default_value_t = 120)]
+    pub memory: usize,
+    /// Print one JSON object with the summary.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `folio search` and `folio quotes`.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct SearchArgs {
+    /// The query: words, "phrases", field:value (title, author, body, quote,
+    /// tag, year, page), -word, OR, parentheses.
+    #[arg(value_name = "QUERY", required = true, num_args = 1..)]
+    pub query: Vec<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub location: IndexLocation,
+    /// How many hits to show.
+    #[arg(long, short = 'n', value_name = "N", default_value_t = 10)]
+    pub limit: usize,
+    /// Only notes or quotes by this author (words of the name).
+    #[arg(long, value_name = "TEXT")]
+    pub author: Option<String>,
+    /// Only this year or range of years: 2018, 2010..2020.
+    #[arg(long, value_name = "YEAR[..YEAR]")]
+    pub year: Option<String>,
+    /// Only notes with this tag.
+    #[arg(long, value_name = "TAG")]
+    pub tag: Option<String>,
+    /// Only quotes on these pages: 52, 50..60 (quotes only).
+    #[arg(long, value_name = "PAGE[..PAGE]")]
+    pub page: Option<String>,
+    /// Also show near matches (typos) after the exact ones.
+    #[arg(long)]
+    pub fuzzy: bool,
+    /// Print one JSON object with the hits.
+    #[arg(long)]
+    pub json: bool,
+    /// Search the index as it is, without bringing it up to date first.
+    #[arg(long)]
+    pub no_refresh: bool,
+}
+
+/// `folio show`.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct ShowArgs {
+    /// The note file.
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+    /// Print one JSON object (the contract is in the README).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `folio stats`.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct StatsArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub location: IndexLocation,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `folio bench`.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct BenchArgs {
+    /// How many synthetic notes to generate.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub notes: usize,
+    /// Seed of the generator: same seed, same corpus.
+    #[arg(long, value_name = "S", default_value_t = 42)]
+    pub seed: u64,
+    /// Indexing threads.
+    #[arg(long, value_name = "T")]
+    pub threads: Option<usize>,
+    /// Benchmark this folder of notes instead of a generated corpus.
+    #[arg(long, value_name = "DIR")]
+    pub corpus: Option<PathBuf>,
+    /// Keep the generated corpus and index in this folder.
+    #[arg(long, value_name = "DIR")]
+    pub keep: Option<PathBuf>,
+    /// Queries to time, one per line (like tantivy-cli's bench).
+    #[arg(long, value_name = "FILE")]
+    pub queries: Option<PathBuf>,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_flags_parse() {
+        let args = Args::try_parse_from([
+            "folio",
+            "search",
+            "stateful",
+            "services",
+            "--limit",
+            "3",
+            "--year",
+            "2010..2020",
+            "--author",
+            "Stopford",
+            "--json",
+            "--no-refresh",
+        ])
+        .expect("parses");
+        let Command::Search(s) = args.command else { panic!("search") };
+        assert_eq!(s.query, ["stateful", "services"]);
+        assert_eq!((s.limit, s.json, s.no_refresh), (3, true, true));
+        assert_eq!(s.year.as_deref(), Some("2010..2020"));
+        assert_eq!(s.author.as_deref(), Some("Stopford"));
+    }
+
+    #[test]
+    fn index_flags_parse() {
+        let args = Args::try_parse_from([
+            "folio",
+            "index",
+            "a",
+            "b",
+            "--index",
+            "ix",
+            "--rebuild",
+            "--threads",
+            "2",
+            "--memory",
+            "64",
+            "--json",
+        ])
+        .expect("parses");
+        let Command::Index(i) = args.command else { panic!("index") };
+        assert_eq!(i.dirs, [PathBuf::from("a"), PathBuf::from("b")]);
+        assert_eq!(i.location.index, Some(PathBuf::from("ix")));
+        assert!(i.rebuild && i.json);
+        assert_eq!((i.threads, i.memory), (Some(2), 64));
+    }
+
+    #[test]
+    fn search_needs_a_query() {
+        assert!(Args::try_parse_from(["folio", "quotes"]).is_err());
+    }
+}

@@ -1,0 +1,126 @@
+//! Errors the library reports to people.
+//!
+//! Every error says where the problem is (file, and line when known) and,
+//! where there is one, what to do about it. The binary adds context with
+//! `anyhow`; the library keeps typed errors so callers can tell a bad note
+//! (report it, skip it, go on) from a broken index (stop).
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A problem with one note file: it is reported and the note is skipped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoteError {
+    /// The file the problem is in.
+    pub path: PathBuf,
+    /// 1-based line of the problem, when it is known.
+    pub line: Option<usize>,
+    /// What is wrong and, when possible, what to do.
+    pub message: String,
+}
+
+impl NoteError {
+    /// A problem with the file as a whole.
+    pub fn new(path: &Path, message: impl Into<String>) -> Self {
+        NoteError { path: path.to_path_buf(), line: None, message: message.into() }
+    }
+
+    /// A problem at a given 1-based line.
+    pub fn at_line(path: &Path, line: usize, message: impl Into<String>) -> Self {
+        NoteError { path: path.to_path_buf(), line: Some(line), message: message.into() }
+    }
+}
+
+impl fmt::Display for NoteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}: {}", self.path.display(), line, self.message),
+            None => write!(f, "{}: {}", self.path.display(), self.message),
+        }
+    }
+}
+
+impl std::error::Error for NoteError {}
+
+/// Errors from the index and the query layer.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A note could not be read or parsed.
+    #[error(transparent)]
+    Note(#[from] NoteError),
+    /// Reading or writing a file failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file or folder involved.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// Another folio process holds the index's writer lock.
+    #[error(
+        "the index at {} is being updated by another folio process; \
+         wait for it to finish and try again",
+        path.display()
+    )]
+    IndexBusy {
+        /// The index folder.
+        path: PathBuf,
+    },
+    /// The folder exists but does not hold a folio index.
+    #[error(
+        "{} is not a folio index (it holds other files); folio will not write \
+         or delete anything in it. Pick an empty or new folder with --index",
+        path.display()
+    )]
+    NotAnIndex {
+        /// The folder.
+        path: PathBuf,
+    },
+    /// The index was written by another version of folio.
+    #[error(
+        "the index at {} was written by folio index format {found}, this folio \
+         reads format {expected}; run `folio index --rebuild` to rebuild it",
+        path.display()
+    )]
+    FormatMismatch {
+        /// The index folder.
+        path: PathBuf,
+        /// The format found in the index.
+        found: String,
+        /// The format this build writes.
+        expected: u32,
+    },
+    /// There is no index yet.
+    #[error("no folio index at {}; run `folio index` to build one", path.display())]
+    NoIndex {
+        /// The index folder.
+        path: PathBuf,
+    },
+    /// A Tantivy error, with what folio was doing.
+    #[error("{context}: {source}")]
+    Tantivy {
+        /// What folio was doing.
+        context: String,
+        /// The underlying error.
+        source: tantivy::TantivyError,
+    },
+    /// A query could not be understood.
+    #[error("{0}")]
+    Query(String),
+}
+
+impl Error {
+    /// Wraps an I/O error with the path it concerns.
+    pub fn io(path: &Path, source: std::io::Error) -> Self {
+        Error::Io { path: path.to_path_buf(), source }
+    }
+
+    /// Wraps a Tantivy error with what folio was doing.
+    pub fn tantivy(context: impl Into<String>, source: tantivy::TantivyError) -> Self {
+        Error::Tantivy { context: context.into(), source }
+    }
+}
+
+/// Result with folio's [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,19 @@
+//! folio: fast full-text search for reading notes.
+//!
+//! ```text
+//! note file ─walk─▶ note::parse ─▶ Note ─index::document─▶ Tantivy documents ─▶ index/
+//! query text ─search::query─▶ Tantivy query ─▶ ranked hits ─search::snippet─▶ Hit ─output─▶ text | JSON
+//! ```
+//!
+//! Each arrow is one module. [`note`] knows nothing of Tantivy; `output`
+//! knows only hits and notes; `commands` is the one place that touches
+//! everything; only `cli` knows clap.
+
+pub mod cli;
+pub mod commands;
+pub mod error;
+pub mod note;
+pub mod output;
+
+pub use error::{Error, NoteError, Result};
+pub use note::{Note, Quote, Reference, ReferenceKind};

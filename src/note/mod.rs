@@ -1,0 +1,226 @@
+//! The note model: one reading-note file parsed into a [`Note`].
+//!
+//! This module owns turning bytes into readable, typed data. It knows nothing
+//! of Tantivy, the index or the terminal. The pieces:
+//!
+//! - [`header`]: the `key: value` header and YAML front matter;
+//! - [`body`]: the Markdown body (through pulldown-cmark's event stream) into
+//!   readable text, quotes and their `<footer>` references;
+//! - [`reference`]: what a page reference says (`p. 52`, `pp. 175-176`,
+//!   `chapter XXIV`, `Calvino, 1972, p. 97`, …);
+//! - [`markup`]: HTML and entities in header values and raw HTML blocks.
+//!
+//! # The JSON contract (`folio show --json`)
+//!
+//! A [`Note`] serializes to one JSON object with these keys:
+//!
+//! ```text
+//! path, name, titles[{text, url}], authors[], publisher, years[], year,
+//! isbn, isbn13, acquired, start, stop, tags[], fields{key: [values]},
+//! body, quotes[{text, line, offset, reference}],
+//! references[{display, kind, pages, attribution, url, offset}]
+//! ```
+//!
+//! `reference` is `{display, kind, pages, attribution, url}` or `null`;
+//! `kind` is one of `page`, `page_range`, `chapter`, `section`, `link`,
+//! `other`; `pages` is `[first, last]` for arabic page numbers, else `null`.
+//! Absent scalar header values are `null`. `offset`s are byte offsets into
+//! `body`; `line`s are 1-based lines of the file.
+//!
+//! # Bad input
+//!
+//! [`parse`] never panics. A file that cannot be a note (binary, empty) is an
+//! error; a note that can be read despite a problem (invalid UTF-8, a header
+//! line without `:`, an unterminated front matter, a `<footer>` outside any
+//! quote, a header with no body) parses with [`Warning`]s. Invalid UTF-8 is
+//! read lossily: bad bytes become U+FFFD and a warning names the first line.
+
+pub mod body;
+pub mod header;
+pub mod markup;
+pub mod reference;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::NoteError;
+pub use reference::{Reference, ReferenceKind};
+
+/// One reading note, parsed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Note {
+    /// The file it came from.
+    pub path: PathBuf,
+    /// `name:` from the header, else the file name without extension.
+    pub name: String,
+    /// Titles in header order (original, translations).
+    pub titles: Vec<Title>,
+    /// Authors in header order (author, translator, editor).
+    pub authors: Vec<String>,
+    /// Publisher, when given.
+    pub publisher: Option<String>,
+    /// Years as written (`1961-1963`, `<i>1943</i>` becomes `1943`).
+    pub years: Vec<String>,
+    /// The first year a number can be derived from.
+    pub year: Option<u64>,
+    /// ISBN-10 as written.
+    pub isbn: Option<String>,
+    /// ISBN-13 as written.
+    pub isbn13: Option<String>,
+    /// When the book was acquired (ISO date or bare year).
+    pub acquired: Option<String>,
+    /// When reading started.
+    pub start: Option<String>,
+    /// When reading stopped.
+    pub stop: Option<String>,
+    /// Tags from `tags:` (comma separated) or a YAML list.
+    pub tags: Vec<String>,
+    /// Every other header field, kept in order of appearance per key.
+    pub fields: BTreeMap<String, Vec<String>>,
+    /// The readable text of the body: no markup, no URLs, entities decoded.
+    /// Blocks are separated by a blank line. Quote texts are part of it.
+    pub body: String,
+    /// Quoted passages (blockquotes), in order.
+    pub quotes: Vec<Quote>,
+    /// Page references written inline in the prose, like `"bathos" (p.216)`.
+    pub references: Vec<InlineReference>,
+}
+
+/// A title and the link it carried, if any.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Title {
+    /// Readable title text.
+    pub text: String,
+    /// The URL of a `[text](url)` or `<a href>` title.
+    pub url: Option<String>,
+}
+
+/// A quoted passage and the reference in its `<footer>`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Quote {
+    /// The passage's readable text (also found in [`Note::body`] at `offset`).
+    pub text: String,
+    /// 1-based line of the file where the quote starts.
+    pub line: usize,
+    /// Byte offset of `text` in the note's body.
+    pub offset: usize,
+    /// What its `<footer>` says, if it has one.
+    pub reference: Option<Reference>,
+}
+
+/// A page reference found in the prose, with its place in the body.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InlineReference {
+    /// The reference itself.
+    #[serde(flatten)]
+    pub reference: Reference,
+    /// Byte offset of the reference in the note's body.
+    pub offset: usize,
+}
+
+/// Something odd about a note that did not stop it from being read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// What is odd and what to do about it.
+    pub message: String,
+}
+
+/// A parsed note and what was odd about it.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    /// The note.
+    pub note: Note,
+    /// Problems that did not stop the parse.
+    pub warnings: Vec<Warning>,
+}
+
+impl Parsed {
+    /// The warnings as [`NoteError`]s naming the file, for reporting.
+    pub fn warning_errors(&self) -> Vec<NoteError> {
+        self.warnings
+            .iter()
+            .map(|w| NoteError {
+                path: self.note.path.clone(),
+                line: w.line,
+                message: w.message.clone(),
+            })
+            .collect()
+    }
+}
+
+/// Reads and parses the note at `path`.
+pub fn read(path: &Path) -> Result<Parsed, NoteError> {
+    let bytes =
+        std::fs::read(path).map_err(|err| NoteError::new(path, read_error_message(&err)))?;
+    parse(path, &bytes)
+}
+
+/// A read error in words, with what to do.
+pub fn read_error_message(err: &std::io::Error) -> String {
+    match err.kind() {
+        std::io::ErrorKind::PermissionDenied => {
+            "cannot read the file (permission denied); check its permissions".to_string()
+        }
+        std::io::ErrorKind::NotFound => "the file vanished before it could be read".to_string(),
+        std::io::ErrorKind::IsADirectory => "is a folder, not a note".to_string(),
+        _ => format!("cannot read the file: {err}"),
+    }
+}
+
+/// Parses a note from its bytes; `path` names it in messages and gives the
+/// fallback name and title.
+pub fn parse(path: &Path, bytes: &[u8]) -> Result<Parsed, NoteError> {
+    if bytes.contains(&0) {
+        return Err(NoteError::new(
+            path,
+            "binary file (it contains NUL bytes), not a note; skipped",
+        ));
+    }
+    let mut warnings = Vec::new();
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(err) => {
+            let line = 1 + bytes[..err.valid_up_to()].iter().filter(|&&b| b == b'\n').count();
+            warnings.push(Warning {
+                line: Some(line),
+                message: "not valid UTF-8: invalid bytes were replaced with U+FFFD; \
+                          re-save the file as UTF-8"
+                    .to_string(),
+            });
+            String::from_utf8_lossy(bytes)
+        }
+    };
+    // A byte-order mark is an encoding artefact, not text.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    if text.trim().is_empty() {
+        return Err(NoteError::new(path, "empty file, nothing to index; skipped"));
+    }
+
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let split = header::split(text, &mut warnings);
+    let mut note = Note { path: path.to_path_buf(), ..Note::default() };
+    header::apply(&split.header, &mut note);
+
+    let body = body::parse(&text[split.body_start..], split.body_line, &mut warnings);
+    if split.header.has_fields() && body.text.trim().is_empty() {
+        warnings.push(Warning {
+            line: None,
+            message: "the header has no body after it (no notes or quotes yet)".to_string(),
+        });
+    }
+    if note.titles.is_empty() {
+        let text = body.first_heading.clone().unwrap_or_else(|| stem.clone());
+        note.titles.push(Title { text, url: None });
+    }
+    if note.name.is_empty() {
+        note.name = stem;
+    }
+    note.body = body.text;
+    note.quotes = body.quotes;
+    note.references = reference::find_inline(&note.body);
+    Ok(Parsed { note, warnings })
+}

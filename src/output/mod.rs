@@ -1,0 +1,5 @@
+//! Rendering for people (text) and programs (JSON). Output writes to any
+//! `impl Write` and returns its errors, so a closed pipe ends the program
+//! quietly instead of panicking.
+
+pub mod note;
