@@ -24,10 +24,8 @@ pub fn inline_text(value: &str) -> InlineText {
         match event {
             Event::Text(t) | Event::Code(t) => text.push_str(&t),
             Event::SoftBreak | Event::HardBreak => text.push(' '),
-            Event::Start(Tag::Link { dest_url, .. }) => {
-                if out.url.is_none() {
-                    out.url = Some(dest_url.into_string());
-                }
+            Event::Start(Tag::Link { dest_url, .. }) if out.url.is_none() => {
+                out.url = Some(dest_url.into_string());
             }
             Event::InlineHtml(html) | Event::Html(html) => {
                 if out.url.is_none()

@@ -188,7 +188,8 @@ mod tests {
     #[test]
     fn every_footer_shape_lands_on_its_kind() {
         // (footer as written, kind, pages, attribution, display)
-        let rows: &[(&str, ReferenceKind, Option<[u64; 2]>, Option<&str>, &str)] = &[
+        type Row<'a> = (&'a str, ReferenceKind, Option<[u64; 2]>, Option<&'a str>, &'a str);
+        let rows: &[Row] = &[
             ("p.52", Page, Some([52, 52]), None, "p.52"),
             ("p. 176", Page, Some([176, 176]), None, "p. 176"),
             ("page 23", Page, Some([23, 23]), None, "page 23"),
