@@ -12,8 +12,10 @@
 pub mod cli;
 pub mod commands;
 pub mod error;
+pub mod index;
 pub mod note;
 pub mod output;
+pub mod walk;
 
 pub use error::{Error, NoteError, Result};
 pub use note::{Note, Quote, Reference, ReferenceKind};

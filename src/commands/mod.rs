@@ -3,7 +3,9 @@
 //! Each command returns the process's exit status: 0 success (or hits),
 //! 1 no hits (or, for `show`, a note read with warnings), 2 error.
 
+mod index;
 mod show;
+mod stats;
 
 use std::process::ExitCode;
 
@@ -13,6 +15,13 @@ use crate::cli::{Args, Command};
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
         Command::Show(show) => show::run(&show),
+        Command::Index(index) => index::run(&index),
+        Command::Stats(stats) => stats::run(&stats),
         _ => anyhow::bail!("not yet available in this build"),
     }
+}
+
+/// Threads to use by default: the machine's cores, at most 8.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).min(8)
 }

@@ -1,0 +1,54 @@
+//! `folio index [DIR...]`: build or update the index.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use crate::cli::IndexArgs;
+use crate::error::NoteError;
+use crate::index::FolioIndex;
+use crate::index::update::{self, UpdateOptions};
+
+/// Updates the index and prints the summary; 0 when the index is up to date
+/// (warnings or not), an error when it could not be written.
+pub fn run(args: &IndexArgs) -> anyhow::Result<ExitCode> {
+    let path = args.location.resolve();
+    let ix = FolioIndex::open_or_create(&path, args.rebuild)?;
+    let options = UpdateOptions {
+        roots: args.dirs.clone(),
+        threads: args.threads.unwrap_or_else(super::default_threads),
+        memory_mb: args.memory,
+        progress: !args.json,
+    };
+    let summary = update::update(&ix, &options, &print_warning)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if args.json {
+        serde_json::to_writer(&mut out, &summary)?;
+        writeln!(out)?;
+    } else {
+        writeln!(
+            out,
+            "{} notes, {} quotes in {} ({} added, {} updated, {} removed, {} unchanged, {} failed) in {:.2} s",
+            summary.notes,
+            summary.quotes,
+            path.display(),
+            summary.added,
+            summary.updated,
+            summary.removed,
+            summary.unchanged,
+            summary.failed.len(),
+            summary.seconds
+        )?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints a warning or a skipped note as `folio: path:line: message`.
+pub fn print_warning(error: &NoteError) {
+    if error.path.as_os_str().is_empty() {
+        eprintln!("folio: warning: {}", error.message);
+    } else {
+        eprintln!("folio: warning: {error}");
+    }
+}

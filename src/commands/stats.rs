@@ -1,0 +1,107 @@
+//! `folio stats`: what the index holds.
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use serde::Serialize;
+
+use crate::cli::StatsArgs;
+use crate::error::Error;
+use crate::index::FolioIndex;
+use crate::index::schema::{FORMAT_VERSION, KIND_NOTE, KIND_QUOTE};
+
+/// The figures `folio stats` reports.
+#[derive(Debug, Serialize)]
+pub struct Stats {
+    /// The index folder.
+    pub index: PathBuf,
+    /// Notes.
+    pub notes: u64,
+    /// Quotes.
+    pub quotes: u64,
+    /// Distinct authors (case-insensitive).
+    pub authors: usize,
+    /// Tantivy segments.
+    pub segments: usize,
+    /// Bytes on disk.
+    pub bytes: u64,
+    /// Note folders indexed.
+    pub sources: Vec<PathBuf>,
+    /// Last commit, seconds since the epoch.
+    pub built_at: u64,
+    /// Index format version.
+    pub format: u32,
+}
+
+/// Prints the index's figures.
+pub fn run(args: &StatsArgs) -> anyhow::Result<ExitCode> {
+    let path = args.location.resolve();
+    let ix = FolioIndex::open(&path)?;
+    let stats = stats(&ix)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if args.json {
+        serde_json::to_writer(&mut out, &stats)?;
+        writeln!(out)?;
+    } else {
+        writeln!(out, "index:     {}", stats.index.display())?;
+        writeln!(out, "notes:     {}", stats.notes)?;
+        writeln!(out, "quotes:    {}", stats.quotes)?;
+        writeln!(out, "authors:   {}", stats.authors)?;
+        writeln!(out, "segments:  {}", stats.segments)?;
+        writeln!(out, "size:      {:.1} MB", stats.bytes as f64 / 1e6)?;
+        for source in &stats.sources {
+            writeln!(out, "source:    {}", source.display())?;
+        }
+        writeln!(out, "built:     {} (unix time)", stats.built_at)?;
+        writeln!(out, "format:    {}", stats.format)?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Computes the figures of an opened index.
+pub fn stats(ix: &FolioIndex) -> crate::Result<Stats> {
+    let reader = ix.reader()?;
+    let payload = ix.payload()?;
+    let searcher = reader.searcher();
+    let mut authors = HashSet::new();
+    for segment in searcher.segment_readers() {
+        let column = segment
+            .fast_fields()
+            .str("author_key")
+            .map_err(|e| Error::tantivy("reading authors", e))?;
+        let Some(column) = column else { continue };
+        let mut ords = HashSet::new();
+        for doc in segment.doc_ids_alive() {
+            ords.extend(column.term_ords(doc));
+        }
+        let mut name = String::new();
+        for ord in ords {
+            if column.ord_to_str(ord, &mut name).unwrap_or(false) {
+                authors.insert(name.clone());
+            }
+        }
+    }
+    Ok(Stats {
+        index: ix.path.clone(),
+        notes: ix.count_kind(&reader, KIND_NOTE)?,
+        quotes: ix.count_kind(&reader, KIND_QUOTE)?,
+        authors: authors.len(),
+        segments: searcher.segment_readers().len(),
+        bytes: folder_bytes(&ix.path),
+        sources: payload.roots,
+        built_at: payload.built_at,
+        format: FORMAT_VERSION,
+    })
+}
+
+fn folder_bytes(path: &Path) -> u64 {
+    std::fs::read_dir(path)
+        .map(|entries| {
+            entries.filter_map(|e| e.ok()).filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum()
+        })
+        .unwrap_or(0)
+}

@@ -1,0 +1,213 @@
+//! A parsed [`Note`] into Tantivy documents: one note document and one
+//! document per quote. See [`super::schema`] for what each field holds.
+
+use serde::{Deserialize, Serialize};
+use tantivy::TantivyDocument;
+
+use super::schema::{Fields, KIND_NOTE, KIND_QUOTE};
+use crate::note::{Note, Reference, Title};
+
+/// What a hit needs to show its note, stored as JSON on every document.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Card {
+    /// The note's file, absolute.
+    pub path: String,
+    /// The note's name.
+    pub name: String,
+    /// Its titles.
+    pub titles: Vec<CardTitle>,
+    /// Its authors.
+    pub authors: Vec<String>,
+    /// Its derived year.
+    pub year: Option<u64>,
+}
+
+/// A title on a [`Card`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CardTitle {
+    /// Title text.
+    pub text: String,
+    /// Its link.
+    pub url: Option<String>,
+}
+
+/// Where the quotes and inline references sit in a note's body.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Spans {
+    /// One per quote: byte range in the body, file line, reference.
+    pub quotes: Vec<QuoteSpan>,
+    /// Inline references: byte offset in the body, and the reference.
+    pub inline: Vec<InlineSpan>,
+}
+
+/// A quote's place in the body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuoteSpan {
+    /// Byte offset of the quote's first character in the body.
+    pub start: usize,
+    /// Byte offset just past its last character.
+    pub end: usize,
+    /// Its line in the file.
+    pub line: usize,
+    /// Its reference.
+    pub reference: Option<StoredReference>,
+}
+
+/// An inline reference's place in the body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InlineSpan {
+    /// Byte offset in the body.
+    pub offset: usize,
+    /// The reference.
+    pub reference: StoredReference,
+}
+
+/// A [`Reference`] as stored (plain strings, so old and new builds agree).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredReference {
+    /// As written.
+    pub display: String,
+    /// `page`, `page_range`, …
+    pub kind: String,
+    /// `[first, last]`.
+    pub pages: Option<[u64; 2]>,
+    /// Attribution.
+    pub attribution: Option<String>,
+    /// Link target.
+    pub url: Option<String>,
+}
+
+impl From<&Reference> for StoredReference {
+    fn from(r: &Reference) -> Self {
+        StoredReference {
+            display: r.display.clone(),
+            kind: r.kind.as_str().to_string(),
+            pages: r.pages,
+            attribution: r.attribution.clone(),
+            url: r.url.clone(),
+        }
+    }
+}
+
+/// File facts recorded for incremental updates.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FileStamp {
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, ns since the epoch.
+    pub mtime: u64,
+    /// xxh3 of the bytes.
+    pub fingerprint: u64,
+}
+
+/// The note's card.
+pub fn card(note: &Note, id: &str) -> Card {
+    Card {
+        path: id.to_string(),
+        name: note.name.clone(),
+        titles: note
+            .titles
+            .iter()
+            .map(|Title { text, url }| CardTitle { text: text.clone(), url: url.clone() })
+            .collect(),
+        authors: note.authors.clone(),
+        year: note.year,
+    }
+}
+
+/// The note's documents: the note first, then one per quote.
+pub fn documents(fields: &Fields, note: &Note, id: &str, stamp: FileStamp) -> Vec<TantivyDocument> {
+    let card_json = serde_json::to_string(&card(note, id)).unwrap_or_default();
+    let mut docs = Vec::with_capacity(1 + note.quotes.len());
+
+    let mut doc = TantivyDocument::new();
+    doc.add_text(fields.kind, KIND_NOTE);
+    doc.add_text(fields.note_id, id);
+    add_shared(fields, &mut doc, note);
+    doc.add_text(fields.body, prose_without_quotes(note));
+    for quote in &note.quotes {
+        doc.add_text(fields.note_quotes, &quote.text);
+    }
+    doc.add_text(fields.body_text, &note.body);
+    let spans = Spans {
+        quotes: note
+            .quotes
+            .iter()
+            .map(|q| QuoteSpan {
+                start: q.offset,
+                end: q.offset + q.text.len(),
+                line: q.line,
+                reference: q.reference.as_ref().map(StoredReference::from),
+            })
+            .collect(),
+        inline: note
+            .references
+            .iter()
+            .map(|r| InlineSpan { offset: r.offset, reference: (&r.reference).into() })
+            .collect(),
+    };
+    doc.add_text(fields.spans, serde_json::to_string(&spans).unwrap_or_default());
+    doc.add_text(fields.card, &card_json);
+    doc.add_u64(fields.quote_count, note.quotes.len() as u64);
+    doc.add_u64(fields.size, stamp.size);
+    doc.add_u64(fields.mtime, stamp.mtime);
+    doc.add_u64(fields.fingerprint, stamp.fingerprint);
+    docs.push(doc);
+
+    for quote in &note.quotes {
+        let mut doc = TantivyDocument::new();
+        doc.add_text(fields.kind, KIND_QUOTE);
+        doc.add_text(fields.note_id, id);
+        add_shared(fields, &mut doc, note);
+        doc.add_text(fields.quote, &quote.text);
+        doc.add_u64(fields.line, quote.line as u64);
+        if let Some(reference) = &quote.reference {
+            let stored = StoredReference::from(reference);
+            doc.add_text(fields.reference, serde_json::to_string(&stored).unwrap_or_default());
+            if let Some([first, last]) = reference.pages {
+                doc.add_u64(fields.page_start, first);
+                doc.add_u64(fields.page_end, last);
+            }
+        }
+        doc.add_text(fields.card, &card_json);
+        docs.push(doc);
+    }
+    docs
+}
+
+/// Title, author, tags and years: on notes and quotes alike, so filters and
+/// `title:`/`author:` work on both.
+fn add_shared(fields: &Fields, doc: &mut TantivyDocument, note: &Note) {
+    for title in &note.titles {
+        doc.add_text(fields.title, &title.text);
+    }
+    for author in &note.authors {
+        doc.add_text(fields.author, author);
+        doc.add_text(fields.author_key, author.to_lowercase());
+    }
+    for tag in &note.tags {
+        doc.add_text(fields.tag, tag.to_lowercase());
+    }
+    let mut years: Vec<u64> =
+        note.years.iter().filter_map(|y| crate::note::header::derive_year(y)).collect();
+    years.dedup();
+    for year in years {
+        doc.add_u64(fields.year, year);
+    }
+}
+
+/// The body with every quote's text cut out: quotes are indexed on their own.
+fn prose_without_quotes(note: &Note) -> String {
+    let mut prose = String::with_capacity(note.body.len());
+    let mut at = 0;
+    for quote in &note.quotes {
+        let start = quote.offset.min(note.body.len());
+        if start >= at {
+            prose.push_str(note.body.get(at..start).unwrap_or(""));
+            prose.push('\n');
+            at = (quote.offset + quote.text.len()).min(note.body.len());
+        }
+    }
+    prose.push_str(note.body.get(at..).unwrap_or(""));
+    prose
+}

@@ -1,0 +1,261 @@
+//! The folio index on disk: opening, creating, and what it records.
+//!
+//! This module owns the index folder. It decides whether a folder holds a
+//! folio index (a `folio-index` marker file written before anything else),
+//! refuses to write into or delete any other folder, checks the format
+//! version, and registers the analyser on every open (tantivy.md §3).
+//! Building and updating is [`update`]; fields are [`schema`]; documents
+//! are [`document`].
+
+pub mod document;
+pub mod schema;
+pub mod update;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use tantivy::directory::error::LockError;
+use tantivy::query::TermQuery;
+use tantivy::schema::IndexRecordOption;
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term};
+
+use crate::error::{Error, Result};
+use document::FileStamp;
+use schema::{ANALYZER, FORMAT_VERSION, Fields};
+
+/// Name of the marker file that says "this folder is a folio index".
+pub const MARKER: &str = "folio-index";
+
+/// Files a folder may hold and still count as empty (the repository's
+/// `index/` keeps a `.gitkeep`).
+const HARMLESS: [&str; 3] = [".gitkeep", "README.md", "README"];
+
+/// What each commit records, in Tantivy's commit payload.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Payload {
+    /// The index format ([`FORMAT_VERSION`]).
+    pub folio_format: u32,
+    /// The folio version that wrote it.
+    pub folio_version: String,
+    /// The note folders indexed, absolute.
+    pub roots: Vec<PathBuf>,
+    /// When the commit was made, seconds since the epoch.
+    pub built_at: u64,
+}
+
+/// An opened folio index.
+pub struct FolioIndex {
+    /// The folder.
+    pub path: PathBuf,
+    /// The Tantivy index.
+    pub index: Index,
+    /// Field handles.
+    pub fields: Fields,
+}
+
+/// What the folder at a path is.
+#[derive(Debug, PartialEq, Eq)]
+pub enum FolderState {
+    /// Nothing there, or only harmless files.
+    Empty,
+    /// A folio index.
+    Folio,
+    /// Other files: folio must not touch it.
+    Foreign,
+}
+
+/// Looks at a folder without changing it.
+pub fn folder_state(path: &Path) -> Result<FolderState> {
+    if !path.exists() {
+        return Ok(FolderState::Empty);
+    }
+    if !path.is_dir() {
+        return Ok(FolderState::Foreign);
+    }
+    if path.join(MARKER).is_file() {
+        return Ok(FolderState::Folio);
+    }
+    let entries = std::fs::read_dir(path).map_err(|e| Error::io(path, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(path, e))?;
+        let name = entry.file_name();
+        if !HARMLESS.iter().any(|h| name == *h) {
+            return Ok(FolderState::Foreign);
+        }
+    }
+    Ok(FolderState::Empty)
+}
+
+impl FolioIndex {
+    /// Opens an existing folio index for reading (and later writing).
+    pub fn open(path: &Path) -> Result<Self> {
+        match folder_state(path)? {
+            FolderState::Empty => return Err(Error::NoIndex { path: path.to_path_buf() }),
+            FolderState::Foreign => return Err(Error::NotAnIndex { path: path.to_path_buf() }),
+            FolderState::Folio => {}
+        }
+        let marker = std::fs::read_to_string(path.join(MARKER)).map_err(|e| Error::io(path, e))?;
+        let found = marker.trim().trim_start_matches("folio index format ").to_string();
+        if found != FORMAT_VERSION.to_string() {
+            return Err(Error::FormatMismatch {
+                path: path.to_path_buf(),
+                found,
+                expected: FORMAT_VERSION,
+            });
+        }
+        let index = Index::open_in_dir(path)
+            .map_err(|e| Error::tantivy(format!("opening the index at {}", path.display()), e))?;
+        let fields = Fields::from_schema(&index.schema()).map_err(|_| Error::FormatMismatch {
+            path: path.to_path_buf(),
+            found: "unknown (its fields differ)".to_string(),
+            expected: FORMAT_VERSION,
+        })?;
+        index.tokenizers().register(ANALYZER, schema::analyzer());
+        Ok(FolioIndex { path: path.to_path_buf(), index, fields })
+    }
+
+    /// Opens the index, creating it when the folder is empty or absent.
+    /// With `rebuild`, an existing folio index is deleted first; a folder
+    /// holding anything else is refused and left untouched.
+    pub fn open_or_create(path: &Path, rebuild: bool) -> Result<Self> {
+        match folder_state(path)? {
+            FolderState::Foreign => Err(Error::NotAnIndex { path: path.to_path_buf() }),
+            // A first build that died before Tantivy wrote meta.json: start over.
+            FolderState::Folio if !path.join("meta.json").exists() => {
+                remove_index_files(path)?;
+                Self::create(path)
+            }
+            FolderState::Folio if !rebuild => Self::open(path),
+            FolderState::Folio => {
+                // The writer lock guards against deleting an index another
+                // folio process is writing.
+                if let Ok(existing) = Self::open_unchecked(path) {
+                    let writer = existing.writer(1, 15)?;
+                    drop(writer);
+                }
+                remove_index_files(path)?;
+                Self::create(path)
+            }
+            FolderState::Empty => Self::create(path),
+        }
+    }
+
+    fn open_unchecked(path: &Path) -> Result<Self> {
+        let index = Index::open_in_dir(path).map_err(|e| Error::tantivy("opening the index", e))?;
+        Ok(FolioIndex { path: path.to_path_buf(), index, fields: Fields::new() })
+    }
+
+    fn create(path: &Path) -> Result<Self> {
+        std::fs::create_dir_all(path).map_err(|e| Error::io(path, e))?;
+        // The marker goes first: from now on this folder is folio's to manage.
+        std::fs::write(path.join(MARKER), format!("folio index format {FORMAT_VERSION}\n"))
+            .map_err(|e| Error::io(&path.join(MARKER), e))?;
+        let fields = Fields::new();
+        let index = Index::create_in_dir(path, fields.schema.clone())
+            .map_err(|e| Error::tantivy(format!("creating an index in {}", path.display()), e))?;
+        index.tokenizers().register(ANALYZER, schema::analyzer());
+        Ok(FolioIndex { path: path.to_path_buf(), index, fields })
+    }
+
+    /// A writer, failing fast with [`Error::IndexBusy`] when another process
+    /// holds the lock.
+    pub fn writer(&self, threads: usize, memory_mb: usize) -> Result<IndexWriter> {
+        let threads = threads.clamp(1, 8);
+        let total = memory_mb.max(15) * 1_000_000;
+        // Tantivy needs at least 15 MB per thread (tantivy.md §9).
+        let threads = threads.min(total / 15_000_000).max(1);
+        let options = tantivy::indexer::IndexWriterOptions::builder()
+            .num_worker_threads(threads)
+            .memory_budget_per_thread(total / threads)
+            .num_merge_threads(2)
+            .build();
+        self.index.writer_with_options(options).map_err(|err| match err {
+            tantivy::TantivyError::LockFailure(LockError::LockBusy, _) => {
+                Error::IndexBusy { path: self.path.clone() }
+            }
+            other => Error::tantivy("opening the index writer", other),
+        })
+    }
+
+    /// A reader that reloads only when told (tantivy.md §10).
+    pub fn reader(&self) -> Result<IndexReader> {
+        self.index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(|e| Error::tantivy("opening an index reader", e))
+    }
+
+    /// The last commit's payload (default before the first commit).
+    pub fn payload(&self) -> Result<Payload> {
+        let metas = self.index.load_metas().map_err(|e| Error::tantivy("reading meta.json", e))?;
+        Ok(metas.payload.and_then(|p| serde_json::from_str(&p).ok()).unwrap_or_default())
+    }
+
+    /// The file stamps of every indexed note, by note id.
+    pub fn stamps(&self, reader: &IndexReader) -> Result<HashMap<String, FileStamp>> {
+        let searcher = reader.searcher();
+        let mut stamps = HashMap::new();
+        let context = |e| Error::tantivy("reading the index's file stamps", e);
+        for segment in searcher.segment_readers() {
+            let fast = segment.fast_fields();
+            let Some(ids) = fast.str("note_id").map_err(context)? else { continue };
+            let size = fast.u64("size").map_err(context)?;
+            let mtime = fast.u64("mtime").map_err(context)?;
+            let fingerprint = fast.u64("fingerprint").map_err(context)?;
+            // Read the dictionary once in order instead of a lookup per doc.
+            let mut names = Vec::with_capacity(ids.num_terms());
+            let mut stream = ids.dictionary().stream().map_err(|e| Error::io(&self.path, e))?;
+            while stream.advance() {
+                names.push(String::from_utf8_lossy(stream.key()).into_owned());
+            }
+            for doc in segment.doc_ids_alive() {
+                let Some(fp) = fingerprint.first(doc) else { continue }; // quote docs
+                let Some(ord) = ids.ords().first(doc) else { continue };
+                let Some(name) = names.get(ord as usize) else { continue };
+                stamps.insert(
+                    name.clone(),
+                    FileStamp {
+                        size: size.first(doc).unwrap_or(0),
+                        mtime: mtime.first(doc).unwrap_or(0),
+                        fingerprint: fp,
+                    },
+                );
+            }
+        }
+        Ok(stamps)
+    }
+
+    /// How many documents of a kind the reader sees.
+    pub fn count_kind(&self, reader: &IndexReader, kind: &str) -> Result<u64> {
+        let query =
+            TermQuery::new(Term::from_field_text(self.fields.kind, kind), IndexRecordOption::Basic);
+        let count = reader
+            .searcher()
+            .search(&query, &tantivy::collector::Count)
+            .map_err(|e| Error::tantivy("counting documents", e))?;
+        Ok(count as u64)
+    }
+}
+
+/// Deletes the files of a folio index folder (the caller checked the marker),
+/// keeping harmless files like `.gitkeep`.
+fn remove_index_files(path: &Path) -> Result<()> {
+    let entries = std::fs::read_dir(path).map_err(|e| Error::io(path, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(path, e))?;
+        let name = entry.file_name();
+        if HARMLESS.iter().any(|h| name == *h) {
+            continue;
+        }
+        let target = entry.path();
+        let result = if entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+            std::fs::remove_dir_all(&target)
+        } else {
+            std::fs::remove_file(&target)
+        };
+        result.map_err(|e| Error::io(&target, e))?;
+    }
+    Ok(())
+}

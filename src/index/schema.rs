@@ -1,0 +1,177 @@
+//! The index schema: the one place field names, options and the analyser live.
+//!
+//! One index holds two kinds of documents (`kind` = `note` or `quote`):
+//!
+//! - a **note** document ranks whole notes: `title`, `author`, `body` (the
+//!   prose *without* the quotes) and `note_quotes` (the quotes' text), plus
+//!   the full readable body stored (not indexed again) for snippets, and
+//!   `spans`: where each quote and inline page reference sits in that body.
+//! - a **quote** document ranks quoted passages: `quote` (its text, a field of
+//!   its own so short quotes are not normalised against long bodies, see
+//!   tantivy.md §2), the reference as written and as page numbers, and its
+//!   note's title, author and year, so a quote hit renders without a lookup.
+//!
+//! Passages of prose are not documents: a note hit's snippet is cut from the
+//! stored body at query time (only for the hits shown), which keeps the build
+//! from tokenizing the prose twice.
+//!
+//! Update bookkeeping lives in fast fields of note documents (`note_id`,
+//! `size`, `mtime`, `fingerprint`), so it commits atomically with the notes.
+
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+};
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
+    TextAnalyzer,
+};
+
+/// The analyser's name in the schema; it must be registered on every open.
+pub const ANALYZER: &str = "folio_en";
+
+/// Version of the index layout this build writes and reads. Bump it when the
+/// schema or the meaning of a field changes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// `kind` of a note document.
+pub const KIND_NOTE: &str = "note";
+/// `kind` of a quote document.
+pub const KIND_QUOTE: &str = "quote";
+
+/// folio's English analyser: words, lower case, ASCII folding (`mystérieuse`
+/// finds `mysterieuse`), English stemming; tokens over 40 bytes dropped.
+pub fn analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .filter(Stemmer::new(Language::English))
+        .build()
+}
+
+/// Typed handles to every field.
+#[derive(Debug, Clone)]
+pub struct Fields {
+    /// The schema they belong to.
+    pub schema: Schema,
+    /// `note` or `quote`.
+    pub kind: Field,
+    /// The note's identity (its absolute path): raw, for delete-then-add.
+    pub note_id: Field,
+    /// Titles, analysed.
+    pub title: Field,
+    /// Authors, analysed.
+    pub author: Field,
+    /// Authors, lower-cased whole names, for counting distinct authors.
+    pub author_key: Field,
+    /// Tags, lower-cased, raw.
+    pub tag: Field,
+    /// Every year derived from the header, numeric.
+    pub year: Field,
+    /// Prose of a note, without its quotes; analysed, not stored.
+    pub body: Field,
+    /// The quotes of a note, analysed, not stored.
+    pub note_quotes: Field,
+    /// The full readable body, stored only (snippets are cut from it).
+    pub body_text: Field,
+    /// JSON: where quotes and inline references sit in `body_text`.
+    pub spans: Field,
+    /// JSON card: name, titles, authors, year; on both kinds of documents.
+    pub card: Field,
+    /// Number of quotes of a note.
+    pub quote_count: Field,
+    /// A quote's text, analysed and stored.
+    pub quote: Field,
+    /// A quote's line in its file.
+    pub line: Field,
+    /// JSON of a quote's reference, stored.
+    pub reference: Field,
+    /// First page of a quote's reference.
+    pub page_start: Field,
+    /// Last page of a quote's reference.
+    pub page_end: Field,
+    /// File size in bytes when indexed.
+    pub size: Field,
+    /// File modification time (ns since the epoch) when indexed.
+    pub mtime: Field,
+    /// xxh3 of the file's bytes.
+    pub fingerprint: Field,
+}
+
+impl Fields {
+    /// Builds the schema.
+    pub fn new() -> Self {
+        let mut b = Schema::builder();
+        let analysed = |stored: bool| {
+            let indexing = TextFieldIndexing::default()
+                .set_tokenizer(ANALYZER)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+            let options = TextOptions::default().set_indexing_options(indexing);
+            if stored { options.set_stored() } else { options }
+        };
+        let kind = b.add_text_field("kind", STRING | FAST);
+        let note_id = b.add_text_field("note_id", STRING | FAST | STORED);
+        let title = b.add_text_field("title", analysed(false));
+        let author = b.add_text_field("author", analysed(false));
+        let author_key = b.add_text_field("author_key", STRING | FAST);
+        let tag = b.add_text_field("tag", STRING | FAST);
+        let year = b.add_u64_field("year", INDEXED | FAST);
+        let body = b.add_text_field("body", analysed(false));
+        let note_quotes = b.add_text_field("note_quotes", analysed(false));
+        let body_text = b.add_text_field("body_text", STORED);
+        let spans = b.add_text_field("spans", STORED);
+        let card = b.add_text_field("card", STORED);
+        let quote_count = b.add_u64_field("quote_count", STORED);
+        let quote = b.add_text_field("quote", analysed(true));
+        let line = b.add_u64_field("line", STORED);
+        let reference = b.add_text_field("reference", STORED);
+        let page_start = b.add_u64_field("page_start", INDEXED | FAST);
+        let page_end = b.add_u64_field("page_end", INDEXED | FAST);
+        let size = b.add_u64_field("size", FAST);
+        let mtime = b.add_u64_field("mtime", FAST);
+        let fingerprint = b.add_u64_field("fingerprint", FAST);
+        Fields {
+            schema: b.build(),
+            kind,
+            note_id,
+            title,
+            author,
+            author_key,
+            tag,
+            year,
+            body,
+            note_quotes,
+            body_text,
+            spans,
+            card,
+            quote_count,
+            quote,
+            line,
+            reference,
+            page_start,
+            page_end,
+            size,
+            mtime,
+            fingerprint,
+        }
+    }
+
+    /// Handles for an opened index's schema (same names as [`Fields::new`]).
+    pub fn from_schema(schema: &Schema) -> tantivy::Result<Self> {
+        let fresh = Fields::new();
+        // Same field names and options means the same field ids: the schema
+        // is built in one fixed order. A mismatch is a format mismatch.
+        if schema != &fresh.schema {
+            return Err(tantivy::TantivyError::SchemaError(
+                "the index's fields differ from this folio's".to_string(),
+            ));
+        }
+        Ok(fresh)
+    }
+}
+
+impl Default for Fields {
+    fn default() -> Self {
+        Fields::new()
+    }
+}

@@ -1,0 +1,337 @@
+//! Building and updating the index incrementally.
+//!
+//! One pass: walk the note folders, compare each file with what the index
+//! recorded (size and mtime first, then the content fingerprint), and only
+//! for what changed read, parse (on every core) and re-index; removed files
+//! are deleted. Everything lands in one commit, or nothing is written at all
+//! when nothing changed. A bad note is reported (`path:line: message`),
+//! counted and skipped; the build goes on.
+
+use std::collections::HashSet;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+use tantivy::{TantivyDocument, Term};
+
+use super::document::{self, FileStamp};
+use super::schema::{FORMAT_VERSION, KIND_NOTE, KIND_QUOTE};
+use super::{FolioIndex, Payload};
+use crate::error::{Error, NoteError, Result};
+use crate::note;
+use crate::walk::{self, Found};
+
+/// How to update.
+#[derive(Debug, Clone)]
+pub struct UpdateOptions {
+    /// Note folders; empty means the folders the index remembers.
+    pub roots: Vec<PathBuf>,
+    /// Parsing and indexing threads.
+    pub threads: usize,
+    /// Indexing memory budget, MB, all threads together.
+    pub memory_mb: usize,
+    /// Show a progress bar (only drawn when stderr is a terminal).
+    pub progress: bool,
+}
+
+/// What an update did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// Notes in the index after the update.
+    pub notes: u64,
+    /// Quotes in the index after the update.
+    pub quotes: u64,
+    /// New notes indexed.
+    pub added: usize,
+    /// Changed notes re-indexed.
+    pub updated: usize,
+    /// Notes removed (file deleted, renamed, or now unreadable).
+    pub removed: usize,
+    /// Notes left as they were.
+    pub unchanged: usize,
+    /// Files that could not be indexed.
+    pub failed: Vec<Failure>,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+    /// Whether a commit was written.
+    pub committed: bool,
+}
+
+/// A file that could not be indexed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Failure {
+    /// The file.
+    pub path: String,
+    /// Why, with the line when known.
+    pub message: String,
+}
+
+/// What a parse worker sends to the writer.
+enum Outcome {
+    /// New or changed note: its documents.
+    Index { id: String, existed: bool, docs: Vec<TantivyDocument> },
+    /// Same bytes as indexed.
+    Unchanged,
+    /// Could not be read or parsed; `existed` says an old version must go.
+    Failed { id: String, existed: bool, error: NoteError },
+    /// Vanished since the walk.
+    Vanished { id: String, existed: bool },
+}
+
+/// The note folders to use: given ones, else remembered ones, else `seeds/`.
+pub fn resolve_roots(given: &[PathBuf], payload: &Payload) -> Result<Vec<PathBuf>> {
+    let roots: Vec<PathBuf> = if !given.is_empty() {
+        given.to_vec()
+    } else if !payload.roots.is_empty() {
+        payload.roots.clone()
+    } else {
+        vec![PathBuf::from("seeds")]
+    };
+    let mut absolute = Vec::with_capacity(roots.len());
+    for root in roots {
+        let canonical = root.canonicalize().map_err(|e| Error::Io {
+            path: root.clone(),
+            source: std::io::Error::new(
+                e.kind(),
+                format!("note folder not found ({e}); name an existing folder"),
+            ),
+        })?;
+        if !canonical.is_dir() {
+            return Err(Error::Io {
+                path: root,
+                source: std::io::Error::other("is not a folder; name a folder of notes"),
+            });
+        }
+        if !absolute.contains(&canonical) {
+            absolute.push(canonical);
+        }
+    }
+    absolute.sort();
+    Ok(absolute)
+}
+
+/// Brings the index up to date with the note folders; `report` sees each
+/// warning and failure as it happens.
+pub fn update(
+    ix: &FolioIndex,
+    options: &UpdateOptions,
+    report: &(dyn Fn(&NoteError) + Sync),
+) -> Result<Summary> {
+    let started = Instant::now();
+    let payload = ix.payload()?;
+    let roots = resolve_roots(&options.roots, &payload)?;
+    let threads = options.threads.max(1);
+    // Fail fast when another folio process is writing (before any work).
+    let mut writer = Some(ix.writer(threads, options.memory_mb)?);
+
+    let reader = ix.reader()?;
+    let stamps = ix.stamps(&reader)?;
+    let walked = walk::walk(&roots, Some(&ix.path), threads);
+    for warning in &walked.warnings {
+        report(&NoteError { path: PathBuf::new(), line: None, message: warning.clone() });
+    }
+
+    let mut summary = Summary::default();
+    let mut seen: HashSet<&str> = HashSet::with_capacity(walked.files.len());
+    let mut work: Vec<(&Found, String, Option<FileStamp>)> = Vec::new();
+    for file in &walked.files {
+        let id = note_id(&file.path);
+        let old = stamps.get(&id).copied();
+        if let Some((key, _)) = stamps.get_key_value(&id) {
+            seen.insert(key.as_str());
+        }
+        match old {
+            Some(s) if s.size == file.size && s.mtime == file.mtime => summary.unchanged += 1,
+            _ => work.push((file, id, old)),
+        }
+    }
+    let removed: Vec<&String> = stamps.keys().filter(|k| !seen.contains(k.as_str())).collect();
+    let roots_changed = payload.roots != roots || payload.folio_format != FORMAT_VERSION;
+
+    if work.is_empty() && removed.is_empty() && !roots_changed {
+        drop(writer.take());
+        return finish(ix, &reader, summary, started);
+    }
+    let Some(mut writer) = writer else { return finish(ix, &reader, summary, started) };
+
+    for id in &removed {
+        writer.delete_term(Term::from_field_text(ix.fields.note_id, id));
+        summary.removed += 1;
+    }
+
+    let progress = progress_bar(options.progress && work.len() > 2000, work.len());
+    let next = AtomicUsize::new(0);
+    let mut changed = !removed.is_empty();
+    std::thread::scope(|scope| -> Result<()> {
+        let (send, receive) = mpsc::sync_channel::<Outcome>(256);
+        for _ in 0..threads {
+            let send = send.clone();
+            let (work, next, fields) = (&work, &next, &ix.fields);
+            scope.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some((file, id, old)) = work.get(i) else { break };
+                    let outcome = process(fields, file, id, *old, report);
+                    if send.send(outcome).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(send);
+        for outcome in receive {
+            progress.inc(1);
+            match outcome {
+                Outcome::Index { id, existed, docs } => {
+                    if existed {
+                        writer.delete_term(Term::from_field_text(ix.fields.note_id, &id));
+                        summary.updated += 1;
+                    } else {
+                        summary.added += 1;
+                    }
+                    changed = true;
+                    for doc in docs {
+                        writer.add_document(doc).map_err(|e| Error::tantivy("indexing", e))?;
+                    }
+                }
+                Outcome::Unchanged => summary.unchanged += 1,
+                Outcome::Failed { id, existed, error } => {
+                    if existed {
+                        writer.delete_term(Term::from_field_text(ix.fields.note_id, &id));
+                        summary.removed += 1;
+                        changed = true;
+                    }
+                    summary.failed.push(Failure {
+                        path: display_path(&error.path),
+                        message: match error.line {
+                            Some(line) => format!("line {line}: {}", error.message),
+                            None => error.message.clone(),
+                        },
+                    });
+                }
+                Outcome::Vanished { id, existed } => {
+                    if existed {
+                        writer.delete_term(Term::from_field_text(ix.fields.note_id, &id));
+                        summary.removed += 1;
+                        changed = true;
+                    }
+                }
+            }
+        }
+        Ok(())
+    })?;
+    progress.finish_and_clear();
+
+    if !changed && !roots_changed {
+        // Only mtimes moved: nothing to write.
+        drop(writer);
+        return finish(ix, &reader, summary, started);
+    }
+    let payload = Payload {
+        folio_format: FORMAT_VERSION,
+        folio_version: env!("CARGO_PKG_VERSION").to_string(),
+        roots,
+        built_at: SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
+    };
+    let mut prepared = writer.prepare_commit().map_err(|e| Error::tantivy("committing", e))?;
+    prepared.set_payload(&serde_json::to_string(&payload).unwrap_or_default());
+    prepared.commit().map_err(|e| Error::tantivy("committing", e))?;
+    // Dropping a writer kills its merges (tantivy.md §8): let them finish.
+    writer.wait_merging_threads().map_err(|e| Error::tantivy("merging segments", e))?;
+    summary.committed = true;
+    reader.reload().map_err(|e| Error::tantivy("reloading the reader", e))?;
+    finish(ix, &reader, summary, started)
+}
+
+fn finish(
+    ix: &FolioIndex,
+    reader: &tantivy::IndexReader,
+    mut summary: Summary,
+    started: Instant,
+) -> Result<Summary> {
+    summary.notes = ix.count_kind(reader, KIND_NOTE)?;
+    summary.quotes = ix.count_kind(reader, KIND_QUOTE)?;
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+/// Reads, fingerprints and parses one file (on a worker thread).
+fn process(
+    fields: &super::schema::Fields,
+    file: &Found,
+    id: &str,
+    old: Option<FileStamp>,
+    report: &(dyn Fn(&NoteError) + Sync),
+) -> Outcome {
+    let existed = old.is_some();
+    let bytes = match std::fs::read(&file.path) {
+        Ok(bytes) => bytes,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return Outcome::Vanished { id: id.to_string(), existed };
+        }
+        Err(err) => {
+            let error = NoteError::new(&file.path, note::read_error_message(&err));
+            report(&error);
+            return Outcome::Failed { id: id.to_string(), existed, error };
+        }
+    };
+    let fingerprint = xxhash_rust::xxh3::xxh3_64(&bytes);
+    if old.is_some_and(|s| s.fingerprint == fingerprint) {
+        return Outcome::Unchanged;
+    }
+    let display = PathBuf::from(display_path(&file.path));
+    match note::parse(&display, &bytes) {
+        Ok(parsed) => {
+            for warning in parsed.warning_errors() {
+                report(&warning);
+            }
+            // The stamp is of the bytes read, so a file growing during the
+            // walk is simply seen as changed next time.
+            let stamp = FileStamp { size: bytes.len() as u64, mtime: file.mtime, fingerprint };
+            let stamp =
+                if stamp.size == file.size { stamp } else { FileStamp { mtime: 0, ..stamp } };
+            let mut note = parsed.note;
+            note.path = file.path.clone();
+            Outcome::Index {
+                id: id.to_string(),
+                existed,
+                docs: document::documents(fields, &note, id, stamp),
+            }
+        }
+        Err(error) => {
+            report(&error);
+            Outcome::Failed { id: id.to_string(), existed, error }
+        }
+    }
+}
+
+/// A note's identity in the index: its absolute path as walked.
+pub fn note_id(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+/// A path for people: relative to the current folder when under it.
+pub fn display_path(path: &Path) -> String {
+    if let Ok(cwd) = std::env::current_dir()
+        && let Ok(relative) = path.strip_prefix(&cwd)
+    {
+        return relative.to_string_lossy().into_owned();
+    }
+    path.to_string_lossy().into_owned()
+}
+
+fn progress_bar(show: bool, len: usize) -> indicatif::ProgressBar {
+    if !show || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len as u64);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "indexing {bar:40} {pos}/{len} notes, {per_sec}, eta {eta}",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}

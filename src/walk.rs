@@ -1,0 +1,104 @@
+//! Finds note files under the note folders, as ripgrep would: recursively,
+//! honouring `.gitignore` and `.ignore`, skipping hidden files, never
+//! descending into the index itself. Yields paths and file facts; it never
+//! reads or parses a note.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::UNIX_EPOCH;
+
+use ignore::{WalkBuilder, WalkState};
+
+/// Extensions of note files.
+pub const NOTE_EXTENSIONS: [&str; 3] = ["md", "markdown", "txt"];
+
+/// A note file found by the walk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// The file as walked.
+    pub path: PathBuf,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time in ns since the epoch (0 when unknown).
+    pub mtime: u64,
+}
+
+/// What a walk found: note files, sorted by path, and problems met on the way.
+#[derive(Debug, Default)]
+pub struct Walk {
+    /// Note files.
+    pub files: Vec<Found>,
+    /// Folders or files that could not be read (message names the path).
+    pub warnings: Vec<String>,
+}
+
+/// Whether `path` has a note extension.
+pub fn is_note_file(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| NOTE_EXTENSIONS.iter().any(|n| e.eq_ignore_ascii_case(n)))
+}
+
+/// Walks `roots` in parallel, skipping `exclude` (the index folder).
+pub fn walk(roots: &[PathBuf], exclude: Option<&Path>, threads: usize) -> Walk {
+    let Some((first, rest)) = roots.split_first() else { return Walk::default() };
+    let mut builder = WalkBuilder::new(first);
+    for root in rest {
+        builder.add(root);
+    }
+    let exclude = exclude.and_then(|e| e.canonicalize().ok());
+    builder
+        .hidden(true)
+        .require_git(false)
+        .follow_links(false)
+        .threads(threads.max(1))
+        .filter_entry(move |entry| match &exclude {
+            Some(index) if entry.file_type().is_some_and(|t| t.is_dir()) => {
+                entry.path().canonicalize().map(|p| &p != index).unwrap_or(true)
+            }
+            _ => true,
+        });
+    let found = Mutex::new(Walk::default());
+    builder.build_parallel().run(|| {
+        let found = &found;
+        Box::new(move |entry| {
+            match entry {
+                Ok(entry) => {
+                    if entry.file_type().is_some_and(|t| t.is_file()) && is_note_file(entry.path())
+                    {
+                        let file = match entry.metadata() {
+                            Ok(meta) => Ok(Found {
+                                path: entry.into_path(),
+                                size: meta.len(),
+                                mtime: meta
+                                    .modified()
+                                    .ok()
+                                    .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                                    .map(|d| d.as_nanos() as u64)
+                                    .unwrap_or(0),
+                            }),
+                            Err(err) => Err(format!("{}: {err}", entry.path().display())),
+                        };
+                        if let Ok(mut walk) = found.lock() {
+                            match file {
+                                Ok(file) => walk.files.push(file),
+                                Err(message) => walk.warnings.push(message),
+                            }
+                        }
+                    }
+                }
+                Err(err) => {
+                    if let Ok(mut walk) = found.lock() {
+                        walk.warnings.push(err.to_string());
+                    }
+                }
+            }
+            WalkState::Continue
+        })
+    });
+    let mut walk = found.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+    walk.files.sort_by(|a, b| a.path.cmp(&b.path));
+    walk.files.dedup_by(|a, b| a.path == b.path);
+    walk.warnings.sort();
+    walk
+}
