@@ -9,12 +9,14 @@
 //! knows only hits and notes; `commands` is the one place that touches
 //! everything; only `cli` knows clap.
 
+pub mod bench;
 pub mod cli;
 pub mod commands;
 pub mod error;
 pub mod index;
 pub mod note;
 pub mod output;
+pub mod search;
 pub mod walk;
 
 pub use error::{Error, NoteError, Result};

@@ -4,6 +4,7 @@
 //! 1 no hits (or, for `show`, a note read with warnings), 2 error.
 
 mod index;
+mod search;
 mod show;
 mod stats;
 
@@ -17,6 +18,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Show(show) => show::run(&show),
         Command::Index(index) => index::run(&index),
         Command::Stats(stats) => stats::run(&stats),
+        Command::Search(search) => search::run(&search, crate::search::Target::Notes),
+        Command::Quotes(search) => search::run(&search, crate::search::Target::Quotes),
         _ => anyhow::bail!("not yet available in this build"),
     }
 }

@@ -2,4 +2,5 @@
 //! `impl Write` and returns its errors, so a closed pipe ends the program
 //! quietly instead of panicking.
 
+pub mod hits;
 pub mod note;

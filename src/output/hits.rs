@@ -1,0 +1,143 @@
+//! Search results for people: numbered hits, highlights in bold colour on a
+//! terminal (plain when piped or with `NO_COLOR`), the page reference right
+//! after the snippet.
+
+use std::io::{self, Write};
+
+use crate::index::document::{CardTitle, StoredReference};
+use crate::search::{Hit, Matching, Results};
+
+const BOLD: &str = "\x1b[1;33m";
+const RESET: &str = "\x1b[0m";
+const DIM: &str = "\x1b[2m";
+
+/// Writes the hits.
+pub fn write(out: &mut dyn Write, results: &Results, color: bool) -> io::Result<()> {
+    if results.hits.is_empty() {
+        writeln!(out, "no match for “{}”", results.query.trim())?;
+        return Ok(());
+    }
+    let matching = match results.matching {
+        Matching::All => "all words",
+        Matching::Any => "any word",
+        Matching::Fuzzy => "near matches",
+    };
+    for (i, hit) in results.hits.iter().enumerate() {
+        let n = i + 1;
+        match hit {
+            Hit::Note(h) => {
+                writeln!(out, "{n}. {}", book_line(&h.titles, &h.authors, h.year, None))?;
+                let quotes = match h.matching_quotes {
+                    0 => String::new(),
+                    1 => " · 1 matching quote".to_string(),
+                    q => format!(" · {q} matching quotes"),
+                };
+                writeln!(out, "   {}{}{}{quotes}", dim(color), h.path, reset(color))?;
+                let mut line = highlight(&h.snippet.text, &h.snippet.highlights, color);
+                if let Some(r) = &h.reference {
+                    line.push_str(&format!(" — {}", r.display));
+                }
+                writeln!(out, "   {line}")?;
+            }
+            Hit::Quote(h) => {
+                writeln!(out, "{n}. “{}”", highlight(&h.text, &h.highlights, color))?;
+                writeln!(
+                    out,
+                    "   {}",
+                    book_line(&h.note.titles, &h.note.authors, h.note.year, h.reference.as_ref())
+                )?;
+                writeln!(out, "   {}{}:{}{}", dim(color), h.path, h.line, reset(color))?;
+            }
+        }
+    }
+    writeln!(
+        out,
+        "{}{} of {} shown · matching: {matching}{}",
+        dim(color),
+        results.hits.len(),
+        results.total.max(results.hits.len()),
+        reset(color)
+    )?;
+    Ok(())
+}
+
+/// `Title — Author, Author (2018), p. 52`.
+fn book_line(
+    titles: &[CardTitle],
+    authors: &[String],
+    year: Option<u64>,
+    reference: Option<&StoredReference>,
+) -> String {
+    let mut line = titles.first().map(|t| t.text.clone()).unwrap_or_default();
+    if !authors.is_empty() {
+        line.push_str(" — ");
+        line.push_str(&authors.join(", "));
+    }
+    if let Some(year) = year {
+        line.push_str(&format!(" ({year})"));
+    }
+    if let Some(r) = reference {
+        line.push_str(", ");
+        line.push_str(&r.display);
+        if let Some(url) = &r.url {
+            line.push_str(&format!(" <{url}>"));
+        }
+    }
+    line
+}
+
+/// The text with highlighted character ranges marked: ANSI bold colour on a
+/// terminal, plain otherwise.
+pub fn highlight(text: &str, ranges: &[[usize; 2]], color: bool) -> String {
+    let flat: String = text.chars().map(|c| if c == '\n' { ' ' } else { c }).collect();
+    if !color || ranges.is_empty() {
+        return flat;
+    }
+    let mut out = String::with_capacity(flat.len() + ranges.len() * 10);
+    let mut ranges = ranges.iter().peekable();
+    let mut open = false;
+    for (i, c) in flat.chars().enumerate() {
+        if let Some([start, _]) = ranges.peek()
+            && *start == i
+            && !open
+        {
+            out.push_str(BOLD);
+            open = true;
+        }
+        out.push(c);
+        if let Some([_, end]) = ranges.peek()
+            && *end == i + 1
+            && open
+        {
+            out.push_str(RESET);
+            open = false;
+            ranges.next();
+        }
+    }
+    if open {
+        out.push_str(RESET);
+    }
+    out
+}
+
+fn dim(color: bool) -> &'static str {
+    if color { DIM } else { "" }
+}
+
+fn reset(color: bool) -> &'static str {
+    if color { RESET } else { "" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn highlights_are_plain_without_colour_and_marked_with_it() {
+        assert_eq!(highlight("a stateful b", &[[2, 10]], false), "a stateful b");
+        assert_eq!(
+            highlight("a stateful b", &[[2, 10]], true),
+            format!("a {BOLD}stateful{RESET} b")
+        );
+    }
+}

@@ -1,0 +1,121 @@
+//! Hits: what a search returns, the only types the output layer sees.
+//!
+//! # JSON contract (`folio search --json`, `folio quotes --json`)
+//!
+//! One object: `{query, matching, total, notices, hits: [...]}` where
+//! `matching` is `all` (every hit has every word), `any` (some hits were
+//! filled in with fewer words) or `fuzzy` (no exact match; near spellings),
+//! and `total` counts the matching documents. A note hit is
+//!
+//! ```text
+//! {kind: "note", path, name, titles[{text, url}], authors[], year, score,
+//!  snippet: {text, highlights: [[start, end], ...]}, reference, matching_quotes}
+//! ```
+//!
+//! and a quote hit is
+//!
+//! ```text
+//! {kind: "quote", path, line, text, highlights, reference, note: {name,
+//!  titles, authors, year}, score}
+//! ```
+//!
+//! `reference` is `{display, kind, pages, attribution, url}` or `null`;
+//! highlight offsets are character (not byte) offsets into the text they
+//! belong to, end exclusive.
+
+use serde::Serialize;
+
+use super::snippet::Snippet;
+use crate::index::document::{CardTitle, StoredReference};
+
+/// Whether hits have every word of the query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Matching {
+    /// Every hit has every word.
+    All,
+    /// Some hits have only some words.
+    Any,
+    /// No exact match: hits match near spellings.
+    Fuzzy,
+}
+
+/// The note a quote belongs to.
+#[derive(Debug, Clone, Serialize)]
+pub struct NoteInfo {
+    /// Note name.
+    pub name: String,
+    /// Titles.
+    pub titles: Vec<CardTitle>,
+    /// Authors.
+    pub authors: Vec<String>,
+    /// Year.
+    pub year: Option<u64>,
+}
+
+/// A ranked note.
+#[derive(Debug, Clone, Serialize)]
+pub struct NoteHit {
+    /// The note's file, relative to the current folder when under it.
+    pub path: String,
+    /// Note name.
+    pub name: String,
+    /// Titles.
+    pub titles: Vec<CardTitle>,
+    /// Authors.
+    pub authors: Vec<String>,
+    /// Year.
+    pub year: Option<u64>,
+    /// Score (higher is better; all-word hits come first regardless).
+    pub score: f32,
+    /// The best fragment of the note.
+    pub snippet: Snippet,
+    /// The page reference of the passage or quote the snippet is from.
+    pub reference: Option<StoredReference>,
+    /// How many of the note's quotes contain query words.
+    pub matching_quotes: usize,
+}
+
+/// A ranked quote.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuoteHit {
+    /// The note's file.
+    pub path: String,
+    /// The quote's line in the file.
+    pub line: u64,
+    /// The whole quote.
+    pub text: String,
+    /// Character ranges of matches in `text`.
+    pub highlights: Vec<[usize; 2]>,
+    /// Its reference.
+    pub reference: Option<StoredReference>,
+    /// Its note.
+    pub note: NoteInfo,
+    /// Score.
+    pub score: f32,
+}
+
+/// One hit.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Hit {
+    /// A note.
+    Note(NoteHit),
+    /// A quote.
+    Quote(QuoteHit),
+}
+
+/// What a search found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Results {
+    /// The query as given.
+    pub query: String,
+    /// How the hits match.
+    pub matching: Matching,
+    /// Matching documents in all.
+    pub total: usize,
+    /// Things the person should know (syntax fallback, near matches, …).
+    pub notices: Vec<String>,
+    /// Ranked hits.
+    pub hits: Vec<Hit>,
+}

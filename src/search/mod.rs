@@ -1,0 +1,242 @@
+//! The query layer: query text in, ranked hits with snippets and page
+//! references out.
+//!
+//! A search runs in up to three passes over one searcher snapshot: every
+//! word ([`Mode::All`]); when that finds fewer than the limit, the rest is
+//! filled with any-word matches ([`Mode::Any`]); when nothing matched at all
+//! (or near matches were asked for), near spellings ([`Mode::Fuzzy`]). Hits
+//! of an earlier pass always rank above hits of a later one, so exact
+//! matches always outrank near ones.
+
+pub mod hit;
+pub mod query;
+pub mod snippet;
+
+use std::collections::HashSet;
+
+use tantivy::collector::{Count, TopDocs};
+use tantivy::schema::Value;
+use tantivy::{DocAddress, Searcher, TantivyDocument};
+
+use crate::error::{Error, Result};
+use crate::index::FolioIndex;
+use crate::index::document::{Card, Spans, StoredReference};
+use crate::index::update::display_path;
+pub use hit::{Hit, Matching, NoteHit, NoteInfo, QuoteHit, Results};
+use query::{Builder, HighlightTerms};
+pub use query::{Filters, Mode, Target};
+
+/// What to search for.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The query text.
+    pub query: String,
+    /// Notes or quotes.
+    pub target: Target,
+    /// How many hits.
+    pub limit: usize,
+    /// Filters from flags.
+    pub filters: Filters,
+    /// Also show near matches after the exact ones.
+    pub fuzzy: bool,
+}
+
+/// A searcher over one index.
+pub struct Engine {
+    ix: FolioIndex,
+    reader: tantivy::IndexReader,
+}
+
+impl Engine {
+    /// Opens a searcher on the index's last commit.
+    pub fn open(ix: FolioIndex) -> Result<Self> {
+        let reader = ix.reader()?;
+        Ok(Engine { ix, reader })
+    }
+
+    /// The index searched.
+    pub fn index(&self) -> &FolioIndex {
+        &self.ix
+    }
+
+    /// Runs a search.
+    pub fn search(&self, request: &Request) -> Result<Results> {
+        let searcher = self.reader.searcher();
+        let parsed = query::parse(&request.query);
+        let mut notices = parsed.notices.clone();
+        let limit = request.limit.max(1);
+        let mut builder = Builder::new(&self.ix.fields, &searcher, request.target);
+        let mut seen: HashSet<DocAddress> = HashSet::new();
+        let mut ranked: Vec<(f32, DocAddress)> = Vec::new();
+        let mut highlights = HighlightTerms::default();
+        let mut matching = Matching::All;
+        let mut total = 0;
+
+        let long = parsed.plain_words > query::ALL_WORDS_MAX;
+        let modes: &[Mode] = if long { &[Mode::Any] } else { &[Mode::All, Mode::Any] };
+        for &mode in modes {
+            if ranked.len() >= limit && mode == Mode::Any {
+                break;
+            }
+            let Some(q) = builder.build(&parsed, mode, &request.filters) else { break };
+            let (top, count) = searcher
+                .search(&q, &(TopDocs::with_limit(limit + ranked.len()).order_by_score(), Count))
+                .map_err(|e| Error::tantivy("searching", e))?;
+            total = total.max(count);
+            merge(&mut highlights, &builder.highlights);
+            let before = ranked.len();
+            for (score, addr) in top {
+                if ranked.len() < limit && seen.insert(addr) {
+                    ranked.push((score, addr));
+                }
+            }
+            if mode == Mode::Any && ranked.len() > before || long {
+                matching = Matching::Any;
+            }
+            if parsed.plain_words <= 1 && mode == Mode::All {
+                break; // one word: any is the same as all
+            }
+        }
+        if ranked.is_empty() || request.fuzzy {
+            let exact = ranked.len();
+            if let Some(q) = builder.build(&parsed, Mode::Fuzzy, &request.filters) {
+                let (top, count) = searcher
+                    .search(
+                        &q,
+                        &(TopDocs::with_limit(limit + ranked.len()).order_by_score(), Count),
+                    )
+                    .map_err(|e| Error::tantivy("searching near matches", e))?;
+                merge(&mut highlights, &builder.highlights);
+                for (score, addr) in top {
+                    if ranked.len() < limit && seen.insert(addr) {
+                        ranked.push((score, addr));
+                    }
+                }
+                if exact == 0 && !ranked.is_empty() {
+                    total = count;
+                    matching = Matching::Fuzzy;
+                    notices.push(format!(
+                        "no exact match; showing near matches for “{}”",
+                        request.query.trim()
+                    ));
+                }
+            }
+        }
+        notices.append(&mut builder.notices);
+        notices.dedup();
+
+        let mut analyzer = crate::index::schema::analyzer();
+        let mut hits = Vec::with_capacity(ranked.len());
+        for (score, addr) in ranked {
+            let doc: TantivyDocument =
+                searcher.doc(addr).map_err(|e| Error::tantivy("loading a hit", e))?;
+            hits.push(match request.target {
+                Target::Notes => self.note_hit(&doc, score, &highlights, &mut analyzer),
+                Target::Quotes => self.quote_hit(&doc, score, &highlights, &mut analyzer),
+            });
+        }
+        Ok(Results { query: request.query.clone(), matching, total, notices, hits })
+    }
+
+    fn note_hit(
+        &self,
+        doc: &TantivyDocument,
+        score: f32,
+        terms: &HighlightTerms,
+        analyzer: &mut tantivy::tokenizer::TextAnalyzer,
+    ) -> Hit {
+        let f = &self.ix.fields;
+        let card: Card = json_field(doc, f.card).unwrap_or_default();
+        let spans: Spans = json_field(doc, f.spans).unwrap_or_default();
+        let body = text_field(doc, f.body_text).unwrap_or_default();
+        let matches = snippet::find_matches(analyzer, &body, terms);
+        let snippet = snippet::best(&body, &matches);
+        let matching_quotes = spans
+            .quotes
+            .iter()
+            .filter(|q| matches.iter().any(|m| m.start >= q.start && m.end <= q.end))
+            .count();
+        let reference =
+            if matches.is_empty() { None } else { reference_for(&body, &spans, snippet.source) };
+        Hit::Note(NoteHit {
+            path: display_path(std::path::Path::new(&card.path)),
+            name: card.name,
+            titles: card.titles,
+            authors: card.authors,
+            year: card.year,
+            score,
+            snippet,
+            reference,
+            matching_quotes,
+        })
+    }
+
+    fn quote_hit(
+        &self,
+        doc: &TantivyDocument,
+        score: f32,
+        terms: &HighlightTerms,
+        analyzer: &mut tantivy::tokenizer::TextAnalyzer,
+    ) -> Hit {
+        let f = &self.ix.fields;
+        let card: Card = json_field(doc, f.card).unwrap_or_default();
+        let text = text_field(doc, f.quote).unwrap_or_default();
+        let matches = snippet::find_matches(analyzer, &text, terms);
+        let whole = snippet::whole(&text, &matches);
+        Hit::Quote(QuoteHit {
+            path: display_path(std::path::Path::new(&card.path)),
+            line: doc.get_first(f.line).and_then(|v| v.as_u64()).unwrap_or(0),
+            text: whole.text,
+            highlights: whole.highlights,
+            reference: json_field(doc, f.reference),
+            note: NoteInfo {
+                name: card.name,
+                titles: card.titles,
+                authors: card.authors,
+                year: card.year,
+            },
+            score,
+        })
+    }
+
+    /// The searcher of the current snapshot (for benches and tests).
+    pub fn searcher(&self) -> Searcher {
+        self.reader.searcher()
+    }
+}
+
+fn merge(into: &mut HighlightTerms, from: &HighlightTerms) {
+    into.words.extend(from.words.iter().cloned());
+    for phrase in &from.phrases {
+        if !into.phrases.contains(phrase) {
+            into.phrases.push(phrase.clone());
+        }
+    }
+}
+
+fn text_field(doc: &TantivyDocument, field: tantivy::schema::Field) -> Option<String> {
+    doc.get_first(field).and_then(|v| v.as_str()).map(str::to_string)
+}
+
+fn json_field<T: serde::de::DeserializeOwned>(
+    doc: &TantivyDocument,
+    field: tantivy::schema::Field,
+) -> Option<T> {
+    doc.get_first(field).and_then(|v| v.as_str()).and_then(|s| serde_json::from_str(s).ok())
+}
+
+/// The reference for a snippet cut from `source` bytes of the body: the
+/// quote it is in, else the nearest inline reference in its paragraph.
+fn reference_for(body: &str, spans: &Spans, source: (usize, usize)) -> Option<StoredReference> {
+    let (from, to) = source;
+    if let Some(q) = spans.quotes.iter().find(|q| from < q.end && to > q.start) {
+        return q.reference.clone();
+    }
+    let para = snippet::paragraphs(body).into_iter().find(|&(s, e)| from >= s && from < e)?;
+    spans
+        .inline
+        .iter()
+        .filter(|r| r.offset >= para.0 && r.offset < para.1)
+        .min_by_key(|r| r.offset.abs_diff(from))
+        .map(|r| r.reference.clone())
+}

@@ -1,0 +1,658 @@
+//! Query text into Tantivy queries: the query language, default fields and
+//! boosts, filters, and the all-words / any-word / near-match modes.
+//!
+//! The syntax is Tantivy's query grammar (words, `"phrases"`, `field:value`,
+//! `-word`, `+word`, `OR`, `AND`, parentheses), read into its AST and turned
+//! into queries here, so folio decides what each field name means for notes
+//! and for quotes. Text that is not valid syntax is searched as plain words,
+//! with a notice; nothing a person types makes a search fail.
+
+use std::collections::BTreeSet;
+use std::ops::Bound;
+
+use levenshtein_automata::{DFA, Distance, LevenshteinAutomatonBuilder, SINK_STATE};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, Occur, PhraseQuery,
+    Query, RangeQuery, TermQuery,
+};
+use tantivy::query_grammar::{
+    self, Delimiter, UserInputAst, UserInputBound, UserInputLeaf, UserInputLiteral,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{Searcher, Term};
+
+use crate::index::schema::Fields;
+
+/// Default fields and boosts, the one place they live: title > author >
+/// quotes > body, as measured on the real corpus (see the README).
+pub const NOTE_FIELDS: [(&str, f32); 4] =
+    [("title", 3.0), ("author", 2.0), ("note_quotes", 1.5), ("body", 1.0)];
+/// For quotes, the passage itself counts most; its book's title and author
+/// help a topic query find it.
+pub const QUOTE_FIELDS: [(&str, f32); 3] = [("quote", 1.0), ("title", 0.4), ("author", 0.4)];
+
+/// Field names people may write before a colon.
+pub const QUERY_FIELDS: [&str; 7] = ["title", "author", "body", "quote", "tag", "year", "page"];
+
+/// Longer than this many plain words, a query ranks by plain BM25 over any
+/// word: requiring all of a sentence's words would put poor all-word
+/// matches above good any-word ones.
+pub const ALL_WORDS_MAX: usize = 6;
+
+/// Queries longer than this are searched as plain words (bounded work).
+const MAX_QUERY_CHARS: usize = 2_000;
+/// At most this many words are searched.
+const MAX_WORDS: usize = 64;
+/// At most this many dictionary terms stand in for one fuzzy word.
+const MAX_FUZZY_EXPANSIONS: usize = 30;
+
+/// What a search is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// Whole notes.
+    Notes,
+    /// Quoted passages.
+    Quotes,
+}
+
+/// How words combine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Every word must match.
+    All,
+    /// Any word may match; more matches rank higher.
+    Any,
+    /// Any word, each also matching near spellings in the index.
+    Fuzzy,
+}
+
+/// Filters from flags (`--author`, `--year`, `--tag`, `--page`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filters {
+    /// Words of an author's name, all required.
+    pub author: Option<String>,
+    /// Inclusive year range.
+    pub years: Option<(u64, u64)>,
+    /// A tag.
+    pub tag: Option<String>,
+    /// Inclusive page range (quotes).
+    pub pages: Option<(u64, u64)>,
+}
+
+/// `2018` → (2018, 2018); `2010..2020` → (2010, 2020); `..2000`, `1990..`.
+pub fn parse_range(text: &str) -> Option<(u64, u64)> {
+    let text = text.trim();
+    let (lo, hi) = match text.split_once("..") {
+        Some((lo, hi)) => (lo.trim(), hi.trim().trim_start_matches('=')),
+        None => match text.split_once(['-', '–']) {
+            Some((lo, hi)) if !lo.is_empty() => (lo.trim(), hi.trim()),
+            _ => (text, text),
+        },
+    };
+    let lo = if lo.is_empty() { 0 } else { lo.parse().ok()? };
+    let hi = if hi.is_empty() { u64::MAX } else { hi.parse().ok()? };
+    Some(if lo <= hi { (lo, hi) } else { (hi, lo) })
+}
+
+/// A query, understood.
+#[derive(Debug, Clone)]
+pub struct ParsedQuery {
+    ast: UserInputAst,
+    /// Things to tell the person (syntax fallback, ignored parts).
+    pub notices: Vec<String>,
+    /// How many plain (unfielded, positive) words it has.
+    pub plain_words: usize,
+}
+
+/// Reads query text; never fails.
+pub fn parse(text: &str) -> ParsedQuery {
+    let mut notices = Vec::new();
+    let too_long = text.chars().count() > MAX_QUERY_CHARS;
+    let ast = if too_long {
+        notices.push(format!(
+            "the query is over {MAX_QUERY_CHARS} characters; searched as plain words"
+        ));
+        None
+    } else if nesting_depth(text) > 16 {
+        notices.push("the query nests parentheses too deeply; searched as plain words".into());
+        None
+    } else {
+        match query_grammar::parse_query(text) {
+            Ok(ast) => Some(ast),
+            Err(_) => {
+                notices.push(
+                    "the query is not valid syntax (an unclosed quote or parenthesis?); \
+                     searched as plain words"
+                        .into(),
+                );
+                None
+            }
+        }
+    };
+    let ast = ast.unwrap_or_else(|| plain_words(text, &mut notices));
+    let plain_words = count_plain_words(&ast);
+    ParsedQuery { ast, notices, plain_words }
+}
+
+fn nesting_depth(text: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    for c in text.chars() {
+        match c {
+            '(' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            ')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
+fn plain_words(text: &str, notices: &mut Vec<String>) -> UserInputAst {
+    let words: Vec<&str> =
+        text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    if words.len() > MAX_WORDS {
+        notices.push(format!("only the first {MAX_WORDS} words are searched"));
+    }
+    let clauses = words
+        .into_iter()
+        .take(MAX_WORDS)
+        .map(|word| {
+            let literal = UserInputLiteral {
+                field_name: None,
+                phrase: word.to_string(),
+                delimiter: Delimiter::None,
+                slop: 0,
+                prefix: false,
+            };
+            (None, UserInputAst::Leaf(Box::new(UserInputLeaf::Literal(literal))))
+        })
+        .collect();
+    UserInputAst::Clause(clauses)
+}
+
+fn count_plain_words(ast: &UserInputAst) -> usize {
+    match ast {
+        UserInputAst::Clause(clauses) => clauses
+            .iter()
+            .filter(|(occur, _)| *occur != Some(Occur::MustNot))
+            .map(|(_, sub)| count_plain_words(sub))
+            .sum(),
+        UserInputAst::Boost(inner, _) => count_plain_words(inner),
+        UserInputAst::Leaf(leaf) => match leaf.as_ref() {
+            UserInputLeaf::Literal(l) if l.field_name.is_none() => 1,
+            _ => 0,
+        },
+    }
+}
+
+/// Words and phrases to highlight in a text, as analysed terms.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HighlightTerms {
+    /// Single analysed words.
+    pub words: BTreeSet<String>,
+    /// Phrases, as analysed words in order.
+    pub phrases: Vec<Vec<String>>,
+}
+
+impl HighlightTerms {
+    /// Whether there is nothing to highlight.
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty() && self.phrases.is_empty()
+    }
+}
+
+/// Turns a [`ParsedQuery`] into Tantivy queries for one target.
+pub struct Builder<'a> {
+    fields: &'a Fields,
+    analyzer: TextAnalyzer,
+    target: Target,
+    searcher: &'a Searcher,
+    /// Notices met while building (ignored fields, …).
+    pub notices: Vec<String>,
+    /// What to highlight; filled by [`Builder::build`].
+    pub highlights: HighlightTerms,
+}
+
+impl<'a> Builder<'a> {
+    /// A builder for `target`.
+    pub fn new(fields: &'a Fields, searcher: &'a Searcher, target: Target) -> Self {
+        Builder {
+            fields,
+            analyzer: crate::index::schema::analyzer(),
+            target,
+            searcher,
+            notices: Vec::new(),
+            highlights: HighlightTerms::default(),
+        }
+    }
+
+    /// The full query (text, kind, filters) in a mode, or `None` when the
+    /// text has nothing searchable and there are no filters.
+    pub fn build(
+        &mut self,
+        parsed: &ParsedQuery,
+        mode: Mode,
+        filters: &Filters,
+    ) -> Option<Box<dyn Query>> {
+        self.highlights = HighlightTerms::default();
+        let text = self.ast(&parsed.ast, mode, true);
+        let filter_queries = self.filters(filters);
+        if text.is_none() && filter_queries.is_empty() {
+            return None;
+        }
+        let kind = match self.target {
+            Target::Notes => crate::index::schema::KIND_NOTE,
+            Target::Quotes => crate::index::schema::KIND_QUOTE,
+        };
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Must, filter(term_query(self.fields.kind, kind)))];
+        clauses.push((Occur::Must, text.unwrap_or_else(|| Box::new(AllQuery))));
+        clauses.extend(filter_queries.into_iter().map(|q| (Occur::Must, q)));
+        Some(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    fn filters(&mut self, filters: &Filters) -> Vec<Box<dyn Query>> {
+        let mut out = Vec::new();
+        if let Some(author) = &filters.author {
+            for token in self.tokens(author) {
+                out.push(filter(term_query(self.fields.author, &token.0)));
+            }
+        }
+        if let Some((lo, hi)) = filters.years {
+            out.push(filter(u64_range(self.fields.year, lo, hi)));
+        }
+        if let Some(tag) = &filters.tag {
+            out.push(filter(term_query(self.fields.tag, &tag.trim().to_lowercase())));
+        }
+        if let Some(pages) = filters.pages {
+            match self.pages_query(pages) {
+                Some(q) => out.push(q),
+                None => self.notices.push("--page applies to quotes; ignored for notes".into()),
+            }
+        }
+        out
+    }
+
+    fn pages_query(&self, (lo, hi): (u64, u64)) -> Option<Box<dyn Query>> {
+        if self.target != Target::Quotes {
+            return None;
+        }
+        // A quote's pages [start, end] overlap [lo, hi].
+        Some(filter(Box::new(BooleanQuery::new(vec![
+            (Occur::Must, u64_range(self.fields.page_start, 0, hi)),
+            (Occur::Must, u64_range(self.fields.page_end, lo, u64::MAX)),
+        ]))))
+    }
+
+    fn ast(&mut self, ast: &UserInputAst, mode: Mode, positive: bool) -> Option<Box<dyn Query>> {
+        match ast {
+            UserInputAst::Clause(clauses) => {
+                let mut out: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                for (occur, sub) in clauses {
+                    let occur = match (occur, mode) {
+                        (Some(o), _) => *o,
+                        (None, Mode::All) => Occur::Must,
+                        (None, _) => Occur::Should,
+                    };
+                    let sub_positive = positive && occur != Occur::MustNot;
+                    if let Some(q) = self.ast(sub, mode, sub_positive) {
+                        out.push((occur, q));
+                    }
+                }
+                if out.is_empty() {
+                    return None;
+                }
+                if out.iter().all(|(o, _)| *o == Occur::MustNot) {
+                    // `-word` alone means "everything but": match all first.
+                    out.push((Occur::Must, filter(Box::new(AllQuery))));
+                }
+                if out.len() == 1 && out[0].0 != Occur::MustNot {
+                    return out.pop().map(|(_, q)| q);
+                }
+                Some(Box::new(BooleanQuery::new(out)))
+            }
+            UserInputAst::Boost(inner, boost) => {
+                let q = self.ast(inner, mode, positive)?;
+                Some(Box::new(BoostQuery::new(q, boost.into_inner() as f32)))
+            }
+            UserInputAst::Leaf(leaf) => self.leaf(leaf, mode, positive),
+        }
+    }
+
+    fn leaf(&mut self, leaf: &UserInputLeaf, mode: Mode, positive: bool) -> Option<Box<dyn Query>> {
+        match leaf {
+            UserInputLeaf::Literal(literal) => self.literal(literal, mode, positive),
+            UserInputLeaf::All => Some(filter(Box::new(AllQuery))),
+            UserInputLeaf::Range { field, lower, upper } => {
+                let name = field.as_deref().unwrap_or("").to_ascii_lowercase();
+                let lo = bound_number(lower).unwrap_or(0);
+                let hi = bound_number(upper).unwrap_or(u64::MAX);
+                self.numeric(&name, (lo, hi))
+            }
+            UserInputLeaf::Set { field, elements } => {
+                let field = field.clone();
+                let clauses = elements
+                    .iter()
+                    .filter_map(|e| {
+                        let literal = UserInputLiteral {
+                            field_name: field.clone(),
+                            phrase: e.clone(),
+                            delimiter: Delimiter::None,
+                            slop: 0,
+                            prefix: false,
+                        };
+                        self.literal(&literal, mode, positive).map(|q| (Occur::Should, q))
+                    })
+                    .collect::<Vec<_>>();
+                (!clauses.is_empty())
+                    .then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
+            }
+            UserInputLeaf::Exists { field } | UserInputLeaf::Regex { field: Some(field), .. } => {
+                self.notices.push(format!("`{field}:` with that form is not supported; ignored"));
+                None
+            }
+            UserInputLeaf::Regex { field: None, .. } => None,
+        }
+    }
+
+    fn numeric(&mut self, name: &str, range: (u64, u64)) -> Option<Box<dyn Query>> {
+        match name {
+            "year" | "years" => Some(filter(u64_range(self.fields.year, range.0, range.1))),
+            "page" | "pages" => {
+                let q = self.pages_query(range);
+                if q.is_none() {
+                    self.notices.push("`page:` applies to quotes; ignored for notes".into());
+                }
+                q
+            }
+            other => {
+                self.notices.push(format!("ranges work on year and page, not `{other}`; ignored"));
+                None
+            }
+        }
+    }
+
+    fn literal(
+        &mut self,
+        literal: &UserInputLiteral,
+        mode: Mode,
+        positive: bool,
+    ) -> Option<Box<dyn Query>> {
+        let fields: Vec<(Field, f32)> = match literal.field_name.as_deref() {
+            None => self.default_fields(),
+            Some(name) => match name.to_ascii_lowercase().as_str() {
+                "title" | "titles" => vec![(self.fields.title, 1.0)],
+                "author" | "authors" => vec![(self.fields.author, 1.0)],
+                "body" => match self.target {
+                    Target::Notes => vec![(self.fields.body, 1.0), (self.fields.note_quotes, 1.0)],
+                    Target::Quotes => vec![(self.fields.quote, 1.0)],
+                },
+                "quote" | "quotes" => match self.target {
+                    Target::Notes => vec![(self.fields.note_quotes, 1.0)],
+                    Target::Quotes => vec![(self.fields.quote, 1.0)],
+                },
+                "tag" | "tags" => {
+                    return Some(filter(term_query(
+                        self.fields.tag,
+                        &literal.phrase.trim().to_lowercase(),
+                    )));
+                }
+                "year" | "years" | "page" | "pages" => {
+                    let Some(range) = parse_range(&literal.phrase) else {
+                        self.notices.push(format!(
+                            "`{name}:{}` is not a number or range (like 2018 or 2010..2020); ignored",
+                            literal.phrase
+                        ));
+                        return None;
+                    };
+                    return self.numeric(&name.to_ascii_lowercase(), range);
+                }
+                other => {
+                    self.notices.push(format!(
+                        "unknown field `{other}:` (fields: {}); searched as words",
+                        QUERY_FIELDS.join(", ")
+                    ));
+                    let words = UserInputLiteral {
+                        field_name: None,
+                        phrase: format!("{other} {}", literal.phrase),
+                        delimiter: Delimiter::None,
+                        slop: 0,
+                        prefix: false,
+                    };
+                    return self.words(&words, mode, positive);
+                }
+            },
+        };
+        let highlight = positive && self.highlightable(literal.field_name.as_deref());
+        let tokens = self.tokens(&literal.phrase);
+        self.terms_query(&tokens, &fields, literal, mode, highlight)
+    }
+
+    /// An unfielded literal of several words, each searched on its own.
+    fn words(
+        &mut self,
+        literal: &UserInputLiteral,
+        mode: Mode,
+        positive: bool,
+    ) -> Option<Box<dyn Query>> {
+        let occur = if mode == Mode::All { Occur::Must } else { Occur::Should };
+        let clauses: Vec<_> = literal
+            .phrase
+            .split_whitespace()
+            .filter_map(|word| {
+                let single = UserInputLiteral { phrase: word.to_string(), ..literal.clone() };
+                self.literal(&single, mode, positive).map(|q| (occur, q))
+            })
+            .collect();
+        (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
+    }
+
+    fn highlightable(&self, field: Option<&str>) -> bool {
+        match field.map(|f| f.to_ascii_lowercase()) {
+            None => true,
+            Some(f) => matches!(f.as_str(), "body" | "quote" | "quotes"),
+        }
+    }
+
+    fn default_fields(&self) -> Vec<(Field, f32)> {
+        let names: &[(&str, f32)] = match self.target {
+            Target::Notes => &NOTE_FIELDS,
+            Target::Quotes => &QUOTE_FIELDS,
+        };
+        names
+            .iter()
+            .filter_map(|(name, boost)| {
+                self.fields.schema.get_field(name).ok().map(|f| (f, *boost))
+            })
+            .collect()
+    }
+
+    /// Analysed tokens with their positions.
+    fn tokens(&mut self, text: &str) -> Vec<(String, usize)> {
+        let mut stream = self.analyzer.token_stream(text);
+        let mut tokens = Vec::new();
+        while stream.advance() {
+            let token = stream.token();
+            tokens.push((token.text.clone(), token.position));
+            if tokens.len() >= MAX_WORDS {
+                break;
+            }
+        }
+        tokens
+    }
+
+    fn terms_query(
+        &mut self,
+        tokens: &[(String, usize)],
+        fields: &[(Field, f32)],
+        literal: &UserInputLiteral,
+        mode: Mode,
+        highlight: bool,
+    ) -> Option<Box<dyn Query>> {
+        match tokens {
+            [] => None,
+            [(word, _)] => {
+                let mut words = vec![word.clone()];
+                if mode == Mode::Fuzzy && literal.delimiter == Delimiter::None {
+                    words.extend(self.near_words(word, fields));
+                }
+                if highlight {
+                    self.highlights.words.extend(words.iter().cloned());
+                }
+                let per_field = fields
+                    .iter()
+                    .map(|&(field, boost)| {
+                        let alternatives: Vec<(Occur, Box<dyn Query>)> =
+                            words.iter().map(|w| (Occur::Should, term_query(field, w))).collect();
+                        let q: Box<dyn Query> = if alternatives.len() == 1 {
+                            term_query(field, word)
+                        } else {
+                            Box::new(BooleanQuery::new(alternatives))
+                        };
+                        boosted(q, boost)
+                    })
+                    .collect();
+                Some(Box::new(DisjunctionMaxQuery::with_tie_breaker(per_field, 0.2)))
+            }
+            _ => {
+                if highlight {
+                    self.highlights.phrases.push(tokens.iter().map(|(w, _)| w.clone()).collect());
+                }
+                let first = tokens.first().map(|t| t.1).unwrap_or(0);
+                let per_field = fields
+                    .iter()
+                    .map(|&(field, boost)| {
+                        let terms = tokens
+                            .iter()
+                            .map(|(w, p)| (p - first, Term::from_field_text(field, w)))
+                            .collect();
+                        let q = PhraseQuery::new_with_offset_and_slop(terms, literal.slop);
+                        boosted(Box::new(q), boost)
+                    })
+                    .collect();
+                Some(Box::new(DisjunctionMaxQuery::with_tie_breaker(per_field, 0.2)))
+            }
+        }
+    }
+
+    /// Indexed words within 1 edit (from 5 letters) or 2 (from 9) of `word`.
+    fn near_words(&self, word: &str, fields: &[(Field, f32)]) -> Vec<String> {
+        let letters = word.chars().count();
+        let distance = match letters {
+            0..=4 => return Vec::new(),
+            5..=8 => 1,
+            _ => 2,
+        };
+        let dfa = LevenshteinAutomatonBuilder::new(distance, true).build_dfa(word);
+        let mut found = BTreeSet::new();
+        for segment in self.searcher.segment_readers() {
+            for &(field, _) in fields {
+                let Ok(inverted) = segment.inverted_index(field) else { continue };
+                let Ok(mut stream) = inverted.terms().search(Automaton(&dfa)).into_stream() else {
+                    continue;
+                };
+                while stream.advance() && found.len() < MAX_FUZZY_EXPANSIONS {
+                    if let Ok(term) = std::str::from_utf8(stream.key())
+                        && term != word
+                    {
+                        found.insert(term.to_string());
+                    }
+                }
+            }
+        }
+        found.into_iter().collect()
+    }
+}
+
+/// A Levenshtein DFA as an FST automaton, to walk the term dictionary.
+struct Automaton<'a>(&'a DFA);
+
+impl tantivy_fst::Automaton for Automaton<'_> {
+    type State = u32;
+
+    fn start(&self) -> u32 {
+        self.0.initial_state()
+    }
+
+    fn is_match(&self, state: &u32) -> bool {
+        matches!(self.0.distance(*state), Distance::Exact(_))
+    }
+
+    fn can_match(&self, state: &u32) -> bool {
+        *state != SINK_STATE
+    }
+
+    fn accept(&self, state: &u32, byte: u8) -> u32 {
+        self.0.transition(*state, byte)
+    }
+}
+
+fn term_query(field: Field, text: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs))
+}
+
+fn boosted(q: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
+    if (boost - 1.0).abs() < f32::EPSILON { q } else { Box::new(BoostQuery::new(q, boost)) }
+}
+
+/// A clause that restricts without scoring.
+fn filter(q: Box<dyn Query>) -> Box<dyn Query> {
+    Box::new(ConstScoreQuery::new(q, 0.0))
+}
+
+fn u64_range(field: Field, lo: u64, hi: u64) -> Box<dyn Query> {
+    Box::new(RangeQuery::new(
+        Bound::Included(Term::from_field_u64(field, lo)),
+        Bound::Included(Term::from_field_u64(field, hi)),
+    ))
+}
+
+fn bound_number(bound: &UserInputBound) -> Option<u64> {
+    match bound {
+        UserInputBound::Inclusive(v) => v.trim().parse().ok(),
+        UserInputBound::Exclusive(v) => v.trim().parse::<u64>().ok().map(|n| n.saturating_add(1)),
+        UserInputBound::Unbounded => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_parse() {
+        let rows = [
+            ("2018", Some((2018, 2018))),
+            ("2010..2020", Some((2010, 2020))),
+            ("50-60", Some((50, 60))),
+            ("..2000", Some((0, 2000))),
+            ("1990..", Some((1990, u64::MAX))),
+            ("2020..2010", Some((2010, 2020))),
+            ("soon", None),
+        ];
+        for (text, want) in rows {
+            assert_eq!(parse_range(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn bad_syntax_falls_back_to_words_with_a_notice() {
+        for text in [r#"what's "stateful"#, "author:", "-", r#""""#, "((a", "0-dimensional (show)."]
+        {
+            let parsed = parse(text);
+            // Never panics; either valid syntax or a notice and plain words.
+            let _ = parsed.plain_words;
+        }
+        let parsed = parse(r#"what's "stateful"#);
+        assert_eq!(parsed.notices.len(), 1, "{:?}", parsed.notices);
+        assert_eq!(parsed.plain_words, 3);
+        let long = "word ".repeat(2_100);
+        let parsed = parse(&long);
+        assert!(parsed.notices.iter().any(|n| n.contains("plain words")));
+        assert_eq!(parsed.plain_words, MAX_WORDS);
+        assert!(!parse(&"(".repeat(5_000)).notices.is_empty());
+    }
+}

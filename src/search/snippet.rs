@@ -1,0 +1,370 @@
+//! Snippets: the part of a text that shows why it matched, with highlights.
+//!
+//! Tantivy's `SnippetGenerator` highlights every word of a phrase, counts
+//! bytes as characters, has no ellipses and nothing for near matches
+//! (tantivy.md §7), so folio cuts its own: the text is tokenized with the
+//! index's analyser, matches are the query's analysed words and whole
+//! phrases, the best window of at most [`MAX_CHARS`] characters is chosen
+//! within one paragraph, snapped to sentence or word boundaries, and marked
+//! with `…` where it cuts. Highlights are character offsets into the
+//! snippet's text.
+
+use std::collections::HashSet;
+
+use serde::Serialize;
+use tantivy::tokenizer::TextAnalyzer;
+
+use super::query::HighlightTerms;
+
+/// Longest snippet, in characters, ellipses included.
+pub const MAX_CHARS: usize = 200;
+
+/// A fragment of text with highlighted ranges.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Snippet {
+    /// The fragment, white space folded.
+    pub text: String,
+    /// `[start, end)` character offsets into `text`.
+    pub highlights: Vec<[usize; 2]>,
+    /// Byte range of the fragment in the source text (not serialized).
+    #[serde(skip)]
+    pub source: (usize, usize),
+}
+
+/// A match in the source: byte range and which query term it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Match {
+    /// Byte offset of the first character.
+    pub start: usize,
+    /// Byte offset past the last character.
+    pub end: usize,
+    /// Index of the term or phrase it matched (for counting distinct terms).
+    pub term: usize,
+}
+
+/// Every match of `terms` in `text`, in order, not overlapping.
+pub fn find_matches(analyzer: &mut TextAnalyzer, text: &str, terms: &HighlightTerms) -> Vec<Match> {
+    if terms.is_empty() {
+        return Vec::new();
+    }
+    let words: Vec<&String> = terms.words.iter().collect();
+    let mut stream = analyzer.token_stream(text);
+    let mut tokens: Vec<(usize, usize, String)> = Vec::new();
+    while stream.advance() {
+        let t = stream.token();
+        tokens.push((t.offset_from, t.offset_to, t.text.clone()));
+    }
+    let mut matches = Vec::new();
+    let mut covered_until = 0usize;
+    let mut i = 0;
+    while i < tokens.len() {
+        let mut matched = false;
+        // Phrases first: a phrase is highlighted as a whole, its words alone
+        // are not (unless they are query words themselves).
+        for (p, phrase) in terms.phrases.iter().enumerate() {
+            let n = phrase.len();
+            if n > 0
+                && i + n <= tokens.len()
+                && tokens[i..i + n].iter().zip(phrase).all(|(t, w)| &t.2 == w)
+            {
+                matches.push(Match {
+                    start: tokens[i].0,
+                    end: tokens[i + n - 1].1,
+                    term: words.len() + p,
+                });
+                covered_until = i + n;
+                i += n;
+                matched = true;
+                break;
+            }
+        }
+        if matched {
+            continue;
+        }
+        if i >= covered_until
+            && let Some(w) = words.iter().position(|w| **w == tokens[i].2)
+        {
+            matches.push(Match { start: tokens[i].0, end: tokens[i].1, term: w });
+        }
+        i += 1;
+    }
+    matches
+}
+
+/// The whole text with its matches highlighted (for quotes).
+pub fn whole(text: &str, matches: &[Match]) -> Snippet {
+    render(text, 0, text.len(), matches, false, false)
+}
+
+/// The best window of `text` for these matches; the start of the text when
+/// there are none.
+pub fn best(text: &str, matches: &[Match]) -> Snippet {
+    let paragraphs = paragraphs(text);
+    let Some(&(para_start, para_end)) = paragraphs.first() else { return Snippet::default() };
+    if matches.is_empty() {
+        return window(text, (para_start, para_end), para_start, para_start, &[]);
+    }
+    // Score windows: distinct terms first, then all matches.
+    struct Candidate {
+        para: (usize, usize),
+        span: (usize, usize),
+        score: (usize, usize),
+    }
+    let mut best: Option<Candidate> = None;
+    for &(ps, pe) in &paragraphs {
+        let in_para: Vec<&Match> =
+            matches.iter().filter(|m| m.start >= ps && m.end <= pe).collect();
+        for (a, first) in in_para.iter().enumerate() {
+            let mut distinct = HashSet::new();
+            let mut last_end = first.end;
+            let mut count = 0;
+            for m in &in_para[a..] {
+                if char_len(text, first.start, m.end) > MAX_CHARS - 2 {
+                    break;
+                }
+                distinct.insert(m.term);
+                count += 1;
+                last_end = m.end;
+            }
+            let score = (distinct.len(), count);
+            if best.as_ref().is_none_or(|b| score > b.score) {
+                best = Some(Candidate { para: (ps, pe), span: (first.start, last_end), score });
+            }
+        }
+    }
+    let Some(Candidate { para, span: (start, end), .. }) = best else {
+        return window(text, (para_start, para_end), para_start, para_start, &[]);
+    };
+    let inside: Vec<Match> =
+        matches.iter().copied().filter(|m| m.start >= para.0 && m.end <= para.1).collect();
+    window(text, para, start, end, &inside)
+}
+
+/// Byte ranges of paragraphs (separated by blank lines), trimmed, non-empty.
+pub fn paragraphs(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (at, _) in text.match_indices("\n\n").chain(std::iter::once((text.len(), ""))) {
+        if at < start {
+            continue;
+        }
+        let slice = &text[start..at];
+        let lead = slice.len() - slice.trim_start().len();
+        let trail = slice.trim_end().len();
+        if trail > lead {
+            out.push((start + lead, start + trail));
+        }
+        start = at + 2;
+    }
+    out
+}
+
+fn char_len(text: &str, start: usize, end: usize) -> usize {
+    text.get(start..end).map(|s| s.chars().count()).unwrap_or(0)
+}
+
+/// A window of at most MAX_CHARS within `para` that contains `[start, end)`.
+fn window(
+    text: &str,
+    para: (usize, usize),
+    start: usize,
+    end: usize,
+    matches: &[Match],
+) -> Snippet {
+    let (ps, pe) = para;
+    let budget = MAX_CHARS - 2; // room for the ellipses
+    let span = char_len(text, start, end);
+    let spare = budget.saturating_sub(span);
+    // Start: a sentence start shortly before the match if there is one,
+    // else a word boundary about a third of the spare room before it.
+    let lead_room = (spare / 3).max(spare.min(40));
+    let earliest = back_chars(text, start, lead_room).max(ps);
+    let mut from =
+        sentence_start(text, earliest, start).unwrap_or_else(|| word_start(text, earliest, start));
+    if char_len(text, ps, start) <= lead_room {
+        from = ps;
+    }
+    // End: fill the budget, then snap back to a sentence end or a word end.
+    let limit = forward_chars(text, from, budget).min(pe);
+    let mut to = if limit >= pe {
+        pe
+    } else {
+        sentence_end(text, end, limit).unwrap_or_else(|| word_end(text, end, limit))
+    };
+    if to < end {
+        to = end.min(pe);
+    }
+    render(text, from, to, matches, from > ps, to < pe)
+}
+
+fn back_chars(text: &str, at: usize, n: usize) -> usize {
+    text[..at].char_indices().rev().nth(n.saturating_sub(1)).map(|(i, _)| i).unwrap_or(0)
+}
+
+fn forward_chars(text: &str, at: usize, n: usize) -> usize {
+    text[at..].char_indices().nth(n).map(|(i, _)| at + i).unwrap_or(text.len())
+}
+
+/// The first sentence start in `[from, before)`.
+fn sentence_start(text: &str, from: usize, before: usize) -> Option<usize> {
+    let slice = text.get(from..before)?;
+    slice
+        .match_indices(['.', '!', '?', '\n'])
+        .map(|(i, _)| from + i + 1)
+        .find(|&i| text[i..].starts_with([' ', '\n']))
+        .map(|i| i + text[i..].len() - text[i..].trim_start().len())
+        .filter(|&i| i <= before)
+}
+
+fn word_start(text: &str, from: usize, before: usize) -> usize {
+    if from == 0 || text[..from].ends_with(char::is_whitespace) {
+        return from;
+    }
+    text.get(from..before)
+        .and_then(|s| s.find(char::is_whitespace))
+        .map(|i| from + i + 1)
+        .filter(|&i| i <= before)
+        .unwrap_or(from)
+}
+
+/// The last sentence end in `(after, limit]`, when it keeps at least half the room.
+fn sentence_end(text: &str, after: usize, limit: usize) -> Option<usize> {
+    let slice = text.get(after..limit)?;
+    let end = slice.rfind(['.', '!', '?']).map(|i| after + i + 1)?;
+    (char_len(text, after, end) * 2 >= char_len(text, after, limit)).then_some(end)
+}
+
+fn word_end(text: &str, after: usize, limit: usize) -> usize {
+    if limit >= text.len() || text[limit..].starts_with(char::is_whitespace) {
+        return limit;
+    }
+    text.get(after..limit)
+        .and_then(|s| s.rfind(char::is_whitespace))
+        .map(|i| after + i)
+        .unwrap_or(limit)
+}
+
+/// Builds the snippet text (white space folded) and character highlights.
+fn render(
+    text: &str,
+    from: usize,
+    to: usize,
+    matches: &[Match],
+    lead: bool,
+    trail: bool,
+) -> Snippet {
+    let mut out = String::new();
+    let mut highlights = Vec::new();
+    let mut chars = 0usize;
+    if lead {
+        out.push('…');
+        chars += 1;
+    }
+    let mut open: Option<usize> = None;
+    let mut pending: Option<&Match> = None;
+    let relevant: Vec<&Match> = matches.iter().filter(|m| m.start >= from && m.end <= to).collect();
+    let mut next = 0;
+    let mut last_space = lead;
+    for (i, c) in text[from..to].char_indices() {
+        let at = from + i;
+        if open.is_none()
+            && let Some(m) = relevant.get(next)
+            && m.start == at
+        {
+            open = Some(chars);
+            pending = Some(m);
+            next += 1;
+        }
+        if c.is_whitespace() {
+            if !last_space {
+                out.push(' ');
+                chars += 1;
+                last_space = true;
+            }
+        } else {
+            out.push(c);
+            chars += 1;
+            last_space = false;
+        }
+        if let (Some(s), Some(m)) = (open, pending)
+            && at + c.len_utf8() >= m.end
+        {
+            highlights.push([s, chars]);
+            open = None;
+            pending = None;
+        }
+    }
+    if out.ends_with(' ') {
+        out.pop();
+    }
+    if trail {
+        out.push('…');
+    }
+    Snippet { text: out, highlights, source: (from, to) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::schema::analyzer;
+
+    fn terms(words: &[&str], phrases: &[&[&str]]) -> HighlightTerms {
+        HighlightTerms {
+            words: words.iter().map(|w| w.to_string()).collect(),
+            phrases: phrases.iter().map(|p| p.iter().map(|w| w.to_string()).collect()).collect(),
+        }
+    }
+
+    fn highlighted(s: &Snippet) -> Vec<String> {
+        let chars: Vec<char> = s.text.chars().collect();
+        s.highlights.iter().map(|[a, b]| chars[*a..*b].iter().collect()).collect()
+    }
+
+    #[test]
+    fn stemmed_words_highlight_the_original_words() {
+        let text = "It must load all stateful components when it starts.";
+        let m = find_matches(&mut analyzer(), text, &terms(&["state", "start"], &[]));
+        let s = best(text, &m);
+        assert_eq!(highlighted(&s), ["stateful", "starts"]);
+    }
+
+    #[test]
+    fn a_phrase_highlights_the_phrase_not_its_words_elsewhere() {
+        let text = "The quality of your thoughts. Of course your day matters.";
+        let m = find_matches(
+            &mut analyzer(),
+            text,
+            &terms(&[], &[&["qualiti", "of", "your", "thought"]]),
+        );
+        let s = best(text, &m);
+        assert_eq!(highlighted(&s), ["quality of your thoughts"]);
+    }
+
+    #[test]
+    fn long_text_is_cut_to_200_chars_with_ellipses() {
+        let filler = "Lorem ipsum dolor sit amet, consectetur adipiscing elit. ".repeat(10);
+        let text = format!("{filler}Here the river meanders slowly past the town. {filler}");
+        let m = find_matches(&mut analyzer(), &text, &terms(&["meander"], &[]));
+        let s = best(&text, &m);
+        assert!(s.text.chars().count() <= MAX_CHARS, "{} chars", s.text.chars().count());
+        assert!(s.text.starts_with('…') || s.text.starts_with("Here"), "{}", s.text);
+        assert!(s.text.ends_with('…'));
+        assert_eq!(highlighted(&s), ["meanders"]);
+    }
+
+    #[test]
+    fn no_match_gives_the_start_of_the_text() {
+        let text = "First paragraph here.\n\nSecond one.";
+        let s = best(text, &[]);
+        assert_eq!(s.text, "First paragraph here.");
+        assert!(s.highlights.is_empty());
+    }
+
+    #[test]
+    fn multibyte_text_keeps_char_offsets() {
+        let text = "Über die Flüsse — la rivière mystérieuse coule.";
+        let m = find_matches(&mut analyzer(), text, &terms(&["mysterieus"], &[]));
+        let s = whole(text, &m);
+        assert_eq!(highlighted(&s), ["mystérieuse"]);
+    }
+}
