@@ -103,6 +103,10 @@ pub struct SearchArgs {
     /// Also show near matches (typos) after the exact ones.
     #[arg(long)]
     pub fuzzy: bool,
+    /// Rank by plain BM25 over any word, without putting hits that have
+    /// every word first.
+    #[arg(long)]
+    pub any: bool,
     /// Print one JSON object with the hits.
     #[arg(long)]
     pub json: bool,

@@ -1,9 +1,624 @@
 //! Benchmarks: a synthetic corpus, and the measurements `folio bench` makes.
 //!
-//! [`generator`] makes book notes from a seed; the rest of this module times
-//! an index build, refreshes and queries on them and gathers the figures in
-//! a [`Report`]. Printing is `commands::bench`'s job.
+//! [`generator`] makes book notes from a seed. [`run`] times, on such a
+//! corpus or on a folder of real notes: a fresh index build (throughput,
+//! peak memory, segments, size on disk), two refreshes (nothing changed;
+//! 1 % of the notes rewritten) and a fixed mix of queries (latency
+//! percentiles, warm-up runs kept apart), and gathers the figures in a
+//! [`Report`]. Printing it is `commands::bench`'s job.
+//!
+//! Peak memory is the process's high-water mark (`VmHWM`), reset just before
+//! the build where the kernel allows it, so it is the build's peak plus what
+//! the process held already (the generator's tables, a few MB).
 
 pub mod generator;
 
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::index::FolioIndex;
+use crate::index::update::{self, UpdateOptions};
+use crate::search::{Engine, Filters, Request, Target};
 pub use generator::{Generated, Pools, generate};
+
+/// What to benchmark.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Notes to generate.
+    pub notes: usize,
+    /// Generator seed.
+    pub seed: u64,
+    /// Threads for generating and indexing.
+    pub threads: usize,
+    /// Indexing memory budget, MB.
+    pub memory_mb: usize,
+    /// A folder of notes to use instead of generating.
+    pub corpus: Option<PathBuf>,
+    /// Keep the corpus (`DIR/notes`) and the index (`DIR/index`) here.
+    pub keep: Option<PathBuf>,
+    /// Queries to time instead of the fixed mix (searched as notes).
+    pub queries: Option<Vec<String>>,
+    /// Timed rounds over the query mix (after the warm-up rounds).
+    pub rounds: usize,
+    /// Draw progress bars on stderr (only when it is a terminal).
+    pub progress: bool,
+    /// The folio binary, to time whole-process commands; none skips them.
+    pub exe: Option<PathBuf>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            notes: 10_000,
+            seed: 42,
+            threads: 2,
+            memory_mb: 120,
+            corpus: None,
+            keep: None,
+            queries: None,
+            rounds: 100,
+            progress: false,
+            exe: None,
+        }
+    }
+}
+
+/// Everything `folio bench` measured; serialized as the `--json` object.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// folio's version.
+    pub folio_version: String,
+    /// The machine it ran on.
+    pub machine: Machine,
+    /// The notes indexed.
+    pub corpus: CorpusReport,
+    /// The fresh build.
+    pub build: BuildReport,
+    /// Refreshes after the build.
+    pub refresh: RefreshReport,
+    /// Each query of the mix, through folio's search (snippets included).
+    pub queries: Vec<QueryReport>,
+    /// All timed runs of the mix together.
+    pub overall: Latency,
+    /// The same queries as Tantivy-only top-10 searches over title, author
+    /// and body (no filters, no snippets, no stored fields): the floor.
+    pub tantivy_top10: Vec<QueryReport>,
+    /// Whole-process `folio search --no-refresh --json` for a one-word
+    /// query, median of runs, ms (none when not measured).
+    pub process_search_ms: Option<f64>,
+}
+
+/// The machine.
+#[derive(Debug, Clone, Serialize)]
+pub struct Machine {
+    /// CPU model.
+    pub cpu: String,
+    /// Cores available to the process.
+    pub cores: usize,
+    /// Memory, bytes.
+    pub memory_bytes: u64,
+    /// Operating system.
+    pub os: String,
+}
+
+/// The corpus.
+#[derive(Debug, Clone, Serialize)]
+pub struct CorpusReport {
+    /// Where it is when it outlives the run (`--keep`, `--corpus`).
+    pub path: Option<PathBuf>,
+    /// Generator seed (none for `--corpus`).
+    pub seed: Option<u64>,
+    /// Note files.
+    pub files: usize,
+    /// Their bytes.
+    pub bytes: u64,
+    /// Seconds spent generating (none for `--corpus`).
+    pub generate_seconds: Option<f64>,
+}
+
+/// The fresh build.
+#[derive(Debug, Clone, Serialize)]
+pub struct BuildReport {
+    /// Notes indexed.
+    pub notes: u64,
+    /// Quotes indexed.
+    pub quotes: u64,
+    /// Files that failed.
+    pub failed: usize,
+    /// Wall-clock seconds, from opening the index to the merged commit.
+    pub seconds: f64,
+    /// Notes per second.
+    pub notes_per_second: f64,
+    /// Corpus MB (10^6 bytes) per second.
+    pub mb_per_second: f64,
+    /// Peak resident memory of the process, bytes (none off Linux).
+    pub peak_rss_bytes: Option<u64>,
+    /// Indexing threads.
+    pub threads: usize,
+    /// Memory budget, MB.
+    pub memory_mb: usize,
+    /// Segments after the build.
+    pub segments: usize,
+    /// Index size on disk, bytes.
+    pub index_bytes: u64,
+    /// Index bytes over corpus bytes.
+    pub index_ratio: f64,
+}
+
+/// Refreshes.
+#[derive(Debug, Clone, Serialize)]
+pub struct RefreshReport {
+    /// Nothing changed, in process, seconds.
+    pub noop_seconds: f64,
+    /// Nothing changed, whole `folio index` process, seconds.
+    pub noop_process_seconds: Option<f64>,
+    /// Notes rewritten for the second refresh (0 for `--corpus`).
+    pub changed_notes: usize,
+    /// Refresh after the rewrite, seconds.
+    pub changed_seconds: Option<f64>,
+}
+
+/// Latency percentiles, milliseconds.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Latency {
+    /// Timed runs.
+    pub runs: usize,
+    /// Median.
+    pub p50_ms: f64,
+    /// 95th percentile.
+    pub p95_ms: f64,
+    /// 99th percentile.
+    pub p99_ms: f64,
+    /// Mean.
+    pub mean_ms: f64,
+    /// Slowest.
+    pub max_ms: f64,
+}
+
+impl Latency {
+    /// Percentiles of samples in seconds (nearest rank).
+    pub fn of(samples: &[f64]) -> Self {
+        if samples.is_empty() {
+            return Latency::default();
+        }
+        let mut sorted = samples.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        let at = |q: f64| {
+            let rank = (q * sorted.len() as f64).ceil() as usize;
+            sorted[rank.clamp(1, sorted.len()) - 1] * 1e3
+        };
+        Latency {
+            runs: sorted.len(),
+            p50_ms: at(0.50),
+            p95_ms: at(0.95),
+            p99_ms: at(0.99),
+            mean_ms: sorted.iter().sum::<f64>() / sorted.len() as f64 * 1e3,
+            max_ms: sorted[sorted.len() - 1] * 1e3,
+        }
+    }
+}
+
+/// One query's figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueryReport {
+    /// What it stands for: `one_word`, `phrase`, … or `file:N`.
+    pub name: String,
+    /// The query text.
+    pub query: String,
+    /// `notes` or `quotes`.
+    pub target: String,
+    /// Filters, as flags.
+    pub filters: String,
+    /// Matching documents.
+    pub hits: usize,
+    /// Timings.
+    pub latency: Latency,
+}
+
+/// One query of the mix.
+#[derive(Debug, Clone)]
+pub struct MixQuery {
+    /// Its name in reports.
+    pub name: String,
+    /// The request.
+    pub request: Request,
+    /// Filters, as flags, for reports.
+    pub flags: String,
+}
+
+/// The fixed mix: one word, two words, a phrase, a filtered query, a quotes
+/// query, a rare word and a very common word (words picked by their rank in
+/// the generator's vocabulary).
+pub fn query_mix() -> Vec<MixQuery> {
+    let plain = |name: &str, query: &str, target: Target, filters: Filters, flags: &str| MixQuery {
+        name: name.to_string(),
+        request: Request {
+            query: query.to_string(),
+            target,
+            limit: 10,
+            filters,
+            fuzzy: false,
+            all_first: true,
+        },
+        flags: flags.to_string(),
+    };
+    let none = Filters::default;
+    vec![
+        plain("one_word", "history", Target::Notes, none(), ""),
+        plain("two_words", "memory light", Target::Notes, none(), ""),
+        plain("phrase", "\"memory palace\"", Target::Notes, none(), ""),
+        plain(
+            "filtered",
+            "history",
+            Target::Notes,
+            Filters { years: Some((1990, 2010)), ..Filters::default() },
+            "--year 1990..2010",
+        ),
+        plain("quotes", "light", Target::Quotes, none(), ""),
+        plain("rare_word", "jaundice", Target::Notes, none(), ""),
+        plain("common_word", "the", Target::Notes, none(), ""),
+    ]
+}
+
+/// The mix for `--queries`: each line a notes query.
+pub fn file_mix(queries: &[String]) -> Vec<MixQuery> {
+    queries
+        .iter()
+        .map(|q| q.trim())
+        .filter(|q| !q.is_empty())
+        .enumerate()
+        .map(|(i, q)| MixQuery {
+            name: format!("file:{}", i + 1),
+            request: Request {
+                query: q.to_string(),
+                target: Target::Notes,
+                limit: 10,
+                filters: Filters::default(),
+                fuzzy: false,
+                all_first: true,
+            },
+            flags: String::new(),
+        })
+        .collect()
+}
+
+/// Warm-up rounds over the mix, not timed.
+const WARMUP_ROUNDS: usize = 5;
+/// Runs of each whole-process command.
+const PROCESS_RUNS: usize = 10;
+
+/// Runs the benchmark.
+pub fn run(options: &Options) -> Result<Report> {
+    let temp;
+    let (work, keep) = match &options.keep {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+            (dir.clone(), true)
+        }
+        None => {
+            temp = tempfile::Builder::new()
+                .prefix("folio-bench-")
+                .tempdir()
+                .map_err(|e| Error::io(&std::env::temp_dir(), e))?;
+            (temp.path().to_path_buf(), false)
+        }
+    };
+    let threads = options.threads.max(1);
+
+    // 1. The corpus.
+    let (corpus_dir, corpus) = match &options.corpus {
+        Some(dir) => {
+            let walked = crate::walk::walk(std::slice::from_ref(dir), None, threads);
+            let bytes = walked.files.iter().map(|f| f.size).sum();
+            let report = CorpusReport {
+                path: Some(dir.clone()),
+                seed: None,
+                files: walked.files.len(),
+                bytes,
+                generate_seconds: None,
+            };
+            (dir.clone(), report)
+        }
+        None => {
+            let dir = work.join("notes");
+            if dir.exists() {
+                // A kept corpus from an earlier run: start from nothing, so
+                // no note of another size or seed stays behind.
+                std::fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+            }
+            let bar = bar(options.progress, options.notes as u64, "generating");
+            let started = Instant::now();
+            let tick = || bar.inc(1);
+            let made = generate(&dir, options.notes, options.seed, threads, &tick)
+                .map_err(|e| Error::io(&dir, e))?;
+            bar.finish_and_clear();
+            let report = CorpusReport {
+                path: keep.then(|| dir.clone()),
+                seed: Some(options.seed),
+                files: made.notes,
+                bytes: made.bytes,
+                generate_seconds: Some(started.elapsed().as_secs_f64()),
+            };
+            (dir, report)
+        }
+    };
+
+    // 2. A fresh build.
+    let index_dir = work.join("index");
+    let update_options = UpdateOptions {
+        roots: vec![corpus_dir.clone()],
+        threads,
+        memory_mb: options.memory_mb,
+        progress: options.progress,
+    };
+    let quiet = |_: &crate::error::NoteError| {};
+    reset_peak_rss();
+    let started = Instant::now();
+    let ix = FolioIndex::open_or_create(&index_dir, true)?;
+    let summary = update::update(&ix, &update_options, &quiet)?;
+    let build_seconds = started.elapsed().as_secs_f64();
+    let peak_rss_bytes = peak_rss();
+    let segments = ix.reader()?.searcher().segment_readers().len();
+    let index_bytes = folder_bytes(&index_dir);
+    let build = BuildReport {
+        notes: summary.notes,
+        quotes: summary.quotes,
+        failed: summary.failed.len(),
+        seconds: build_seconds,
+        notes_per_second: summary.notes as f64 / build_seconds,
+        mb_per_second: corpus.bytes as f64 / 1e6 / build_seconds,
+        peak_rss_bytes,
+        threads,
+        memory_mb: options.memory_mb,
+        segments,
+        index_bytes,
+        index_ratio: index_bytes as f64 / corpus.bytes.max(1) as f64,
+    };
+
+    // 3. Refreshes.
+    let started = Instant::now();
+    update::update(&ix, &update_options, &quiet)?;
+    let noop_seconds = started.elapsed().as_secs_f64();
+    let noop_process_seconds = match &options.exe {
+        Some(exe) => process_median(exe, &["index", "--json", "--index"], &index_dir, 3)?,
+        None => None,
+    };
+    let (changed_notes, changed_seconds) = if options.corpus.is_none() {
+        let changed =
+            generator::rewrite(&corpus_dir, corpus.files, options.seed, 100, 1)
+                .map_err(|e| Error::io(&corpus_dir, e))?;
+        let started = Instant::now();
+        update::update(&ix, &update_options, &quiet)?;
+        let seconds = started.elapsed().as_secs_f64();
+        if keep {
+            // Leave the kept corpus and index as the seed makes them.
+            generator::rewrite(&corpus_dir, corpus.files, options.seed, 100, 0)
+                .map_err(|e| Error::io(&corpus_dir, e))?;
+            update::update(&ix, &update_options, &quiet)?;
+        }
+        (changed, Some(seconds))
+    } else {
+        (0, None)
+    };
+    let refresh =
+        RefreshReport { noop_seconds, noop_process_seconds, changed_notes, changed_seconds };
+
+    // 4. Queries.
+    let mix = match &options.queries {
+        Some(queries) => file_mix(queries),
+        None => query_mix(),
+    };
+    let engine = Engine::open(FolioIndex::open(&index_dir)?)?;
+    let (queries, overall) = time_mix(&engine, &mix, options.rounds.max(1))?;
+    let tantivy_top10 = time_tantivy(&engine, &mix, options.rounds.max(1))?;
+    let process_search_ms = match (&options.exe, mix.first()) {
+        (Some(exe), Some(first)) => {
+            let args = ["search", first.request.query.as_str(), "--no-refresh", "--json", "--index"];
+            process_median(exe, &args, &index_dir, PROCESS_RUNS)?.map(|s| s * 1e3)
+        }
+        _ => None,
+    };
+
+    Ok(Report {
+        folio_version: env!("CARGO_PKG_VERSION").to_string(),
+        machine: machine(),
+        corpus,
+        build,
+        refresh,
+        queries,
+        overall,
+        tantivy_top10,
+        process_search_ms,
+    })
+}
+
+/// Times the mix round by round (each round runs every query once, so a
+/// slow stretch of the machine hits all queries alike).
+fn time_mix(engine: &Engine, mix: &[MixQuery], rounds: usize) -> Result<(Vec<QueryReport>, Latency)> {
+    let mut samples = vec![Vec::with_capacity(rounds); mix.len()];
+    let mut hits = vec![0; mix.len()];
+    for round in 0..WARMUP_ROUNDS + rounds {
+        for (i, q) in mix.iter().enumerate() {
+            let started = Instant::now();
+            let results = engine.search(&q.request)?;
+            let seconds = started.elapsed().as_secs_f64();
+            std::hint::black_box(&results);
+            hits[i] = results.total;
+            if round >= WARMUP_ROUNDS {
+                samples[i].push(seconds);
+            }
+        }
+    }
+    let all: Vec<f64> = samples.iter().flatten().copied().collect();
+    let reports = mix
+        .iter()
+        .zip(samples.iter().zip(hits))
+        .map(|(q, (s, hits))| QueryReport {
+            name: q.name.clone(),
+            query: q.request.query.clone(),
+            target: match q.request.target {
+                Target::Notes => "notes",
+                Target::Quotes => "quotes",
+            }
+            .to_string(),
+            filters: q.flags.clone(),
+            hits,
+            latency: Latency::of(s),
+        })
+        .collect();
+    Ok((reports, Latency::of(&all)))
+}
+
+/// The floor: Tantivy's own query parser over title, author and body, top
+/// 10 by score and a count, as tantivy-cli's bench does.
+fn time_tantivy(engine: &Engine, mix: &[MixQuery], rounds: usize) -> Result<Vec<QueryReport>> {
+    use tantivy::collector::{Count, TopDocs};
+    let ix = engine.index();
+    let f = &ix.fields;
+    let parser = tantivy::query::QueryParser::for_index(&ix.index, vec![f.title, f.author, f.body]);
+    let searcher = engine.searcher();
+    let mut reports = Vec::new();
+    for q in mix {
+        let query = parser
+            .parse_query(&q.request.query)
+            .map_err(|e| Error::tantivy(format!("parsing {:?} for Tantivy", q.request.query), e.into()))?;
+        let collector = (TopDocs::with_limit(10).order_by_score(), Count);
+        let mut samples = Vec::with_capacity(rounds);
+        let mut hits = 0;
+        for round in 0..WARMUP_ROUNDS + rounds {
+            let started = Instant::now();
+            let (top, count) =
+                searcher.search(&query, &collector).map_err(|e| Error::tantivy("searching", e))?;
+            let seconds = started.elapsed().as_secs_f64();
+            std::hint::black_box(&top);
+            hits = count;
+            if round >= WARMUP_ROUNDS {
+                samples.push(seconds);
+            }
+        }
+        reports.push(QueryReport {
+            name: q.name.clone(),
+            query: q.request.query.clone(),
+            target: "notes+quotes".to_string(),
+            filters: String::new(),
+            hits,
+            latency: Latency::of(&samples),
+        });
+    }
+    Ok(reports)
+}
+
+/// Median wall-clock seconds of `exe args… index_dir`, after one untimed
+/// run; none when the command fails (a build without that command).
+fn process_median(exe: &Path, args: &[&str], index_dir: &Path, runs: usize) -> Result<Option<f64>> {
+    let mut samples = Vec::with_capacity(runs);
+    for round in 0..=runs {
+        let started = Instant::now();
+        let status = Command::new(exe)
+            .args(args)
+            .arg(index_dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .map_err(|e| Error::io(exe, e))?;
+        let seconds = started.elapsed().as_secs_f64();
+        // Exit 1 is "no hits": still a timed search.
+        if !matches!(status.code(), Some(0 | 1)) {
+            return Ok(None);
+        }
+        if round > 0 {
+            samples.push(seconds);
+        }
+    }
+    Ok(Some(Latency::of(&samples).p50_ms / 1e3))
+}
+
+fn bar(show: bool, len: u64, what: &str) -> indicatif::ProgressBar {
+    if !show || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    let template = format!("{what} {{bar:40}} {{pos}}/{{len}} notes, {{per_sec}}, eta {{eta}}");
+    if let Ok(style) = indicatif::ProgressStyle::with_template(&template) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// Bytes of every file under `path`.
+pub fn folder_bytes(path: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(path) else { return 0 };
+    entries
+        .filter_map(|e| e.ok())
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => folder_bytes(&e.path()),
+            _ => e.metadata().map(|m| m.len()).unwrap_or(0),
+        })
+        .sum()
+}
+
+/// The process's peak resident memory (`VmHWM`), bytes; Linux only.
+pub fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Resets the peak to the current resident memory (Linux ≥ 4.0; a no-op
+/// elsewhere or when not allowed).
+pub fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+fn machine() -> Machine {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let cpu = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, v)| v.trim().to_string())
+        .unwrap_or_else(|| std::env::consts::ARCH.to_string());
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let memory_bytes = meminfo
+        .lines()
+        .find(|l| l.starts_with("MemTotal:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024);
+    Machine {
+        cpu,
+        cores: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        memory_bytes,
+        os: std::env::consts::OS.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_by_nearest_rank() {
+        let samples: Vec<f64> = (1..=100).map(|ms| ms as f64 / 1e3).collect();
+        let l = Latency::of(&samples);
+        assert_eq!((l.runs, l.p50_ms, l.p95_ms, l.p99_ms, l.max_ms), (100, 50.0, 95.0, 99.0, 100.0));
+        assert_eq!(Latency::of(&[]).runs, 0);
+        assert_eq!(Latency::of(&[0.002]).p99_ms, 2.0);
+    }
+
+    #[test]
+    fn the_mix_has_every_kind_of_query() {
+        let names: Vec<String> = query_mix().into_iter().map(|q| q.name).collect();
+        for name in ["one_word", "two_words", "phrase", "filtered", "quotes", "rare_word", "common_word"] {
+            assert!(names.iter().any(|n| n == name), "{name}");
+        }
+        assert_eq!(file_mix(&["a".into(), " ".into(), "b c".into()]).len(), 2);
+    }
+}

@@ -3,6 +3,7 @@
 //! Each command returns the process's exit status: 0 success (or hits),
 //! 1 no hits (or, for `show`, a note read with warnings), 2 error.
 
+mod bench;
 mod index;
 mod search;
 mod show;
@@ -20,7 +21,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Stats(stats) => stats::run(&stats),
         Command::Search(search) => search::run(&search, crate::search::Target::Notes),
         Command::Quotes(search) => search::run(&search, crate::search::Target::Quotes),
-        _ => anyhow::bail!("not yet available in this build"),
+        Command::Bench(bench) => bench::run(&bench),
     }
 }
 

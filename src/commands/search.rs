@@ -26,6 +26,7 @@ pub fn run(args: &SearchArgs, target: Target) -> anyhow::Result<ExitCode> {
         limit: args.limit.max(1),
         filters,
         fuzzy: args.fuzzy,
+        all_first: !args.any,
     };
     let results = engine.search(&request)?;
     for notice in &results.notices {

@@ -39,6 +39,9 @@ pub struct Request {
     pub filters: Filters,
     /// Also show near matches after the exact ones.
     pub fuzzy: bool,
+    /// Hits with every word first (the default); `false` ranks by plain
+    /// BM25 over any word.
+    pub all_first: bool,
 }
 
 /// A searcher over one index.
@@ -72,7 +75,7 @@ impl Engine {
         let mut matching = Matching::All;
         let mut total = 0;
 
-        let long = parsed.plain_words > query::ALL_WORDS_MAX;
+        let long = parsed.plain_words > query::ALL_WORDS_MAX || !request.all_first;
         let modes: &[Mode] = if long { &[Mode::Any] } else { &[Mode::All, Mode::Any] };
         for &mode in modes {
             if ranked.len() >= limit && mode == Mode::Any {

@@ -1,0 +1,153 @@
+//! `folio bench`: generate (or read) a corpus, build an index of it, time
+//! refreshes and queries, and print a table or one JSON object.
+//!
+//! The measuring is [`crate::bench`]; this file turns flags into options and
+//! the report into text.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use crate::bench::{self, Latency, Options, QueryReport, Report};
+use crate::cli::BenchArgs;
+
+/// Runs the benchmark and prints its report.
+pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
+    let queries = match &args.queries {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading the queries in {}", path.display()))?;
+            let lines: Vec<String> = text.lines().map(str::to_string).collect();
+            if lines.iter().all(|l| l.trim().is_empty()) {
+                anyhow::bail!("{} holds no query; write one query a line", path.display());
+            }
+            Some(lines)
+        }
+        None => None,
+    };
+    if let Some(dir) = &args.corpus
+        && !dir.is_dir()
+    {
+        anyhow::bail!("{}: not a folder; --corpus takes a folder of notes", dir.display());
+    }
+    if args.corpus.is_none() && args.notes == 0 {
+        anyhow::bail!("--notes 0: nothing to benchmark; give at least one note");
+    }
+    let options = Options {
+        notes: args.notes,
+        seed: args.seed,
+        threads: args.threads.unwrap_or_else(super::default_threads),
+        corpus: args.corpus.clone(),
+        keep: args.keep.clone(),
+        queries,
+        progress: !args.json,
+        exe: std::env::current_exe().ok(),
+        ..Options::default()
+    };
+    let report = bench::run(&options)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if args.json {
+        serde_json::to_writer(&mut out, &report)?;
+        writeln!(out)?;
+    } else {
+        print_table(&mut out, &report)?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn mb(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
+}
+
+fn print_table(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
+    let c = &r.corpus;
+    let what = match (c.seed, c.generate_seconds) {
+        (Some(seed), Some(s)) => format!("generated (seed {seed}) in {s:.2} s"),
+        _ => "from the folder given".to_string(),
+    };
+    writeln!(out, "corpus    {} files, {}, {what}", c.files, mb(c.bytes))?;
+    if let Some(path) = &c.path {
+        writeln!(out, "          {}", path.display())?;
+    }
+    let b = &r.build;
+    let rss = b.peak_rss_bytes.map_or_else(|| "unknown".to_string(), mb);
+    writeln!(
+        out,
+        "build     {:.2} s, {:.0} notes/s, {:.1} MB/s, peak RSS {rss} ({} threads, {} MB budget)",
+        b.seconds, b.notes_per_second, b.mb_per_second, b.threads, b.memory_mb
+    )?;
+    writeln!(
+        out,
+        "index     {} notes, {} quotes, {} failed; {} segments, {} ({:.2} × corpus)",
+        b.notes,
+        b.quotes,
+        b.failed,
+        b.segments,
+        mb(b.index_bytes),
+        b.index_ratio
+    )?;
+    let f = &r.refresh;
+    let process = f
+        .noop_process_seconds
+        .map_or_else(String::new, |s| format!(" (whole process {:.0} ms)", s * 1e3));
+    write!(out, "refresh   nothing changed {:.0} ms{process}", f.noop_seconds * 1e3)?;
+    match f.changed_seconds {
+        Some(s) => writeln!(out, "; {} notes changed {:.2} s", f.changed_notes, s)?,
+        None => writeln!(out)?,
+    }
+    writeln!(out)?;
+    writeln!(out, "folio search, in process, top 10 with snippets (ms):")?;
+    query_table(out, &r.queries, Some(&r.overall))?;
+    writeln!(out)?;
+    writeln!(out, "Tantivy alone, top 10 + count, no snippets (ms):")?;
+    query_table(out, &r.tantivy_top10, None)?;
+    if let Some(ms) = r.process_search_ms {
+        writeln!(out)?;
+        writeln!(out, "whole process `folio search --no-refresh`: {ms:.1} ms (median)")?;
+    }
+    Ok(())
+}
+
+fn query_table(
+    out: &mut impl Write,
+    rows: &[QueryReport],
+    overall: Option<&Latency>,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "  {:<12} {:<34} {:>8} {:>8} {:>8} {:>8}",
+        "query", "text", "hits", "p50", "p95", "p99"
+    )?;
+    for q in rows {
+        let mut text = q.query.clone();
+        if q.target == "quotes" {
+            text = format!("quotes: {text}");
+        }
+        if !q.filters.is_empty() {
+            text = format!("{text} {}", q.filters);
+        }
+        let text: String = text.chars().take(34).collect();
+        let l = &q.latency;
+        writeln!(
+            out,
+            "  {:<12} {:<34} {:>8} {:>8.3} {:>8.3} {:>8.3}",
+            q.name, text, q.hits, l.p50_ms, l.p95_ms, l.p99_ms
+        )?;
+    }
+    if let Some(l) = overall {
+        writeln!(
+            out,
+            "  {:<12} {:<34} {:>8} {:>8.3} {:>8.3} {:>8.3}",
+            "all",
+            format!("{} runs after warm-up", l.runs),
+            "",
+            l.p50_ms,
+            l.p95_ms,
+            l.p99_ms
+        )?;
+    }
+    Ok(())
+}

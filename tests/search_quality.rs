@@ -1,0 +1,178 @@
+//! Search quality on the real corpus (feature `real-corpus`; the folder is
+//! named by `FOLIO_REAL_CORPUS`, set by `.ci/run`). Topic queries are
+//! phrased as a reader would remember the idea, not copied from the quote.
+#![cfg(feature = "real-corpus")]
+
+use std::path::PathBuf;
+
+use folio::index::FolioIndex;
+use folio::index::update::{UpdateOptions, update};
+use folio::search::{Engine, Filters, Hit, Request, Target};
+
+fn corpus() -> PathBuf {
+    let dir = std::env::var_os("FOLIO_REAL_CORPUS")
+        .map(PathBuf::from)
+        .expect("FOLIO_REAL_CORPUS must name the real corpus folder (see .ci/run)");
+    assert!(dir.is_dir(), "FOLIO_REAL_CORPUS={} is not a folder", dir.display());
+    dir
+}
+
+fn engine(tmp: &tempfile::TempDir) -> Engine {
+    let ix = FolioIndex::open_or_create(&tmp.path().join("ix"), false).expect("index opens");
+    let options =
+        UpdateOptions { roots: vec![corpus()], threads: 2, memory_mb: 50, progress: false };
+    let summary = update(&ix, &options, &|e| panic!("unexpected warning: {e}")).expect("builds");
+    assert_eq!(summary.notes, 127);
+    Engine::open(ix).expect("engine")
+}
+
+fn request(query: &str, target: Target, all_first: bool) -> Request {
+    Request {
+        query: query.to_string(),
+        target,
+        limit: 10,
+        filters: Filters::default(),
+        fuzzy: false,
+        all_first,
+    }
+}
+
+/// (query, expected note file, expected reference display, words of the quote)
+const TOPICS: &[(&str, &str, &str, &str)] = &[
+    ("hedgehog knowing a single big idea", "Books_2018-06-13.md", "page 1", "hedgehog"),
+    ("read every text twice to enjoy how it is said", "Books_2021-07-18.md", "p. 111", "read twice"),
+    ("newspapers creating the news", "Books_2016-05-02.md", "page 47", "newspaper"),
+    ("nothing more original than what was already published", "Books_2013-01-21.md", "somewhere between pages 331-378", "original"),
+    ("having enemies defines our identity and values", "Books_2014-06-28.md", "page 2", "enemy"),
+    ("measure everything you can in legacy code", "Books_2016-05-17.md", "page 22", "measure"),
+    ("refactoring that breaks dozens of unit tests", "Books_2016-05-17.md", "page 203", "refactor"),
+    ("diminishing returns of writing too many tests", "Books_2019-01-04.md", "page 98", "diminishing"),
+    ("programmer efficiency matters more than execution speed", "Books_2019-05-04.md", "p. 458", "efficiency"),
+    ("careless rich people who let others clean up their mess", "Books_2019-08-09.md", "page 179", "careless"),
+    ("spies are not brilliant, something wrong with us", "Books_2020-01-29.md", "p. 68", "spies"),
+    ("red flags and defaulting to truth", "Books_2020-01-29.md", "p. 79", "red flags"),
+    ("bullet points are dumber than sentences", "Books_2021-02-06.md", "p.182", "bullet"),
+    ("science must show public evidence instead of wordy arguments", "Books_2021-02-06.md", "p. 101", "evidence"),
+    ("giving a presentation is a moral act", "Books_2021-02-06.md", "p. 141", "moral"),
+    ("a node must load its stateful components when it starts", "Books_2021-05-01.md", "p.52", "stateful"),
+    ("minds are islands linked by the bedrock under the ocean", "Books_2021-06-05.md", "pp. 175-176", "island"),
+    ("overlords trapped in an evolutionary dead end", "Books_2021-06-05.md", "p. 176", "Overlords"),
+    ("seers see what their culture taught them", "Books_2021-07-18.md", "p. 177", "seer"),
+    ("who founded the flat earth society", "Books_2021-07-18.md", "p. 292", "Flat Earth"),
+    ("populists exploit fear and democratic norms", "Books_2021-09-09.md", "p. 477", "populists"),
+    ("a dominant culture destroys the weaker one", "Books_2021-09-09.md", "p. 400", "cultures"),
+    ("governments using emergencies to grab power and erode rights", "Books_2023-06-22.md", "p. 260", "emergencies"),
+    ("reality is what doesn't go away when you stop believing", "Books_2023-06-22.md", "p. 119", "believing"),
+    ("dataism and algorithms the human brain cannot fathom", "Books_2023-06-22.md", "Yuval Noah Karari, p. 211", "Dataism"),
+    ("remove comments that just repeat the code", "Books_2024-01-17.md", "p. 31", "comment"),
+    ("learning about money by programming finance projects", "Books_2024-01-17.md", "p. 65", "money"),
+    ("code reviews ignore reversible versus irreversible changes", "Books_2024-01-17.md", "p. 76", "irreversible"),
+    ("promising impossible deadlines is unprofessional", "Books_2024-03-29.md", "p. 12", "unprofessional"),
+    ("small teams where everyone trusts each other", "Books_2024-03-29.md", "p. 264", "trusts"),
+    ("wind scattering leaves like generations of men", "Books_2018-01-01.md", "10.34", "leaves"),
+    ("what is not good for the hive is not good for the bee", "Books_2018-01-01.md", "6.54", "hive"),
+    ("the mind turns obstacles into advances", "Books_2018-01-01.md", "5.20", "obstacle"),
+    ("food appearing at the press of a button", "Books_2012-04-17.md", "p. 65", "button"),
+    ("ruinous empathy causes management mistakes", "Books_2018-09-14.md", "page 32", "Ruinous"),
+    ("don't box people in", "Books_2018-09-14.md", "page 74", "boxes"),
+    ("evolution refills empty ecological niches with new species", "Books_2021-01-03.md", "p. 44", "niches"),
+    ("wealth displayed through endless human effort", "Books_2022-02-20.md", "p. 145", "wealth"),
+    ("translating verse into another language robs its force", "Books_2020-11-09.md", "Cervantes, 1615, p. 387", "verse"),
+    ("I know what it is until someone asks me to explain", "Books_2009-10-12.md", "St. Augustine", "explain"),
+];
+
+/// 1-based rank of the expected quote among the hits, if present.
+fn quote_rank(engine: &Engine, query: &str, file: &str, display: &str, all_first: bool) -> Option<usize> {
+    let results = engine.search(&request(query, Target::Quotes, all_first)).expect("search");
+    results.hits.iter().position(|hit| match hit {
+        Hit::Quote(q) => {
+            q.path.ends_with(file) && q.reference.as_ref().is_some_and(|r| r.display == display)
+        }
+        Hit::Note(_) => false,
+    })
+    .map(|i| i + 1)
+}
+
+#[test]
+fn topic_queries_find_the_quote_and_its_page() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let engine = engine(&tmp);
+    let mut first = 0;
+    let mut top3 = 0;
+    let mut report = Vec::new();
+    for (query, file, display, _) in TOPICS {
+        let rank = quote_rank(&engine, query, file, display, true);
+        first += usize::from(rank == Some(1));
+        top3 += usize::from(rank.is_some_and(|r| r <= 3));
+        report.push(format!("{rank:?}\t{query}"));
+    }
+    let n = TOPICS.len();
+    assert!(n >= 25);
+    let report = report.join("\n");
+    eprintln!("topic queries: first {first}/{n}, top-3 {top3}/{n}\n{report}");
+    assert!(top3 * 10 >= n * 9, "top-3 {top3}/{n} (< 90 %):\n{report}");
+    assert!(first * 10 >= n * 7, "first {first}/{n} (< 70 %):\n{report}");
+}
+
+#[test]
+fn all_words_first_ranks_at_least_as_well_as_plain_bm25() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let engine = engine(&tmp);
+    let reciprocal = |rank: Option<usize>| rank.map_or(0.0, |r| 1.0 / r as f64);
+    let (mut ours, mut bm25) = (0.0, 0.0);
+    for (query, file, display, _) in TOPICS {
+        ours += reciprocal(quote_rank(&engine, query, file, display, true));
+        bm25 += reciprocal(quote_rank(&engine, query, file, display, false));
+    }
+    eprintln!("reciprocal-rank sum: all-first {ours:.2}, plain BM25 {bm25:.2}");
+    assert!(ours >= bm25, "mean reciprocal rank: all-first {ours:.2} < plain BM25 {bm25:.2}");
+}
+
+#[test]
+fn quote_hits_highlight_the_matched_words() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let engine = engine(&tmp);
+    for (query, file, display, word) in TOPICS.iter().take(10) {
+        let results = engine.search(&request(query, Target::Quotes, true)).expect("search");
+        let Some(Hit::Quote(q)) = results.hits.iter().find(|h| match h {
+            Hit::Quote(q) => q.path.ends_with(file) && q.reference.as_ref().is_some_and(|r| &r.display == display),
+            Hit::Note(_) => false,
+        }) else {
+            panic!("{query}: expected quote not found");
+        };
+        let chars: Vec<char> = q.text.chars().collect();
+        let marked: Vec<String> =
+            q.highlights.iter().map(|[a, b]| chars[*a..*b].iter().collect::<String>().to_lowercase()).collect();
+        let first_word = word.split_whitespace().next().unwrap_or(word).to_lowercase();
+        assert!(
+            marked.iter().any(|m| m.starts_with(&first_word[..first_word.len().min(5)])),
+            "{query}: highlights {marked:?} miss {word:?}"
+        );
+    }
+}
+
+#[test]
+fn keyword_searches_find_the_note() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let engine = engine(&tmp);
+    let rows = [
+        ("Gladwell strangers", "Books_2020-01-29.md"),
+        ("Kafka event sourcing", "Books_2021-05-01.md"),
+        ("Marcus Aurelius", "Books_2018-01-01.md"),
+        ("Django", "Books_2018-06-14.md"),
+        ("Kalevala", "Books_2017-11-17.md"),
+        ("Fowler refactoring", "Books_2019-01-04.md"),
+        ("Tufte evidence", "Books_2021-02-06.md"),
+        ("Kent Beck tidy", "Books_2024-01-17.md"),
+        ("Gatsby", "Books_2019-08-09.md"),
+        ("climate ministry", "Books_2021-01-03.md"),
+    ];
+    for (query, file) in rows {
+        let results = engine.search(&request(query, Target::Notes, true)).expect("search");
+        let rank = results.hits.iter().position(|h| match h {
+            Hit::Note(n) => n.path.ends_with(file),
+            Hit::Quote(_) => false,
+        });
+        assert!(rank.is_some_and(|r| r < 3), "{query}: {file} at {rank:?}");
+    }
+}
