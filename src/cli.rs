@@ -79,7 +79,8 @@ pub struct IndexArgs {
 #[derive(Debug, Clone, ClapArgs)]
 pub struct SearchArgs {
     /// The query: words, "phrases", field:value (title, author, body, quote,
-    /// tag, year, page), -word, OR, parentheses.
+    /// tag, year, page), -word, OR, parentheses. A query that starts with
+    /// `-` goes after `--`: `folio search -- -kafka streams`.
     #[arg(value_name = "QUERY", required = true, num_args = 1..)]
     pub query: Vec<String>,
     #[command(flatten)]
