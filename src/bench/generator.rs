@@ -30,7 +30,7 @@ const ZIPF_WORDS: f64 = 1.0;
 /// Zipf exponent over the title and author pools: a few books get many notes.
 const ZIPF_POOLS: f64 = 0.7;
 /// Median note size in bytes, and the spread of its logarithm.
-const MEDIAN_SIZE: f64 = 2500.0;
+const MEDIAN_SIZE: f64 = 2250.0;
 const SIZE_SIGMA: f64 = 0.85;
 /// Smallest and largest note sizes aimed at.
 const MIN_SIZE: usize = 200;

@@ -389,9 +389,8 @@ pub fn run(options: &Options) -> Result<Report> {
         None => None,
     };
     let (changed_notes, changed_seconds) = if options.corpus.is_none() {
-        let changed =
-            generator::rewrite(&corpus_dir, corpus.files, options.seed, 100, 1)
-                .map_err(|e| Error::io(&corpus_dir, e))?;
+        let changed = generator::rewrite(&corpus_dir, corpus.files, options.seed, 100, 1)
+            .map_err(|e| Error::io(&corpus_dir, e))?;
         let started = Instant::now();
         update::update(&ix, &update_options, &quiet)?;
         let seconds = started.elapsed().as_secs_f64();
@@ -418,7 +417,8 @@ pub fn run(options: &Options) -> Result<Report> {
     let tantivy_top10 = time_tantivy(&engine, &mix, options.rounds.max(1))?;
     let process_search_ms = match (&options.exe, mix.first()) {
         (Some(exe), Some(first)) => {
-            let args = ["search", first.request.query.as_str(), "--no-refresh", "--json", "--index"];
+            let args =
+                ["search", first.request.query.as_str(), "--no-refresh", "--json", "--index"];
             process_median(exe, &args, &index_dir, PROCESS_RUNS)?.map(|s| s * 1e3)
         }
         _ => None,
@@ -439,7 +439,11 @@ pub fn run(options: &Options) -> Result<Report> {
 
 /// Times the mix round by round (each round runs every query once, so a
 /// slow stretch of the machine hits all queries alike).
-fn time_mix(engine: &Engine, mix: &[MixQuery], rounds: usize) -> Result<(Vec<QueryReport>, Latency)> {
+fn time_mix(
+    engine: &Engine,
+    mix: &[MixQuery],
+    rounds: usize,
+) -> Result<(Vec<QueryReport>, Latency)> {
     let mut samples = vec![Vec::with_capacity(rounds); mix.len()];
     let mut hits = vec![0; mix.len()];
     for round in 0..WARMUP_ROUNDS + rounds {
@@ -484,9 +488,9 @@ fn time_tantivy(engine: &Engine, mix: &[MixQuery], rounds: usize) -> Result<Vec<
     let searcher = engine.searcher();
     let mut reports = Vec::new();
     for q in mix {
-        let query = parser
-            .parse_query(&q.request.query)
-            .map_err(|e| Error::tantivy(format!("parsing {:?} for Tantivy", q.request.query), e.into()))?;
+        let query = parser.parse_query(&q.request.query).map_err(|e| {
+            Error::tantivy(format!("parsing {:?} for Tantivy", q.request.query), e.into())
+        })?;
         let collector = (TopDocs::with_limit(10).order_by_score(), Count);
         let mut samples = Vec::with_capacity(rounds);
         let mut hits = 0;
@@ -608,7 +612,10 @@ mod tests {
     fn percentiles_by_nearest_rank() {
         let samples: Vec<f64> = (1..=100).map(|ms| ms as f64 / 1e3).collect();
         let l = Latency::of(&samples);
-        assert_eq!((l.runs, l.p50_ms, l.p95_ms, l.p99_ms, l.max_ms), (100, 50.0, 95.0, 99.0, 100.0));
+        assert_eq!(
+            (l.runs, l.p50_ms, l.p95_ms, l.p99_ms, l.max_ms),
+            (100, 50.0, 95.0, 99.0, 100.0)
+        );
         assert_eq!(Latency::of(&[]).runs, 0);
         assert_eq!(Latency::of(&[0.002]).p99_ms, 2.0);
     }
@@ -616,7 +623,9 @@ mod tests {
     #[test]
     fn the_mix_has_every_kind_of_query() {
         let names: Vec<String> = query_mix().into_iter().map(|q| q.name).collect();
-        for name in ["one_word", "two_words", "phrase", "filtered", "quotes", "rare_word", "common_word"] {
+        for name in
+            ["one_word", "two_words", "phrase", "filtered", "quotes", "rare_word", "common_word"]
+        {
             assert!(names.iter().any(|n| n == name), "{name}");
         }
         assert_eq!(file_mix(&["a".into(), " ".into(), "b c".into()]).len(), 2);

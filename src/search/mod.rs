@@ -210,6 +210,7 @@ impl Engine {
 
 fn merge(into: &mut HighlightTerms, from: &HighlightTerms) {
     into.words.extend(from.words.iter().cloned());
+    into.surface.extend(from.surface.iter().cloned());
     for phrase in &from.phrases {
         if !into.phrases.contains(phrase) {
             into.phrases.push(phrase.clone());

@@ -195,6 +195,9 @@ pub struct HighlightTerms {
     pub words: BTreeSet<String>,
     /// Phrases, as analysed words in order.
     pub phrases: Vec<Vec<String>>,
+    /// The words as typed, lower-cased: a match written exactly so ranks
+    /// its snippet window above one that only shares the stem.
+    pub surface: BTreeSet<String>,
 }
 
 impl HighlightTerms {
@@ -501,6 +504,7 @@ impl<'a> Builder<'a> {
                 }
                 if highlight {
                     self.highlights.words.extend(words.iter().cloned());
+                    self.highlights.surface.insert(literal.phrase.trim().to_lowercase());
                 }
                 let per_field = fields
                     .iter()

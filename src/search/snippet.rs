@@ -40,6 +40,8 @@ pub struct Match {
     pub end: usize,
     /// Index of the term or phrase it matched (for counting distinct terms).
     pub term: usize,
+    /// Written as typed in the query (not only the same stem), or a phrase.
+    pub exact: bool,
 }
 
 /// Every match of `terms` in `text`, in order, not overlapping.
@@ -71,6 +73,7 @@ pub fn find_matches(analyzer: &mut TextAnalyzer, text: &str, terms: &HighlightTe
                     start: tokens[i].0,
                     end: tokens[i + n - 1].1,
                     term: words.len() + p,
+                    exact: true,
                 });
                 covered_until = i + n;
                 i += n;
@@ -84,7 +87,9 @@ pub fn find_matches(analyzer: &mut TextAnalyzer, text: &str, terms: &HighlightTe
         if i >= covered_until
             && let Some(w) = words.iter().position(|w| **w == tokens[i].2)
         {
-            matches.push(Match { start: tokens[i].0, end: tokens[i].1, term: w });
+            let (start, end) = (tokens[i].0, tokens[i].1);
+            let exact = terms.surface.contains(&text[start..end].to_lowercase());
+            matches.push(Match { start, end, term: w, exact });
         }
         i += 1;
     }
@@ -108,7 +113,7 @@ pub fn best(text: &str, matches: &[Match]) -> Snippet {
     struct Candidate {
         para: (usize, usize),
         span: (usize, usize),
-        score: (usize, usize),
+        score: (usize, usize, usize),
     }
     let mut best: Option<Candidate> = None;
     for &(ps, pe) in &paragraphs {
@@ -117,16 +122,17 @@ pub fn best(text: &str, matches: &[Match]) -> Snippet {
         for (a, first) in in_para.iter().enumerate() {
             let mut distinct = HashSet::new();
             let mut last_end = first.end;
-            let mut count = 0;
+            let (mut count, mut exact) = (0, 0);
             for m in &in_para[a..] {
                 if char_len(text, first.start, m.end) > MAX_CHARS - 2 {
                     break;
                 }
                 distinct.insert(m.term);
                 count += 1;
+                exact += usize::from(m.exact);
                 last_end = m.end;
             }
-            let score = (distinct.len(), count);
+            let score = (distinct.len(), exact, count);
             if best.as_ref().is_none_or(|b| score > b.score) {
                 best = Some(Candidate { para: (ps, pe), span: (first.start, last_end), score });
             }
@@ -312,6 +318,7 @@ mod tests {
         HighlightTerms {
             words: words.iter().map(|w| w.to_string()).collect(),
             phrases: phrases.iter().map(|p| p.iter().map(|w| w.to_string()).collect()).collect(),
+            surface: Default::default(),
         }
     }
 

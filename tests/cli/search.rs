@@ -1,0 +1,309 @@
+//! `folio search` and `folio quotes` on the seed notes: every query form,
+//! filters, fallbacks, highlights, the JSON contract, exit statuses.
+
+use std::process::Stdio;
+
+use serde_json::Value;
+
+use crate::util::TestEnv;
+
+/// Runs a search with `--json` and returns the decoded object.
+#[track_caller]
+fn json(env: &TestEnv, command: &str, query: &[&str]) -> Value {
+    // Flags first and `--` before the query, so `-word` is a query word.
+    let mut args = vec![command, "--json", "--"];
+    args.extend_from_slice(query);
+    let run = env.folio(&args);
+    run.check(matches!(run.code(), Some(0 | 1)), "search exits 0 (hits) or 1 (none)");
+    run.json()
+}
+
+fn hits(value: &Value) -> &Vec<Value> {
+    value["hits"].as_array().expect("hits is an array")
+}
+
+/// The highlighted substrings of `text` (character offsets).
+fn highlighted(text: &str, highlights: &Value) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    highlights
+        .as_array()
+        .expect("highlights is an array")
+        .iter()
+        .map(|pair| {
+            let start = pair[0].as_u64().expect("start") as usize;
+            let end = pair[1].as_u64().expect("end") as usize;
+            assert!(start < end && end <= chars.len(), "highlight {pair} out of {text:?}");
+            chars[start..end].iter().collect()
+        })
+        .collect()
+}
+
+fn paths(value: &Value) -> Vec<String> {
+    hits(value).iter().map(|h| h["path"].as_str().unwrap_or("").to_string()).collect()
+}
+
+#[test]
+fn first_command_of_the_readme_builds_the_index_and_finds_the_seed_quote() {
+    let env = TestEnv::with_seeds();
+    let run = env.folio(&["quotes", "stateful"]);
+    run.expect_code(0);
+    let first = run.stdout.lines().next().unwrap_or("");
+    run.check(
+        first.contains("when a new node starts, it must load all stateful components"),
+        "quote first",
+    );
+    run.check(run.stdout.contains("p.52"), "its page reference");
+    run.check(run.stdout.contains("seeds/000_51aab255d746149c.txt:44"), "its file and line");
+    run.check(!run.stdout.contains('\x1b'), "no colour when piped");
+    run.check(env.path("index/meta.json").is_file(), "the index was built in ./index");
+}
+
+#[test]
+fn quote_hits_follow_the_json_contract() {
+    let env = TestEnv::with_seeds();
+    let value = json(&env, "quotes", &["stateful"]);
+    assert_eq!(value["query"], "stateful");
+    assert_eq!(value["matching"], "all");
+    assert!(value["total"].as_u64() >= Some(1));
+    let hit = &hits(&value)[0];
+    assert_eq!(hit["kind"], "quote");
+    for key in ["path", "line", "text", "highlights", "reference", "note", "score"] {
+        assert!(hit.get(key).is_some(), "quote hit lacks {key}: {hit:#}");
+    }
+    assert_eq!(hit["line"], 44);
+    assert_eq!(hit["reference"]["display"], "p.52");
+    assert_eq!(hit["reference"]["kind"], "page");
+    assert_eq!(hit["reference"]["pages"], serde_json::json!([52, 52]));
+    assert_eq!(hit["note"]["titles"][0]["text"], "Designing Event-Driven Systems");
+    assert_eq!(hit["note"]["authors"][0], "Ben Stopford");
+    assert_eq!(hit["note"]["year"], 2018);
+    let text = hit["text"].as_str().expect("text");
+    assert_eq!(highlighted(text, &hit["highlights"]), ["stateful"]);
+}
+
+#[test]
+fn note_hits_follow_the_json_contract_and_carry_the_snippet_page() {
+    let env = TestEnv::with_seeds();
+    let value = json(&env, "search", &["blunderbuss"]);
+    let hit = &hits(&value)[0];
+    assert_eq!(hit["kind"], "note");
+    for key in [
+        "path",
+        "name",
+        "titles",
+        "authors",
+        "year",
+        "score",
+        "snippet",
+        "reference",
+        "matching_quotes",
+    ] {
+        assert!(hit.get(key).is_some(), "note hit lacks {key}: {hit:#}");
+    }
+    let snippet = hit["snippet"]["text"].as_str().expect("snippet text");
+    assert!(snippet.chars().count() <= 200, "snippet over 200 characters: {snippet:?}");
+    assert_eq!(highlighted(snippet, &hit["snippet"]["highlights"]), ["blunderbuss"]);
+    assert_eq!(hit["reference"]["display"], "p. 55", "the inline page of the passage");
+    assert_eq!(hit["reference"]["pages"], serde_json::json!([55, 55]));
+}
+
+#[test]
+fn a_note_hit_inside_a_quote_carries_the_quote_page_and_counts_matching_quotes() {
+    let env = TestEnv::with_seeds();
+    let value = json(&env, "search", &["stateful"]);
+    let hit = &hits(&value)[0];
+    assert!(hit["path"].as_str().unwrap_or("").ends_with("000_51aab255d746149c.txt"));
+    assert_eq!(hit["reference"]["display"], "p.52");
+    assert_eq!(hit["matching_quotes"], 1);
+    let text = hit["snippet"]["text"].as_str().expect("snippet");
+    assert!(text.contains("stateful components"), "{text}");
+}
+
+#[test]
+fn a_phrase_highlights_the_phrase_only() {
+    let env = TestEnv::with_seeds();
+    let value = json(&env, "search", &[r#""the map is not the territory""#]);
+    assert!(hits(&value).len() >= 3, "several notes quote the phrase: {value:#}");
+    for hit in hits(&value) {
+        let text = hit["snippet"]["text"].as_str().expect("snippet");
+        let marked = highlighted(text, &hit["snippet"]["highlights"]);
+        assert!(!marked.is_empty(), "{text}");
+        for m in marked {
+            assert_eq!(m.to_lowercase(), "the map is not the territory", "in {text:?}");
+        }
+    }
+}
+
+#[test]
+fn fields_exclusion_and_or() {
+    let env = TestEnv::with_seeds();
+    let value = json(&env, "search", &["author:thoreau"]);
+    assert_eq!(paths(&value), ["seeds/walking.md"]);
+
+    let value = json(&env, "search", &["title:meditations"]);
+    assert_eq!(paths(&value), ["seeds/Books_2019-02-11.md"]);
+
+    let with = json(&env, "search", &["map"]);
+    let without = json(&env, "search", &["map", "-territory"]);
+    assert!(hits(&without).len() < hits(&with).len(), "exclusion removes hits");
+    for path in paths(&without) {
+        let text = std::fs::read_to_string(env.path(&path)).expect("read hit");
+        assert!(!text.to_lowercase().contains("territory"), "{path} has the excluded word");
+    }
+
+    let value = json(&env, "search", &["kafka", "OR", "baudelaire"]);
+    let found = paths(&value);
+    assert!(found.contains(&"seeds/000_51aab255d746149c.txt".to_string()), "{found:?}");
+    assert!(found.contains(&"seeds/Books_2016-04-09.md".to_string()), "{found:?}");
+
+    // A quote's book title counts too: `river` may be in the title.
+    let run =
+        env.folio(&["quotes", "--json", "--limit", "3", "--", "(river", "OR", "rivers)", "time"]);
+    let value = run.json();
+    assert_eq!(value["matching"], "all");
+    assert_eq!(hits(&value).len(), 3);
+    for hit in hits(&value) {
+        let text = hit["text"].as_str().expect("text").to_lowercase();
+        let title = hit["note"]["titles"][0]["text"].as_str().expect("title").to_lowercase();
+        assert!(
+            (text.contains("river") || title.contains("river")) && text.contains("time"),
+            "{hit:#}"
+        );
+    }
+}
+
+#[test]
+fn all_words_first_then_any_word() {
+    let env = TestEnv::with_seeds();
+    // No note mentions both: the search falls back to any word and says so.
+    let value = json(&env, "search", &["kafka", "baudelaire"]);
+    assert_eq!(value["matching"], "any");
+    assert_eq!(hits(&value).len(), 2);
+    // Both words in one note: that note first, then notes with one word.
+    let value = json(&env, "search", &["river", "entropy"]);
+    let first = &hits(&value)[0];
+    let text =
+        std::fs::read_to_string(env.path(first["path"].as_str().unwrap_or(""))).expect("read");
+    let text = text.to_lowercase();
+    assert!(text.contains("river") && text.contains("entropy"), "all-word hit first: {first:#}");
+    assert_eq!(value["matching"], "any", "filled with any-word hits");
+}
+
+#[test]
+fn typos_get_near_matches_ranked_after_exact_ones_and_still_highlighted() {
+    let env = TestEnv::with_seeds();
+    let run = env.folio(&["search", "kafak", "--json"]);
+    run.expect_code(0).expect_stderr("no exact match; showing near matches for “kafak”");
+    let value = run.json();
+    assert_eq!(value["matching"], "fuzzy");
+    let hit = &hits(&value)[0];
+    let text = hit["snippet"]["text"].as_str().expect("snippet");
+    let marked = highlighted(text, &hit["snippet"]["highlights"]);
+    assert!(marked.iter().all(|m| m == "Kafka") && !marked.is_empty(), "{marked:?}");
+
+    // --fuzzy adds near matches after the exact ones, which keep their order.
+    let texts = |value: &Value| -> Vec<String> {
+        hits(value).iter().map(|h| h["text"].as_str().unwrap_or("").to_string()).collect()
+    };
+    let exact = texts(&json(&env, "quotes", &["memory"]));
+    let with_near = texts(&env.folio(&["quotes", "--fuzzy", "--json", "memory"]).json());
+    assert!(with_near.len() > exact.len(), "--fuzzy adds near matches: {with_near:#?}");
+    assert_eq!(with_near[..exact.len()], exact[..], "exact hits first, in order");
+}
+
+#[test]
+fn filters_as_flags_and_as_syntax() {
+    let env = TestEnv::with_seeds();
+    let value = env.folio(&["search", "river", "--year", "2010..2016", "--json"]).json();
+    assert!(!hits(&value).is_empty());
+    for hit in hits(&value) {
+        let year = hit["year"].as_u64().expect("year");
+        assert!((2010..=2016).contains(&year), "{hit:#}");
+    }
+    let syntax = json(&env, "search", &["river", "year:2010..2016"]);
+    assert_eq!(paths(&syntax), paths(&value), "flag and syntax agree");
+
+    let value = env.folio(&["quotes", "time", "--author", "aurelius", "--json"]).json();
+    assert!(!hits(&value).is_empty());
+    for hit in hits(&value) {
+        assert_eq!(hit["note"]["authors"][0], "Marcus Aurelius");
+    }
+
+    let value = env.folio(&["quotes", "the", "--page", "50..60", "--json"]).json();
+    assert!(!hits(&value).is_empty());
+    for hit in hits(&value) {
+        let pages = &hit["reference"]["pages"];
+        let (first, last) = (pages[0].as_u64().unwrap_or(0), pages[1].as_u64().unwrap_or(0));
+        assert!(first <= 60 && last >= 50, "{hit:#}");
+    }
+    let syntax = json(&env, "quotes", &["the", "page:50..60"]);
+    assert_eq!(paths(&syntax), paths(&value));
+
+    let tagged = env.folio(&["search", "the", "--tag", "stoicism", "--json"]).json();
+    assert_eq!(paths(&tagged), ["seeds/Books_2019-02-11.md"]);
+    let run = env.folio(&["search", "x", "--year", "soon"]);
+    run.expect_code(2).expect_stderr("--year soon");
+}
+
+#[test]
+fn no_query_text_is_an_error() {
+    let env = TestEnv::with_seeds();
+    let long = "stateful systems and ".repeat(500);
+    let nested = "(".repeat(3000);
+    let queries = [
+        r#"what's "stateful"#,
+        "0-dimensional biomaterials (show) inductive properties.",
+        "author:",
+        "-",
+        r#""""#,
+        "title:(",
+        "unknownfield:value",
+        "year:[2010 TO 2020] river",
+        long.as_str(),
+        nested.as_str(),
+    ];
+    for query in queries {
+        let run = env.folio(&["quotes", "--", query]);
+        run.check(matches!(run.code(), Some(0 | 1)), &format!("{query:.40}: exit 0 or 1"));
+        run.check(!run.stderr.contains("panicked"), "no panic");
+    }
+    let run = env.folio(&["quotes", "--", r#"what's "stateful"#]);
+    run.expect_code(0).expect_stderr("searched as plain words");
+    run.check(run.stdout.contains("stateful components"), "the words were still searched");
+}
+
+#[test]
+fn exit_status_is_1_without_hits_and_0_on_a_closed_pipe() {
+    let env = TestEnv::with_seeds();
+    let run = env.folio(&["search", "xylophonequartz"]);
+    run.expect_code(1);
+
+    let mut cmd = env.command(&["quotes", "the", "--limit", "50"]);
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("start folio");
+    drop(child.stdout.take()); // the reader is gone before folio writes
+    let output = child.wait_with_output().expect("wait for folio");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "closed pipe exits 0; stderr: {stderr}");
+    assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{stderr}");
+}
+
+#[test]
+fn searches_bring_the_index_up_to_date_unless_told_not_to() {
+    let env = TestEnv::with_seeds();
+    env.folio(&["search", "stateful"]).expect_code(0);
+    env.write(
+        "seeds/new-note.md",
+        "title: Zebra Crossings\nauthor: A. Walker\n\n> zebras cross at dawn\n> <footer>p. 9</footer>\n",
+    );
+    env.folio(&["quotes", "zebras", "--no-refresh"]).expect_code(1);
+    let value = json(&env, "quotes", &["zebras"]);
+    assert_eq!(hits(&value)[0]["reference"]["display"], "p. 9");
+}
+
+#[test]
+fn no_refresh_without_an_index_says_how_to_build_one() {
+    let env = TestEnv::with_seeds();
+    let run = env.folio(&["search", "stateful", "--no-refresh"]);
+    run.expect_code(2).expect_stderr("folio index");
+}
