@@ -49,8 +49,9 @@ pub enum Error {
     /// A note could not be read or parsed.
     #[error(transparent)]
     Note(#[from] NoteError),
-    /// Reading or writing a file failed.
-    #[error("{}: {source}", path.display())]
+    /// Reading or writing a file failed. The cause is the error's source
+    /// (printed after it by `{:#}`), so it is not repeated here.
+    #[error("{}", path.display())]
     Io {
         /// The file or folder involved.
         path: PathBuf,

@@ -40,57 +40,156 @@ fn request(query: &str, target: Target, all_first: bool) -> Request {
 /// (query, expected note file, expected reference display, words of the quote)
 const TOPICS: &[(&str, &str, &str, &str)] = &[
     ("hedgehog knowing a single big idea", "Books_2018-06-13.md", "page 1", "hedgehog"),
-    ("read every text twice to enjoy how it is said", "Books_2021-07-18.md", "p. 111", "read twice"),
+    (
+        "read every text twice to enjoy how it is said",
+        "Books_2021-07-18.md",
+        "p. 111",
+        "read twice",
+    ),
     ("newspapers creating the news", "Books_2016-05-02.md", "page 47", "newspaper"),
-    ("nothing more original than what was already published", "Books_2013-01-21.md", "somewhere between pages 331-378", "original"),
+    (
+        "nothing more original than what was already published",
+        "Books_2013-01-21.md",
+        "somewhere between pages 331-378",
+        "original",
+    ),
     ("having enemies defines our identity and values", "Books_2014-06-28.md", "page 2", "enemy"),
     ("measure everything you can in legacy code", "Books_2016-05-17.md", "page 22", "measure"),
     ("refactoring that breaks dozens of unit tests", "Books_2016-05-17.md", "page 203", "refactor"),
-    ("diminishing returns of writing too many tests", "Books_2019-01-04.md", "page 98", "diminishing"),
-    ("programmer efficiency matters more than execution speed", "Books_2019-05-04.md", "p. 458", "efficiency"),
-    ("careless rich people who let others clean up their mess", "Books_2019-08-09.md", "page 179", "careless"),
+    (
+        "diminishing returns of writing too many tests",
+        "Books_2019-01-04.md",
+        "page 98",
+        "diminishing",
+    ),
+    (
+        "programmer efficiency matters more than execution speed",
+        "Books_2019-05-04.md",
+        "p. 458",
+        "efficiency",
+    ),
+    (
+        "careless rich people who let others clean up their mess",
+        "Books_2019-08-09.md",
+        "page 179",
+        "careless",
+    ),
     ("spies are not brilliant, something wrong with us", "Books_2020-01-29.md", "p. 68", "spies"),
     ("red flags and defaulting to truth", "Books_2020-01-29.md", "p. 79", "red flags"),
     ("bullet points are dumber than sentences", "Books_2021-02-06.md", "p.182", "bullet"),
-    ("science must show public evidence instead of wordy arguments", "Books_2021-02-06.md", "p. 101", "evidence"),
+    (
+        "science must show public evidence instead of wordy arguments",
+        "Books_2021-02-06.md",
+        "p. 101",
+        "evidence",
+    ),
     ("giving a presentation is a moral act", "Books_2021-02-06.md", "p. 141", "moral"),
-    ("a node must load its stateful components when it starts", "Books_2021-05-01.md", "p.52", "stateful"),
-    ("minds are islands linked by the bedrock under the ocean", "Books_2021-06-05.md", "pp. 175-176", "island"),
+    (
+        "a node must load its stateful components when it starts",
+        "Books_2021-05-01.md",
+        "p.52",
+        "stateful",
+    ),
+    (
+        "minds are islands linked by the bedrock under the ocean",
+        "Books_2021-06-05.md",
+        "pp. 175-176",
+        "island",
+    ),
     ("overlords trapped in an evolutionary dead end", "Books_2021-06-05.md", "p. 176", "Overlords"),
     ("seers see what their culture taught them", "Books_2021-07-18.md", "p. 177", "seer"),
     ("who founded the flat earth society", "Books_2021-07-18.md", "p. 292", "Flat Earth"),
     ("populists exploit fear and democratic norms", "Books_2021-09-09.md", "p. 477", "populists"),
     ("a dominant culture destroys the weaker one", "Books_2021-09-09.md", "p. 400", "cultures"),
-    ("governments using emergencies to grab power and erode rights", "Books_2023-06-22.md", "p. 260", "emergencies"),
-    ("reality is what doesn't go away when you stop believing", "Books_2023-06-22.md", "p. 119", "believing"),
-    ("dataism and algorithms the human brain cannot fathom", "Books_2023-06-22.md", "Yuval Noah Karari, p. 211", "Dataism"),
+    (
+        "governments using emergencies to grab power and erode rights",
+        "Books_2023-06-22.md",
+        "p. 260",
+        "emergencies",
+    ),
+    (
+        "reality is what doesn't go away when you stop believing",
+        "Books_2023-06-22.md",
+        "p. 119",
+        "believing",
+    ),
+    (
+        "dataism and algorithms the human brain cannot fathom",
+        "Books_2023-06-22.md",
+        "Yuval Noah Karari, p. 211",
+        "Dataism",
+    ),
     ("remove comments that just repeat the code", "Books_2024-01-17.md", "p. 31", "comment"),
-    ("learning about money by programming finance projects", "Books_2024-01-17.md", "p. 65", "money"),
-    ("code reviews ignore reversible versus irreversible changes", "Books_2024-01-17.md", "p. 76", "irreversible"),
-    ("promising impossible deadlines is unprofessional", "Books_2024-03-29.md", "p. 12", "unprofessional"),
+    (
+        "learning about money by programming finance projects",
+        "Books_2024-01-17.md",
+        "p. 65",
+        "money",
+    ),
+    (
+        "code reviews ignore reversible versus irreversible changes",
+        "Books_2024-01-17.md",
+        "p. 76",
+        "irreversible",
+    ),
+    (
+        "promising impossible deadlines is unprofessional",
+        "Books_2024-03-29.md",
+        "p. 12",
+        "unprofessional",
+    ),
     ("small teams where everyone trusts each other", "Books_2024-03-29.md", "p. 264", "trusts"),
     ("wind scattering leaves like generations of men", "Books_2018-01-01.md", "10.34", "leaves"),
-    ("what is not good for the hive is not good for the bee", "Books_2018-01-01.md", "6.54", "hive"),
+    (
+        "what is not good for the hive is not good for the bee",
+        "Books_2018-01-01.md",
+        "6.54",
+        "hive",
+    ),
     ("the mind turns obstacles into advances", "Books_2018-01-01.md", "5.20", "obstacle"),
     ("food appearing at the press of a button", "Books_2012-04-17.md", "p. 65", "button"),
     ("ruinous empathy causes management mistakes", "Books_2018-09-14.md", "page 32", "Ruinous"),
     ("don't box people in", "Books_2018-09-14.md", "page 74", "boxes"),
-    ("evolution refills empty ecological niches with new species", "Books_2021-01-03.md", "p. 44", "niches"),
+    (
+        "evolution refills empty ecological niches with new species",
+        "Books_2021-01-03.md",
+        "p. 44",
+        "niches",
+    ),
     ("wealth displayed through endless human effort", "Books_2022-02-20.md", "p. 145", "wealth"),
-    ("translating verse into another language robs its force", "Books_2020-11-09.md", "Cervantes, 1615, p. 387", "verse"),
-    ("I know what it is until someone asks me to explain", "Books_2009-10-12.md", "St. Augustine", "explain"),
+    (
+        "translating verse into another language robs its force",
+        "Books_2020-11-09.md",
+        "Cervantes, 1615, p. 387",
+        "verse",
+    ),
+    (
+        "I know what it is until someone asks me to explain",
+        "Books_2009-10-12.md",
+        "St. Augustine",
+        "explain",
+    ),
 ];
 
 /// 1-based rank of the expected quote among the hits, if present.
-fn quote_rank(engine: &Engine, query: &str, file: &str, display: &str, all_first: bool) -> Option<usize> {
+fn quote_rank(
+    engine: &Engine,
+    query: &str,
+    file: &str,
+    display: &str,
+    all_first: bool,
+) -> Option<usize> {
     let results = engine.search(&request(query, Target::Quotes, all_first)).expect("search");
-    results.hits.iter().position(|hit| match hit {
-        Hit::Quote(q) => {
-            q.path.ends_with(file) && q.reference.as_ref().is_some_and(|r| r.display == display)
-        }
-        Hit::Note(_) => false,
-    })
-    .map(|i| i + 1)
+    results
+        .hits
+        .iter()
+        .position(|hit| match hit {
+            Hit::Quote(q) => {
+                q.path.ends_with(file) && q.reference.as_ref().is_some_and(|r| r.display == display)
+            }
+            Hit::Note(_) => false,
+        })
+        .map(|i| i + 1)
 }
 
 #[test]
@@ -135,14 +234,20 @@ fn quote_hits_highlight_the_matched_words() {
     for (query, file, display, word) in TOPICS.iter().take(10) {
         let results = engine.search(&request(query, Target::Quotes, true)).expect("search");
         let Some(Hit::Quote(q)) = results.hits.iter().find(|h| match h {
-            Hit::Quote(q) => q.path.ends_with(file) && q.reference.as_ref().is_some_and(|r| &r.display == display),
+            Hit::Quote(q) => {
+                q.path.ends_with(file)
+                    && q.reference.as_ref().is_some_and(|r| &r.display == display)
+            }
             Hit::Note(_) => false,
         }) else {
             panic!("{query}: expected quote not found");
         };
         let chars: Vec<char> = q.text.chars().collect();
-        let marked: Vec<String> =
-            q.highlights.iter().map(|[a, b]| chars[*a..*b].iter().collect::<String>().to_lowercase()).collect();
+        let marked: Vec<String> = q
+            .highlights
+            .iter()
+            .map(|[a, b]| chars[*a..*b].iter().collect::<String>().to_lowercase())
+            .collect();
         let first_word = word.split_whitespace().next().unwrap_or(word).to_lowercase();
         assert!(
             marked.iter().any(|m| m.starts_with(&first_word[..first_word.len().min(5)])),

@@ -5,13 +5,18 @@ use std::process::ExitCode;
 
 use crate::cli::IndexArgs;
 use crate::error::NoteError;
-use crate::index::FolioIndex;
 use crate::index::update::{self, UpdateOptions};
+use crate::index::{FolderState, FolioIndex, Payload, folder_state};
 
 /// Updates the index and prints the summary; 0 when the index is up to date
 /// (warnings or not), an error when it could not be written.
 pub fn run(args: &IndexArgs) -> anyhow::Result<ExitCode> {
     let path = args.location.resolve();
+    if folder_state(&path)? == FolderState::Empty {
+        // Check the note folders before creating anything: a failed first
+        // run leaves no empty index behind.
+        update::resolve_roots(&args.dirs, &Payload::default())?;
+    }
     let ix = FolioIndex::open_or_create(&path, args.rebuild)?;
     let options = UpdateOptions {
         roots: args.dirs.clone(),

@@ -53,6 +53,9 @@ fn open_fresh(path: &Path, no_refresh: bool) -> anyhow::Result<FolioIndex> {
         return Ok(FolioIndex::open(path)?);
     }
     let fresh = folder_state(path)? == FolderState::Empty;
+    if fresh {
+        update::resolve_roots(&[], &crate::index::Payload::default())?;
+    }
     let ix = FolioIndex::open_or_create(path, false)?;
     let options = UpdateOptions {
         roots: Vec::new(),

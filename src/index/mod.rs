@@ -121,23 +121,18 @@ impl FolioIndex {
     pub fn open_or_create(path: &Path, rebuild: bool) -> Result<Self> {
         match folder_state(path)? {
             FolderState::Foreign => Err(Error::NotAnIndex { path: path.to_path_buf() }),
-            // A first build that died before Tantivy wrote meta.json: start over.
-            FolderState::Folio if !path.join("meta.json").exists() => {
-                remove_index_files(path)?;
-                Self::create(path)
-            }
-            FolderState::Folio if !rebuild => Self::open(path),
-            FolderState::Folio => {
+            FolderState::Folio if rebuild => {
                 // The writer lock guards against deleting an index another
                 // folio process is writing.
                 if let Ok(existing) = Self::open_unchecked(path) {
-                    let writer = existing.writer(1, 15)?;
-                    drop(writer);
+                    drop(existing.writer(1, 15)?);
                 }
-                remove_index_files(path)?;
+                remove_index_files(path, &[])?;
                 Self::create(path)
             }
-            FolderState::Empty => Self::create(path),
+            FolderState::Folio if path.join("meta.json").exists() => Self::open(path),
+            // Empty, or a first build that died before Tantivy wrote meta.json.
+            _ => Self::create(path),
         }
     }
 
@@ -149,8 +144,27 @@ impl FolioIndex {
     fn create(path: &Path) -> Result<Self> {
         std::fs::create_dir_all(path).map_err(|e| Error::io(path, e))?;
         // The marker goes first: from now on this folder is folio's to manage.
-        std::fs::write(path.join(MARKER), format!("folio index format {FORMAT_VERSION}\n"))
-            .map_err(|e| Error::io(&path.join(MARKER), e))?;
+        // Its lock makes two first builds agree: the second waits, then
+        // opens what the first created.
+        let marker_path = path.join(MARKER);
+        let mut marker = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&marker_path)
+            .map_err(|e| Error::io(&marker_path, e))?;
+        marker.lock().map_err(|e| Error::io(&marker_path, e))?;
+        if path.join("meta.json").exists() {
+            drop(marker);
+            return Self::open(path);
+        }
+        remove_index_files(path, &[MARKER])?;
+        marker.set_len(0).map_err(|e| Error::io(&marker_path, e))?;
+        std::io::Write::write_all(
+            &mut marker,
+            format!("folio index format {FORMAT_VERSION}\n").as_bytes(),
+        )
+        .map_err(|e| Error::io(&marker_path, e))?;
         let fields = Fields::new();
         let index = Index::create_in_dir(path, fields.schema.clone())
             .map_err(|e| Error::tantivy(format!("creating an index in {}", path.display()), e))?;
@@ -240,13 +254,13 @@ impl FolioIndex {
 }
 
 /// Deletes the files of a folio index folder (the caller checked the marker),
-/// keeping harmless files like `.gitkeep`.
-fn remove_index_files(path: &Path) -> Result<()> {
+/// keeping harmless files like `.gitkeep` and those named in `keep`.
+fn remove_index_files(path: &Path, keep: &[&str]) -> Result<()> {
     let entries = std::fs::read_dir(path).map_err(|e| Error::io(path, e))?;
     for entry in entries {
         let entry = entry.map_err(|e| Error::io(path, e))?;
         let name = entry.file_name();
-        if HARMLESS.iter().any(|h| name == *h) {
+        if HARMLESS.iter().chain(keep).any(|h| name == *h) {
             continue;
         }
         let target = entry.path();

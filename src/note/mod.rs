@@ -165,7 +165,9 @@ pub fn read_error_message(err: &std::io::Error) -> String {
         std::io::ErrorKind::PermissionDenied => {
             "cannot read the file (permission denied); check its permissions".to_string()
         }
-        std::io::ErrorKind::NotFound => "the file vanished before it could be read".to_string(),
+        std::io::ErrorKind::NotFound => {
+            "file not found (it does not exist, or vanished before it could be read)".to_string()
+        }
         std::io::ErrorKind::IsADirectory => "is a folder, not a note".to_string(),
         _ => format!("cannot read the file: {err}"),
     }

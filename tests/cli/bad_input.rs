@@ -1,0 +1,236 @@
+//! Bad input (formats.md's list) through `folio show`: one clear line on
+//! stderr naming the file (and the line when known), a non-zero exit for a
+//! real defect, never a panic, never a hang.
+//!
+//! Exit statuses of `show`: 0 a clean note, 1 a note read with warnings,
+//! 2 a file that cannot be a note.
+
+use std::time::Duration;
+
+use crate::util::{Run, TestEnv};
+
+/// Fast enough for a person at a terminal, with room for a loaded CI box
+/// running a debug build.
+const QUICK: Duration = Duration::from_secs(10);
+
+/// Runs `folio show FILE --json` and checks what every bad input must give.
+#[track_caller]
+fn show(env: &TestEnv, file: &str) -> Run {
+    let run = env.folio(&["show", file, "--json"]);
+    run.check(run.elapsed < QUICK, "finishes quickly");
+    run
+}
+
+/// Exactly one stderr line, naming `file` and, when given, `file:line:`.
+#[track_caller]
+fn one_line_naming(run: &Run, file: &str, line: Option<usize>) {
+    let lines = run.stderr_lines();
+    run.check(lines.len() == 1, "exactly one line on stderr");
+    let expected = match line {
+        Some(line) => format!("{file}:{line}:"),
+        None => format!("{file}:"),
+    };
+    run.check(lines[0].contains(&expected), &format!("stderr names {expected:?}"));
+}
+
+#[test]
+fn invalid_utf8_is_read_lossily_with_a_warning_naming_the_line() {
+    let env = TestEnv::new();
+    env.write(
+        "latin1.md",
+        b"name: Latin1\ntitle: Caf\xc3\xa9\n\nline four is fine\nbut caf\xe9 on line five is Latin-1\n",
+    );
+    let run = show(&env, "latin1.md");
+    run.expect_code(1);
+    one_line_naming(&run, "latin1.md", Some(5));
+    run.expect_stderr("UTF-8");
+    let note = run.json();
+    let body = note["body"].as_str().expect("body");
+    run.check(body.contains('\u{FFFD}'), "the bad byte becomes U+FFFD")
+        .check(body.contains("line four is fine"), "the rest is kept");
+    assert_eq!(note["titles"][0]["text"], "Café");
+}
+
+#[test]
+fn binary_file_is_refused() {
+    let env = TestEnv::new();
+    env.write("cover.md", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\x01\0");
+    let run = show(&env, "cover.md");
+    run.expect_code(2).expect_stderr("binary").check(run.stdout.is_empty(), "nothing on stdout");
+    one_line_naming(&run, "cover.md", None);
+}
+
+#[test]
+fn empty_file_is_refused() {
+    let env = TestEnv::new();
+    env.write("empty.md", "");
+    let run = show(&env, "empty.md");
+    run.expect_code(2).expect_stderr("empty").check(run.stdout.is_empty(), "nothing on stdout");
+    one_line_naming(&run, "empty.md", None);
+
+    env.write("blank.md", "\n  \n\n");
+    let run = show(&env, "blank.md");
+    run.expect_code(2).expect_stderr("empty");
+}
+
+#[test]
+fn header_without_body_warns() {
+    let env = TestEnv::new();
+    env.write("unread.md", "name: Unread\ntitle: Not Yet Read\nauthor: Someone\n");
+    let run = show(&env, "unread.md");
+    run.expect_code(1).expect_stderr("no body");
+    one_line_naming(&run, "unread.md", None);
+    let note = run.json();
+    assert_eq!(note["titles"][0]["text"], "Not Yet Read");
+    assert_eq!(note["authors"][0], "Someone");
+}
+
+#[test]
+fn header_line_without_colon_warns_with_its_line() {
+    let env = TestEnv::new();
+    env.write("colon.md", "name: Colon\ntitle: Missing Colon\nauthor Somebody\n\nThe body.\n");
+    let run = show(&env, "colon.md");
+    run.expect_code(1).expect_stderr("':'");
+    one_line_naming(&run, "colon.md", Some(3));
+    let note = run.json();
+    assert_eq!(note["titles"][0]["text"], "Missing Colon");
+}
+
+#[test]
+fn unterminated_front_matter_warns() {
+    let env = TestEnv::new();
+    env.write(
+        "open.md",
+        "---\ntitle: Open Front Matter\nauthor: Nobody\n\nThe body never closes it.\n",
+    );
+    let run = show(&env, "open.md");
+    run.expect_code(1).expect_stderr("front matter");
+    one_line_naming(&run, "open.md", Some(1));
+    let note = run.json();
+    run.check(
+        note["body"].as_str().is_some_and(|b| b.contains("never closes")),
+        "the text is still read",
+    );
+}
+
+#[test]
+fn footer_outside_a_quote_warns_with_its_line() {
+    let env = TestEnv::new();
+    env.write(
+        "stray.md",
+        "name: Stray\ntitle: Stray Footer\n\nSome prose.\n\n<footer>p. 3</footer>\n\n> a real quote\n> <footer>p. 4</footer>\n",
+    );
+    let run = show(&env, "stray.md");
+    run.expect_code(1).expect_stderr("<footer>");
+    one_line_naming(&run, "stray.md", Some(6));
+    let note = run.json();
+    let quotes = note["quotes"].as_array().expect("quotes");
+    assert_eq!(quotes.len(), 1, "{note:#}");
+    assert_eq!(quotes[0]["reference"]["pages"], serde_json::json!([4, 4]));
+}
+
+#[test]
+fn blockquotes_nested_a_thousand_deep() {
+    let env = TestEnv::new();
+    let deep = format!("name: Deep\ntitle: Deep\n\n{} bottom of the well\n", ">".repeat(1000));
+    env.write("deep.md", deep);
+    let run = show(&env, "deep.md");
+    // Valid Markdown: a clean read (0) or a warning (1), never a crash.
+    run.check(matches!(run.code(), Some(0 | 1)), "reads the note (exit 0 or 1)");
+    let note = run.json();
+    run.check(
+        note["body"].as_str().is_some_and(|b| b.contains("bottom of the well")),
+        "the text is kept",
+    );
+}
+
+#[test]
+fn one_megabyte_single_line() {
+    let env = TestEnv::new();
+    let line = "memory ".repeat(150_000);
+    env.write("long.md", format!("name: Long\ntitle: Long Line\n\n{line}\n"));
+    let run = show(&env, "long.md");
+    run.check(matches!(run.code(), Some(0 | 1)), "reads the note");
+    let note = run.json();
+    run.check(
+        note["body"].as_str().is_some_and(|b| b.len() >= 1_000_000),
+        "the whole line is in the body",
+    );
+}
+
+/// formats.md says 50 MB; a debug build parses that in ~13 s (with JSON
+/// output) on a 2-core box, so debug test runs use 10 MB and release runs
+/// (`cargo test --release`) the full 50 MB.
+#[test]
+fn huge_note_finishes() {
+    let megabytes = if cfg!(debug_assertions) { 10 } else { 50 };
+    let env = TestEnv::new();
+    let paragraph = "The river keeps the shape of its old course: an oxbow is what \
+                     is left of a meander (p. 55). Memory does the same, _emphasis_ \
+                     and [links](https://example.com) included.\n\n";
+    let quote = "> when a new node starts, it must load all stateful components\n\
+                 > <footer>p.52</footer>\n\n";
+    let mut text = String::from("name: Huge\ntitle: Huge\nauthor: Ann Author\n\n");
+    let mut quotes = 0;
+    while text.len() < megabytes * 1_000_000 {
+        text.push_str(paragraph);
+        text.push_str(quote);
+        quotes += 1;
+    }
+    env.write("huge.md", text);
+    // Text view: the point is parsing, not printing 100 MB of JSON.
+    let run = env.folio(&["show", "huge.md"]);
+    run.expect_code(0).check(run.elapsed < Duration::from_secs(60), "finishes").check(
+        run.stdout.contains(&format!("{quotes} quote(s)")),
+        &format!("finds all {quotes} quotes"),
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_file() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let env = TestEnv::new();
+    let path = env.write("secret.md", "name: Secret\ntitle: Secret\n\nBody.\n");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).expect("chmod 000");
+    // root (and some CI sandboxes) can read anything: then there is nothing
+    // to test.
+    if std::fs::read(&path).is_ok() {
+        eprintln!("skipped: this user can read a chmod 000 file (root?)");
+        return;
+    }
+    let run = show(&env, "secret.md");
+    run.expect_code(2).expect_stderr("permission");
+    one_line_naming(&run, "secret.md", None);
+}
+
+#[test]
+fn missing_file_is_named() {
+    let env = TestEnv::new();
+    let run = show(&env, "no-such-note.md");
+    run.expect_code(2).check(run.stdout.is_empty(), "nothing on stdout");
+    one_line_naming(&run, "no-such-note.md", None);
+}
+
+/// A typo'd path is not a file that "vanished": the message should say it
+/// does not exist (a user reads this message when they mistype a path).
+#[test]
+fn missing_file_says_not_found() {
+    let env = TestEnv::new();
+    let run = show(&env, "no-such-note.md");
+    let stderr = run.stderr.to_lowercase();
+    run.check(
+        ["not found", "does not exist", "no such file"].iter().any(|m| stderr.contains(m)),
+        "stderr says the file does not exist",
+    );
+}
+
+#[test]
+fn a_folder_is_not_a_note() {
+    let env = TestEnv::new();
+    std::fs::create_dir(env.path("notes.md")).expect("mkdir");
+    let run = show(&env, "notes.md");
+    run.expect_failure();
+    one_line_naming(&run, "notes.md", None);
+}

@@ -1,0 +1,18 @@
+//! Integration tests: the built `folio` binary, run in a fresh temp dir with
+//! a cleared environment (style.md, habit 5). One test binary, one module
+//! per theme.
+
+/// The test environment: temp dir, seeds, running `folio`, failure output.
+mod util;
+
+/// `folio show`: the parsed note and its JSON contract.
+mod show;
+
+/// Every bad input of formats.md, through `folio show`.
+mod bad_input;
+
+/// `folio index` and `folio stats`: builds, updates, safety, the lock.
+mod index;
+
+/// `folio search` and `folio quotes` on the seed notes.
+mod search;
