@@ -97,8 +97,10 @@ pub fn walk(roots: &[PathBuf], exclude: Option<&Path>, threads: usize) -> Walk {
         })
     });
     let mut walk = found.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
-    walk.files.sort_by(|a, b| a.path.cmp(&b.path));
-    walk.files.dedup_by(|a, b| a.path == b.path);
+    // Byte order, not `Path`'s component-wise order: the same determinism
+    // at a fraction of the cost (it was half of a no-op refresh).
+    walk.files.sort_unstable_by(|a, b| a.path.as_os_str().cmp(b.path.as_os_str()));
+    walk.files.dedup_by(|a, b| a.path.as_os_str() == b.path.as_os_str());
     walk.warnings.sort();
     walk
 }

@@ -29,8 +29,11 @@ const WORDS: &str = include_str!("words.txt");
 const ZIPF_WORDS: f64 = 1.0;
 /// Zipf exponent over the title and author pools: a few books get many notes.
 const ZIPF_POOLS: f64 = 0.7;
-/// Median note size in bytes, and the spread of its logarithm.
-const MEDIAN_SIZE: f64 = 2250.0;
+/// Median note size aimed at, in bytes, and the spread of its logarithm:
+/// the notes come out with a median of about 1.9 KB and a mean of about
+/// 2.6 KB (100,000 notes ≈ 260 MB), the shape of the real book notes
+/// (median 1.8 KB, mean 2.7 KB).
+const MEDIAN_SIZE: f64 = 1750.0;
 const SIZE_SIGMA: f64 = 0.85;
 /// Smallest and largest note sizes aimed at.
 const MIN_SIZE: usize = 200;
@@ -432,7 +435,12 @@ pub fn note(pools: &Pools, seed: u64, i: usize, version: u32) -> String {
     let front_matter = rng.chance(0.1);
     if front_matter {
         out.push_str("---\n");
-        let _ = writeln!(out, "title: {title}");
+        if title.contains(':') {
+            // YAML needs quotes around a value holding ": ".
+            let _ = writeln!(out, "title: \"{title}\"");
+        } else {
+            let _ = writeln!(out, "title: {title}");
+        }
         if rng.chance(0.3) {
             let _ = writeln!(out, "author: [{author}, {}]", pools.author(&mut rng));
         } else if rng.chance(0.5) {
@@ -558,10 +566,10 @@ fn sentence(rng: &mut Rng, out: &mut Vec<String>) {
             out.push(word.to_string());
         }
     }
-    if let Some(first) = out.get_mut(start) {
-        if !first.starts_with(['_', '[', '"']) {
-            *first = capitalize(first);
-        }
+    if let Some(first) = out.get_mut(start)
+        && !first.starts_with(['_', '[', '"'])
+    {
+        *first = capitalize(first);
     }
     if let Some(last) = out.last_mut() {
         last.push(if rng.chance(0.07) { '?' } else { '.' });
@@ -787,7 +795,9 @@ mod tests {
         let mut sizes: Vec<usize> = notes.iter().map(String::len).collect();
         sizes.sort_unstable();
         let median = sizes[sizes.len() / 2];
-        assert!((2000..=3200).contains(&median), "median {median}");
+        assert!((1600..=2300).contains(&median), "median {median}");
+        let mean = sizes.iter().sum::<usize>() / sizes.len();
+        assert!((2200..=3000).contains(&mean), "mean {mean}");
         assert!(sizes[0] >= 150 && sizes[sizes.len() - 1] <= 32_000, "{sizes:?}");
         let front = notes.iter().filter(|n| n.starts_with("---\n")).count();
         assert!((120..=280).contains(&front), "{front} with front matter");

@@ -43,7 +43,9 @@ pub struct Options {
     pub keep: Option<PathBuf>,
     /// Queries to time instead of the fixed mix (searched as notes).
     pub queries: Option<Vec<String>>,
-    /// Timed rounds over the query mix (after the warm-up rounds).
+    /// Most timed rounds over the query mix (after the warm-up rounds);
+    /// rounds stop early, after [`MIN_ROUNDS`], once [`QUERY_BUDGET_SECONDS`]
+    /// have gone by.
     pub rounds: usize,
     /// Draw progress bars on stderr (only when it is a terminal).
     pub progress: bool,
@@ -61,7 +63,7 @@ impl Default for Options {
             corpus: None,
             keep: None,
             queries: None,
-            rounds: 100,
+            rounds: 200,
             progress: false,
             exe: None,
         }
@@ -130,6 +132,8 @@ pub struct BuildReport {
     pub quotes: u64,
     /// Files that failed.
     pub failed: usize,
+    /// Warnings while reading notes (a generated corpus has none).
+    pub warnings: usize,
     /// Wall-clock seconds, from opening the index to the merged commit.
     pub seconds: f64,
     /// Notes per second.
@@ -289,6 +293,10 @@ pub fn file_mix(queries: &[String]) -> Vec<MixQuery> {
 
 /// Warm-up rounds over the mix, not timed.
 const WARMUP_ROUNDS: usize = 5;
+/// Fewest timed rounds over the mix.
+pub const MIN_ROUNDS: usize = 50;
+/// Time after which the timed rounds stop (past [`MIN_ROUNDS`]), seconds.
+pub const QUERY_BUDGET_SECONDS: f64 = 8.0;
 /// Runs of each whole-process command.
 const PROCESS_RUNS: usize = 10;
 
@@ -326,14 +334,14 @@ pub fn run(options: &Options) -> Result<Report> {
         }
         None => {
             let dir = work.join("notes");
-            if dir.exists() {
-                // A kept corpus from an earlier run: start from nothing, so
-                // no note of another size or seed stays behind.
-                std::fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-            }
+            clear_kept_corpus(&dir)?;
             let bar = bar(options.progress, options.notes as u64, "generating");
             let started = Instant::now();
             let tick = || bar.inc(1);
+            std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+            let marker = dir.join(CORPUS_MARKER);
+            std::fs::write(&marker, "made by folio bench; deleted by the next run\n")
+                .map_err(|e| Error::io(&marker, e))?;
             let made = generate(&dir, options.notes, options.seed, threads, &tick)
                 .map_err(|e| Error::io(&dir, e))?;
             bar.finish_and_clear();
@@ -356,11 +364,15 @@ pub fn run(options: &Options) -> Result<Report> {
         memory_mb: options.memory_mb,
         progress: options.progress,
     };
+    let warnings = std::sync::atomic::AtomicUsize::new(0);
+    let count = |_: &crate::error::NoteError| {
+        warnings.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    };
     let quiet = |_: &crate::error::NoteError| {};
     reset_peak_rss();
     let started = Instant::now();
     let ix = FolioIndex::open_or_create(&index_dir, true)?;
-    let summary = update::update(&ix, &update_options, &quiet)?;
+    let summary = update::update(&ix, &update_options, &count)?;
     let build_seconds = started.elapsed().as_secs_f64();
     let peak_rss_bytes = peak_rss();
     let segments = ix.reader()?.searcher().segment_readers().len();
@@ -369,6 +381,7 @@ pub fn run(options: &Options) -> Result<Report> {
         notes: summary.notes,
         quotes: summary.quotes,
         failed: summary.failed.len(),
+        warnings: warnings.into_inner(),
         seconds: build_seconds,
         notes_per_second: summary.notes as f64 / build_seconds,
         mb_per_second: corpus.bytes as f64 / 1e6 / build_seconds,
@@ -446,7 +459,13 @@ fn time_mix(
 ) -> Result<(Vec<QueryReport>, Latency)> {
     let mut samples = vec![Vec::with_capacity(rounds); mix.len()];
     let mut hits = vec![0; mix.len()];
+    let started = Instant::now();
     for round in 0..WARMUP_ROUNDS + rounds {
+        if round >= WARMUP_ROUNDS + MIN_ROUNDS
+            && started.elapsed().as_secs_f64() > QUERY_BUDGET_SECONDS
+        {
+            break;
+        }
         for (i, q) in mix.iter().enumerate() {
             let started = Instant::now();
             let results = engine.search(&q.request)?;
@@ -494,7 +513,13 @@ fn time_tantivy(engine: &Engine, mix: &[MixQuery], rounds: usize) -> Result<Vec<
         let collector = (TopDocs::with_limit(10).order_by_score(), Count);
         let mut samples = Vec::with_capacity(rounds);
         let mut hits = 0;
+        let budget = Instant::now();
         for round in 0..WARMUP_ROUNDS + rounds {
+            if round >= WARMUP_ROUNDS + MIN_ROUNDS
+                && budget.elapsed().as_secs_f64() > QUERY_BUDGET_SECONDS / mix.len() as f64
+            {
+                break;
+            }
             let started = Instant::now();
             let (top, count) =
                 searcher.search(&query, &collector).map_err(|e| Error::tantivy("searching", e))?;
@@ -553,6 +578,30 @@ fn bar(show: bool, len: u64, what: &str) -> indicatif::ProgressBar {
         bar.set_style(style);
     }
     bar
+}
+
+/// Marks a generated corpus (a hidden file, so the walk skips it).
+const CORPUS_MARKER: &str = ".folio-bench-corpus";
+
+/// Deletes a corpus an earlier `--keep` run generated, so no note of another
+/// size or seed stays behind; refuses to touch a folder it did not make.
+fn clear_kept_corpus(dir: &Path) -> Result<()> {
+    if !dir.exists() {
+        return Ok(());
+    }
+    if !dir.join(CORPUS_MARKER).is_file() {
+        let empty = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?.next().is_none();
+        if empty {
+            return Ok(());
+        }
+        return Err(Error::io(
+            dir,
+            std::io::Error::other(
+                "exists and was not made by folio bench; give --keep a new or empty folder",
+            ),
+        ));
+    }
+    std::fs::remove_dir_all(dir).map_err(|e| Error::io(dir, e))
 }
 
 /// Bytes of every file under `path`.
@@ -629,5 +678,21 @@ mod tests {
             assert!(names.iter().any(|n| n == name), "{name}");
         }
         assert_eq!(file_mix(&["a".into(), " ".into(), "b c".into()]).len(), 2);
+    }
+
+    #[test]
+    fn keep_never_deletes_a_folder_it_did_not_make() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let notes = dir.path().join("notes");
+        std::fs::create_dir_all(&notes).expect("made");
+        clear_kept_corpus(&notes).expect("an empty folder is fine");
+        std::fs::write(notes.join("mine.md"), "precious").expect("written");
+        let err = clear_kept_corpus(&notes).expect_err("refused");
+        let source = std::error::Error::source(&err).map(ToString::to_string).unwrap_or_default();
+        assert!(format!("{err}: {source}").contains("not made by folio bench"), "{err}");
+        assert!(notes.join("mine.md").exists());
+        std::fs::write(notes.join(CORPUS_MARKER), "").expect("written");
+        clear_kept_corpus(&notes).expect("a generated corpus is cleared");
+        assert!(!notes.exists());
     }
 }

@@ -81,10 +81,11 @@ fn print_table(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
     )?;
     writeln!(
         out,
-        "index     {} notes, {} quotes, {} failed; {} segments, {} ({:.2} × corpus)",
+        "index     {} notes, {} quotes, {} failed, {} warnings; {} segments, {} ({:.2} × corpus)",
         b.notes,
         b.quotes,
         b.failed,
+        b.warnings,
         b.segments,
         mb(b.index_bytes),
         b.index_ratio

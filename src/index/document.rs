@@ -100,10 +100,11 @@ pub struct FileStamp {
     pub fingerprint: u64,
 }
 
-/// The note's card.
-pub fn card(note: &Note, id: &str) -> Card {
+/// The note's card. Its path is for people (lossy when the path is not
+/// UTF-8), not the note's id.
+pub fn card(note: &Note) -> Card {
     Card {
-        path: id.to_string(),
+        path: note.path.to_string_lossy().into_owned(),
         name: note.name.clone(),
         titles: note
             .titles
@@ -117,7 +118,7 @@ pub fn card(note: &Note, id: &str) -> Card {
 
 /// The note's documents: the note first, then one per quote.
 pub fn documents(fields: &Fields, note: &Note, id: &str, stamp: FileStamp) -> Vec<TantivyDocument> {
-    let card_json = serde_json::to_string(&card(note, id)).unwrap_or_default();
+    let card_json = serde_json::to_string(&card(note)).unwrap_or_default();
     let mut docs = Vec::with_capacity(1 + note.quotes.len());
 
     let mut doc = TantivyDocument::new();

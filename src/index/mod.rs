@@ -15,10 +15,11 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use tantivy::columnar::ColumnIndex;
 use tantivy::directory::error::LockError;
 use tantivy::query::TermQuery;
 use tantivy::schema::IndexRecordOption;
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term};
+use tantivy::{DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Term};
 
 use crate::error::{Error, Result};
 use document::FileStamp;
@@ -39,9 +40,59 @@ pub struct Payload {
     /// The folio version that wrote it.
     pub folio_version: String,
     /// The note folders indexed, absolute.
+    #[serde(with = "roots_serde")]
     pub roots: Vec<PathBuf>,
     /// When the commit was made, seconds since the epoch.
     pub built_at: u64,
+}
+
+/// The payload's roots in JSON: a folder whose path is not UTF-8 (which
+/// serde's `PathBuf` refuses, and the whole payload with it, so the folder
+/// was forgotten and every run committed again) is written as its bytes.
+mod roots_serde {
+    use std::path::PathBuf;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(untagged)]
+    enum Root {
+        Text(String),
+        Bytes(Vec<u8>),
+    }
+
+    pub fn serialize<S: Serializer>(roots: &[PathBuf], s: S) -> Result<S::Ok, S::Error> {
+        let roots: Vec<Root> = roots
+            .iter()
+            .map(|root| match root.to_str() {
+                Some(text) => Root::Text(text.to_string()),
+                None => Root::Bytes(root.as_os_str().as_encoded_bytes().to_vec()),
+            })
+            .collect();
+        roots.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<PathBuf>, D::Error> {
+        let roots = Vec::<Root>::deserialize(d)?;
+        Ok(roots
+            .into_iter()
+            .map(|root| match root {
+                Root::Text(text) => PathBuf::from(text),
+                Root::Bytes(bytes) => from_bytes(bytes),
+            })
+            .collect())
+    }
+
+    #[cfg(unix)]
+    fn from_bytes(bytes: Vec<u8>) -> PathBuf {
+        use std::os::unix::ffi::OsStringExt;
+        PathBuf::from(std::ffi::OsString::from_vec(bytes))
+    }
+
+    #[cfg(not(unix))]
+    fn from_bytes(bytes: Vec<u8>) -> PathBuf {
+        PathBuf::from(String::from_utf8_lossy(&bytes).into_owned())
+    }
 }
 
 /// An opened folio index.
@@ -104,6 +155,11 @@ impl FolioIndex {
                 expected: FORMAT_VERSION,
             });
         }
+        if !path.join("meta.json").exists() {
+            // A first build or a rebuild that died before Tantivy wrote
+            // meta.json: nothing was ever committed.
+            return Err(Error::NoIndex { path: path.to_path_buf() });
+        }
         let index = Index::open_in_dir(path)
             .map_err(|e| Error::tantivy(format!("opening the index at {}", path.display()), e))?;
         let fields = Fields::from_schema(&index.schema()).map_err(|_| Error::FormatMismatch {
@@ -127,7 +183,9 @@ impl FolioIndex {
                 if let Ok(existing) = Self::open_unchecked(path) {
                     drop(existing.writer(1, 15)?);
                 }
-                remove_index_files(path, &[])?;
+                // The marker stays: the folder remains folio's even if this
+                // run dies before the new index exists.
+                remove_index_files(path, &[MARKER])?;
                 Self::create(path)
             }
             FolderState::Folio if path.join("meta.json").exists() => Self::open(path),
@@ -184,12 +242,20 @@ impl FolioIndex {
             .memory_budget_per_thread(total / threads)
             .num_merge_threads(2)
             .build();
-        self.index.writer_with_options(options).map_err(|err| match err {
+        let writer = self.index.writer_with_options(options).map_err(|err| match err {
             tantivy::TantivyError::LockFailure(LockError::LockBusy, _) => {
                 Error::IndexBusy { path: self.path.clone() }
             }
             other => Error::tantivy("opening the index writer", other),
-        })
+        })?;
+        // A run killed during its commit leaves files no commit refers to,
+        // among them `<segment>.<opstamp>.del` files. The next run redoes the
+        // same operations, reaches the same opstamp and would fail its commit
+        // with "FileAlreadyExists" forever after. Tantivy only collects such
+        // files after a commit, so collect them now, holding the lock. A
+        // failure here only leaves garbage behind: ignore it.
+        let _ = writer.garbage_collect_files().wait();
+        Ok(writer)
     }
 
     /// A reader that reloads only when told (tantivy.md §10).
@@ -224,16 +290,31 @@ impl FolioIndex {
             while stream.advance() {
                 names.push(String::from_utf8_lossy(stream.key()).into_owned());
             }
-            for doc in segment.doc_ids_alive() {
-                let Some(fp) = fingerprint.first(doc) else { continue }; // quote docs
+            // Only note documents carry the stamps: walk the fingerprint
+            // column's own rows instead of asking every document (quotes
+            // too) whether it has one. `size` and `mtime` are set on exactly
+            // the same documents, so they share its row numbers.
+            let alive = segment.alive_bitset();
+            let rows: Box<dyn Iterator<Item = (u32, DocId)>> = match &fingerprint.index {
+                ColumnIndex::Full => Box::new((0..segment.max_doc()).map(|d| (d, d))),
+                ColumnIndex::Optional(optional) => Box::new(
+                    optional.iter_non_null_docs().enumerate().map(|(row, doc)| (row as u32, doc)),
+                ),
+                _ => Box::new(std::iter::empty()),
+            };
+            for (row, doc) in rows {
+                if alive.is_some_and(|a| a.is_deleted(doc)) {
+                    continue;
+                }
                 let Some(ord) = ids.ords().first(doc) else { continue };
-                let Some(name) = names.get(ord as usize) else { continue };
+                // Each live note document has its own id: take it, no copy.
+                let Some(name) = names.get_mut(ord as usize).map(std::mem::take) else { continue };
                 stamps.insert(
-                    name.clone(),
+                    name,
                     FileStamp {
-                        size: size.first(doc).unwrap_or(0),
-                        mtime: mtime.first(doc).unwrap_or(0),
-                        fingerprint: fp,
+                        size: size.values.get_val(row),
+                        mtime: mtime.values.get_val(row),
+                        fingerprint: fingerprint.values.get_val(row),
                     },
                 );
             }
@@ -254,22 +335,35 @@ impl FolioIndex {
 }
 
 /// Deletes the files of a folio index folder (the caller checked the marker),
-/// keeping harmless files like `.gitkeep` and those named in `keep`.
+/// keeping those named in `keep`. Only files folio and Tantivy write are
+/// deleted ([`is_index_file`]): never a folder, never anything else, so
+/// notes kept inside an index folder survive `--rebuild`.
 fn remove_index_files(path: &Path, keep: &[&str]) -> Result<()> {
     let entries = std::fs::read_dir(path).map_err(|e| Error::io(path, e))?;
     for entry in entries {
         let entry = entry.map_err(|e| Error::io(path, e))?;
         let name = entry.file_name();
-        if HARMLESS.iter().chain(keep).any(|h| name == *h) {
+        let Some(name) = name.to_str() else { continue };
+        let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+        if !is_file || !is_index_file(name) || keep.contains(&name) {
             continue;
         }
         let target = entry.path();
-        let result = if entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
-            std::fs::remove_dir_all(&target)
-        } else {
-            std::fs::remove_file(&target)
-        };
-        result.map_err(|e| Error::io(&target, e))?;
+        std::fs::remove_file(&target).map_err(|e| Error::io(&target, e))?;
     }
     Ok(())
+}
+
+/// Whether a file name is one folio or Tantivy writes in an index folder:
+/// the marker, `meta.json`, `.managed.json`, Tantivy's locks, segment files
+/// (`<32 hex digits>.<ext>`, `<32 hex>.<opstamp>.del`) and the temporary
+/// files of its atomic writes (`.tmpXXXXXX`).
+fn is_index_file(name: &str) -> bool {
+    let segment = name
+        .split_once('.')
+        .is_some_and(|(stem, _)| stem.len() == 32 && stem.bytes().all(|b| b.is_ascii_hexdigit()));
+    segment
+        || name.starts_with(".tmp")
+        || [MARKER, "meta.json", ".managed.json", ".tantivy-writer.lock", ".tantivy-meta.lock"]
+            .contains(&name)
 }

@@ -49,6 +49,16 @@ pub fn analyzer() -> TextAnalyzer {
         .build()
 }
 
+/// The analyser without its stemmer: words, lower case, ASCII folding.
+/// Snippets tokenize with it and stem only the words that could match.
+pub fn folding_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .build()
+}
+
 /// Typed handles to every field.
 #[derive(Debug, Clone)]
 pub struct Fields {

@@ -309,8 +309,24 @@ fn process(
 }
 
 /// A note's identity in the index: its absolute path as walked.
+///
+/// A path that is not UTF-8 cannot be its own lossy text: `caf\xE9.md` and
+/// `caf\xE8.md` both read `caf�.md`, and one id for two files made every
+/// run re-index one and drop the other. Such a path is written with its bad
+/// bytes as `\xNN` (and `\` as `\\`) after a `non-utf8:` prefix, which no
+/// absolute path starts with: one id per file.
 pub fn note_id(path: &Path) -> String {
-    path.to_string_lossy().into_owned()
+    if let Some(text) = path.to_str() {
+        return text.to_string();
+    }
+    let mut id = String::from("non-utf8:");
+    for chunk in path.as_os_str().as_encoded_bytes().utf8_chunks() {
+        id.push_str(&chunk.valid().replace('\\', "\\\\"));
+        for byte in chunk.invalid() {
+            id.push_str(&format!("\\x{byte:02X}"));
+        }
+    }
+    id
 }
 
 /// A path for people: relative to the current folder when under it.

@@ -51,7 +51,8 @@ pub use reference::{Reference, ReferenceKind};
 /// One reading note, parsed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Note {
-    /// The file it came from.
+    /// The file it came from (in JSON, lossy text when not UTF-8).
+    #[serde(serialize_with = "lossy_path")]
     pub path: PathBuf,
     /// `name:` from the header, else the file name without extension.
     pub name: String,
@@ -86,6 +87,12 @@ pub struct Note {
     pub quotes: Vec<Quote>,
     /// Page references written inline in the prose, like `"bathos" (p.216)`.
     pub references: Vec<InlineReference>,
+}
+
+/// Serializes a path as text, lossily when it is not UTF-8 (serde's own
+/// `PathBuf` serializer fails on such a path, failing `folio show --json`).
+fn lossy_path<S: serde::Serializer>(path: &Path, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&path.to_string_lossy())
 }
 
 /// A title and the link it carried, if any.

@@ -128,14 +128,14 @@ impl Engine {
         notices.append(&mut builder.notices);
         notices.dedup();
 
-        let mut analyzer = crate::index::schema::analyzer();
+        let mut highlighter = snippet::Highlighter::new(&highlights);
         let mut hits = Vec::with_capacity(ranked.len());
         for (score, addr) in ranked {
             let doc: TantivyDocument =
                 searcher.doc(addr).map_err(|e| Error::tantivy("loading a hit", e))?;
             hits.push(match request.target {
-                Target::Notes => self.note_hit(&doc, score, &highlights, &mut analyzer),
-                Target::Quotes => self.quote_hit(&doc, score, &highlights, &mut analyzer),
+                Target::Notes => self.note_hit(&doc, score, &mut highlighter),
+                Target::Quotes => self.quote_hit(&doc, score, &mut highlighter),
             });
         }
         Ok(Results { query: request.query.clone(), matching, total, notices, hits })
@@ -145,14 +145,13 @@ impl Engine {
         &self,
         doc: &TantivyDocument,
         score: f32,
-        terms: &HighlightTerms,
-        analyzer: &mut tantivy::tokenizer::TextAnalyzer,
+        highlighter: &mut snippet::Highlighter,
     ) -> Hit {
         let f = &self.ix.fields;
         let card: Card = json_field(doc, f.card).unwrap_or_default();
         let spans: Spans = json_field(doc, f.spans).unwrap_or_default();
         let body = text_field(doc, f.body_text).unwrap_or_default();
-        let matches = snippet::find_matches(analyzer, &body, terms);
+        let matches = highlighter.find(&body);
         let snippet = snippet::best(&body, &matches);
         let matching_quotes = spans
             .quotes
@@ -178,13 +177,12 @@ impl Engine {
         &self,
         doc: &TantivyDocument,
         score: f32,
-        terms: &HighlightTerms,
-        analyzer: &mut tantivy::tokenizer::TextAnalyzer,
+        highlighter: &mut snippet::Highlighter,
     ) -> Hit {
         let f = &self.ix.fields;
         let card: Card = json_field(doc, f.card).unwrap_or_default();
         let text = text_field(doc, f.quote).unwrap_or_default();
-        let matches = snippet::find_matches(analyzer, &text, terms);
+        let matches = highlighter.find(&text);
         let whole = snippet::whole(&text, &matches);
         Hit::Quote(QuoteHit {
             path: display_path(std::path::Path::new(&card.path)),

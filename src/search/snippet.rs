@@ -9,7 +9,7 @@
 //! with `…` where it cuts. Highlights are character offsets into the
 //! snippet's text.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 use tantivy::tokenizer::TextAnalyzer;
@@ -44,56 +44,122 @@ pub struct Match {
     pub exact: bool,
 }
 
-/// Every match of `terms` in `text`, in order, not overlapping.
-pub fn find_matches(analyzer: &mut TextAnalyzer, text: &str, terms: &HighlightTerms) -> Vec<Match> {
-    if terms.is_empty() {
-        return Vec::new();
+/// Finds the query's terms in texts, stemming as little as it can.
+///
+/// Stemming every word of every hit's body was most of a search's time.
+/// A stem keeps its word's first letter and is never longer than the word,
+/// so a word whose first letter starts no query term, or that is shorter
+/// than every term, cannot match and is not stemmed; the stems of the words
+/// that could are cached for the whole search.
+pub struct Highlighter {
+    terms: HighlightTerms,
+    /// Vocabulary: every query word and phrase word, by id.
+    vocabulary: HashMap<String, u32>,
+    /// Word id → index of the single-word term it is, if it is one.
+    word_term: Vec<Option<usize>>,
+    /// Phrases as word ids.
+    phrases: Vec<Vec<u32>>,
+    first_chars: HashSet<char>,
+    shortest: usize,
+    folder: TextAnalyzer,
+    stemmer: TextAnalyzer,
+    cache: HashMap<String, Option<u32>>,
+}
+
+impl Highlighter {
+    /// A highlighter for these analysed terms.
+    pub fn new(terms: &HighlightTerms) -> Self {
+        let mut vocabulary: HashMap<String, u32> = HashMap::new();
+        let mut id_of = |w: &String| -> u32 {
+            let next = vocabulary.len() as u32;
+            *vocabulary.entry(w.clone()).or_insert(next)
+        };
+        let word_ids: Vec<u32> = terms.words.iter().map(&mut id_of).collect();
+        let phrases: Vec<Vec<u32>> =
+            terms.phrases.iter().map(|p| p.iter().map(&mut id_of).collect()).collect();
+        let mut word_term = vec![None; vocabulary.len()];
+        for (term, id) in word_ids.iter().enumerate() {
+            word_term[*id as usize] = Some(term);
+        }
+        let first_chars = vocabulary.keys().filter_map(|w| w.chars().next()).collect();
+        let shortest = vocabulary.keys().map(String::len).min().unwrap_or(0);
+        Highlighter {
+            terms: terms.clone(),
+            vocabulary,
+            word_term,
+            phrases,
+            first_chars,
+            shortest,
+            folder: crate::index::schema::folding_analyzer(),
+            stemmer: crate::index::schema::analyzer(),
+            cache: HashMap::new(),
+        }
     }
-    let words: Vec<&String> = terms.words.iter().collect();
-    let mut stream = analyzer.token_stream(text);
-    let mut tokens: Vec<(usize, usize, String)> = Vec::new();
-    while stream.advance() {
-        let t = stream.token();
-        tokens.push((t.offset_from, t.offset_to, t.text.clone()));
+
+    /// The vocabulary id of a folded word's stem, if the stem is a query word.
+    fn word_id(&mut self, folded: &str) -> Option<u32> {
+        let first = folded.chars().next()?;
+        if folded.len() < self.shortest || !self.first_chars.contains(&first) {
+            return None;
+        }
+        if let Some(id) = self.cache.get(folded) {
+            return *id;
+        }
+        let mut stream = self.stemmer.token_stream(folded);
+        let id = if stream.advance() {
+            self.vocabulary.get(&stream.token().text).copied()
+        } else {
+            None
+        };
+        self.cache.insert(folded.to_string(), id);
+        id
     }
-    let mut matches = Vec::new();
-    let mut covered_until = 0usize;
-    let mut i = 0;
-    while i < tokens.len() {
-        let mut matched = false;
-        // Phrases first: a phrase is highlighted as a whole, its words alone
-        // are not (unless they are query words themselves).
-        for (p, phrase) in terms.phrases.iter().enumerate() {
-            let n = phrase.len();
-            if n > 0
-                && i + n <= tokens.len()
-                && tokens[i..i + n].iter().zip(phrase).all(|(t, w)| &t.2 == w)
-            {
-                matches.push(Match {
-                    start: tokens[i].0,
-                    end: tokens[i + n - 1].1,
-                    term: words.len() + p,
-                    exact: true,
-                });
-                covered_until = i + n;
-                i += n;
-                matched = true;
-                break;
+
+    /// Every match in `text`, in order, not overlapping.
+    pub fn find(&mut self, text: &str) -> Vec<Match> {
+        if self.terms.is_empty() {
+            return Vec::new();
+        }
+        let mut folded: Vec<(usize, usize, String)> = Vec::new();
+        let mut stream = self.folder.token_stream(text);
+        while stream.advance() {
+            let t = stream.token();
+            folded.push((t.offset_from, t.offset_to, t.text.clone()));
+        }
+        drop(stream);
+        let tokens: Vec<(usize, usize, Option<u32>)> =
+            folded.iter().map(|(a, b, w)| (*a, *b, self.word_id(w))).collect();
+        let words = self.terms.words.len();
+        let mut matches = Vec::new();
+        let mut i = 0;
+        'tokens: while i < tokens.len() {
+            // Phrases first: a phrase is highlighted as a whole, its words
+            // alone are not (unless they are query words themselves).
+            for (p, phrase) in self.phrases.iter().enumerate() {
+                let n = phrase.len();
+                if n > 0
+                    && i + n <= tokens.len()
+                    && tokens[i..i + n].iter().zip(phrase).all(|(t, w)| t.2 == Some(*w))
+                {
+                    matches.push(Match {
+                        start: tokens[i].0,
+                        end: tokens[i + n - 1].1,
+                        term: words + p,
+                        exact: true,
+                    });
+                    i += n;
+                    continue 'tokens;
+                }
             }
+            if let Some(term) = tokens[i].2.and_then(|id| self.word_term[id as usize]) {
+                let (start, end) = (tokens[i].0, tokens[i].1);
+                let exact = self.terms.surface.contains(&text[start..end].to_lowercase());
+                matches.push(Match { start, end, term, exact });
+            }
+            i += 1;
         }
-        if matched {
-            continue;
-        }
-        if i >= covered_until
-            && let Some(w) = words.iter().position(|w| **w == tokens[i].2)
-        {
-            let (start, end) = (tokens[i].0, tokens[i].1);
-            let exact = terms.surface.contains(&text[start..end].to_lowercase());
-            matches.push(Match { start, end, term: w, exact });
-        }
-        i += 1;
+        matches
     }
-    matches
 }
 
 /// The whole text with its matches highlighted (for quotes).
@@ -312,7 +378,6 @@ fn render(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::index::schema::analyzer;
 
     fn terms(words: &[&str], phrases: &[&[&str]]) -> HighlightTerms {
         HighlightTerms {
@@ -330,7 +395,7 @@ mod tests {
     #[test]
     fn stemmed_words_highlight_the_original_words() {
         let text = "It must load all stateful components when it starts.";
-        let m = find_matches(&mut analyzer(), text, &terms(&["state", "start"], &[]));
+        let m = Highlighter::new(&terms(&["state", "start"], &[])).find(text);
         let s = best(text, &m);
         assert_eq!(highlighted(&s), ["stateful", "starts"]);
     }
@@ -338,11 +403,7 @@ mod tests {
     #[test]
     fn a_phrase_highlights_the_phrase_not_its_words_elsewhere() {
         let text = "The quality of your thoughts. Of course your day matters.";
-        let m = find_matches(
-            &mut analyzer(),
-            text,
-            &terms(&[], &[&["qualiti", "of", "your", "thought"]]),
-        );
+        let m = Highlighter::new(&terms(&[], &[&["qualiti", "of", "your", "thought"]])).find(text);
         let s = best(text, &m);
         assert_eq!(highlighted(&s), ["quality of your thoughts"]);
     }
@@ -351,7 +412,7 @@ mod tests {
     fn long_text_is_cut_to_200_chars_with_ellipses() {
         let filler = "Lorem ipsum dolor sit amet, consectetur adipiscing elit. ".repeat(10);
         let text = format!("{filler}Here the river meanders slowly past the town. {filler}");
-        let m = find_matches(&mut analyzer(), &text, &terms(&["meander"], &[]));
+        let m = Highlighter::new(&terms(&["meander"], &[])).find(&text);
         let s = best(&text, &m);
         assert!(s.text.chars().count() <= MAX_CHARS, "{} chars", s.text.chars().count());
         assert!(s.text.starts_with('…') || s.text.starts_with("Here"), "{}", s.text);
@@ -368,9 +429,18 @@ mod tests {
     }
 
     #[test]
+    fn words_that_cannot_match_are_not_confused_with_ones_that_do() {
+        // `dying` stems to `die`; `history` to `histori`; `hist` is shorter.
+        let text = "Dying histories die; his hist history.";
+        let m = Highlighter::new(&terms(&["die", "histori"], &[])).find(text);
+        let s = whole(text, &m);
+        assert_eq!(highlighted(&s), ["Dying", "histories", "die", "history"]);
+    }
+
+    #[test]
     fn multibyte_text_keeps_char_offsets() {
         let text = "Über die Flüsse — la rivière mystérieuse coule.";
-        let m = find_matches(&mut analyzer(), text, &terms(&["mysterieus"], &[]));
+        let m = Highlighter::new(&terms(&["mysterieus"], &[])).find(text);
         let s = whole(text, &m);
         assert_eq!(highlighted(&s), ["mystérieuse"]);
     }
