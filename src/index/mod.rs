@@ -131,6 +131,11 @@ pub fn folder_state(path: &Path) -> Result<FolderState> {
     for entry in entries {
         let entry = entry.map_err(|e| Error::io(path, e))?;
         let name = entry.file_name();
+        // The marker may appear between the check above and this listing,
+        // when another folio process is creating the index right now.
+        if name == MARKER {
+            return Ok(FolderState::Folio);
+        }
         if !HARMLESS.iter().any(|h| name == *h) {
             return Ok(FolderState::Foreign);
         }
