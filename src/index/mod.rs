@@ -11,9 +11,9 @@ pub mod document;
 pub mod schema;
 pub mod update;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use tantivy::columnar::ColumnIndex;
 use tantivy::directory::error::LockError;
@@ -279,9 +279,9 @@ impl FolioIndex {
     }
 
     /// The file stamps of every indexed note, by note id.
-    pub fn stamps(&self, reader: &IndexReader) -> Result<HashMap<String, FileStamp>> {
+    pub fn stamps(&self, reader: &IndexReader) -> Result<FxHashMap<String, FileStamp>> {
         let searcher = reader.searcher();
-        let mut stamps = HashMap::new();
+        let mut stamps = FxHashMap::default();
         let context = |e| Error::tantivy("reading the index's file stamps", e);
         for segment in searcher.segment_readers() {
             let fast = segment.fast_fields();

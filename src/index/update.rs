@@ -7,7 +7,6 @@
 //! when nothing changed. A bad note is reported (`path:line: message`),
 //! counted and skipped; the build goes on.
 
-use std::collections::HashSet;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -128,27 +127,33 @@ pub fn update(
     let mut writer = Some(ix.writer(threads, options.memory_mb)?);
 
     let reader = ix.reader()?;
-    let stamps = ix.stamps(&reader)?;
-    let walked = walk::walk(&roots, Some(&ix.path), threads);
+    // Walking is mostly waiting on the file system: read the index's stamps
+    // meanwhile.
+    let (walked, stamps) = std::thread::scope(|scope| {
+        let walking = scope.spawn(|| walk::walk(&roots, Some(&ix.path), threads));
+        let stamps = ix.stamps(&reader);
+        (walking.join(), stamps)
+    });
+    let mut stamps = stamps?;
+    let walked = walked.map_err(|_| Error::Io {
+        path: ix.path.clone(),
+        source: std::io::Error::other("walking the note folders failed"),
+    })?;
     for warning in &walked.warnings {
         report(&NoteError { path: PathBuf::new(), line: None, message: warning.clone() });
     }
 
     let mut summary = Summary::default();
-    let mut seen: HashSet<&str> = HashSet::with_capacity(walked.files.len());
     let mut work: Vec<(&Found, String, Option<FileStamp>)> = Vec::new();
     for file in &walked.files {
-        let id = note_id(&file.path);
-        let old = stamps.get(&id).copied();
-        if let Some((key, _)) = stamps.get_key_value(&id) {
-            seen.insert(key.as_str());
-        }
-        match old {
+        let id = id_of(&file.path);
+        // What is left in `stamps` after the walk was removed from disk.
+        match stamps.remove(id.as_ref()) {
             Some(s) if s.size == file.size && s.mtime == file.mtime => summary.unchanged += 1,
-            _ => work.push((file, id, old)),
+            old => work.push((file, id.into_owned(), old)),
         }
     }
-    let removed: Vec<&String> = stamps.keys().filter(|k| !seen.contains(k.as_str())).collect();
+    let removed: Vec<String> = stamps.into_keys().collect();
     let roots_changed = payload.roots != roots || payload.folio_format != FORMAT_VERSION;
 
     if work.is_empty() && removed.is_empty() && !roots_changed {
@@ -316,8 +321,13 @@ fn process(
 /// bytes as `\xNN` (and `\` as `\\`) after a `non-utf8:` prefix, which no
 /// absolute path starts with: one id per file.
 pub fn note_id(path: &Path) -> String {
+    id_of(path).into_owned()
+}
+
+/// [`note_id`], borrowed when the path is UTF-8 (the common case).
+fn id_of(path: &Path) -> std::borrow::Cow<'_, str> {
     if let Some(text) = path.to_str() {
-        return text.to_string();
+        return std::borrow::Cow::Borrowed(text);
     }
     let mut id = String::from("non-utf8:");
     for chunk in path.as_os_str().as_encoded_bytes().utf8_chunks() {
@@ -326,7 +336,7 @@ pub fn note_id(path: &Path) -> String {
             id.push_str(&format!("\\x{byte:02X}"));
         }
     }
-    id
+    std::borrow::Cow::Owned(id)
 }
 
 /// A path for people: relative to the current folder when under it.

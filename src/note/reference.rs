@@ -160,20 +160,32 @@ fn page_range(first: &str, last: &str) -> Option<[u64; 2]> {
     Some(if b < a { [b, a] } else { [a, b] })
 }
 
+/// `p. 55`, `pp. 12-14`, `p. xvi`, `page 166`, `pages 94-95`. It starts at
+/// the locator, not at a `(`: a `(` is common in prose and made the regex's
+/// literal prefilter stop everywhere; the parentheses are checked after.
 static INLINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\(\s*(?P<paren>pp?\.\s*\d{1,6}(?:\s*[-–]\s*\d{1,6})?|pp?\.\s*[ivxlcdm]{1,8})\s*\)|\b(?P<prose>pages?\s+\d{1,6}(?:\s*[-–]\s*\d{1,6})?)\b",
+        r"(?i)\b(?:(?P<short>pp?\.\s*(?:\d{1,6}(?:\s*[-–]\s*\d{1,6})?|[ivxlcdm]{1,8}))|(?P<prose>pages?\s+\d{1,6}(?:\s*[-–]\s*\d{1,6})?))\b",
     )
     .expect("valid regex")
 });
 
 /// Page references written in prose: `(p. 55)`, `(pp. 12-14)`, `on page 166`,
-/// `on pages 94-95`, each with its byte offset in `text`.
+/// `on pages 94-95`, each with its byte offset in `text`. The short `p.`
+/// forms count only between parentheses, as people write them in prose.
 pub fn find_inline(text: &str) -> Vec<super::InlineReference> {
     INLINE
         .captures_iter(text)
         .filter_map(|caps| {
-            let m = caps.name("paren").or_else(|| caps.name("prose"))?;
+            let m = match (caps.name("short"), caps.name("prose")) {
+                (Some(m), _) => {
+                    let before = text[..m.start()].trim_end_matches([' ', '\t']);
+                    let after = text[m.end()..].trim_start_matches([' ', '\t']);
+                    (before.ends_with('(') && after.starts_with(')')).then_some(m)?
+                }
+                (None, Some(m)) => m,
+                (None, None) => return None,
+            };
             let reference = parse(m.as_str())?;
             Some(super::InlineReference { reference, offset: m.start() })
         })
