@@ -124,7 +124,7 @@ pub fn documents(fields: &Fields, note: &Note, id: &str, stamp: FileStamp) -> Ve
     let mut doc = TantivyDocument::new();
     doc.add_text(fields.kind, KIND_NOTE);
     doc.add_text(fields.note_id, id);
-    add_shared(fields, &mut doc, note);
+    add_shared(fields, &mut doc, note, Kind::Note);
     doc.add_text(fields.body, prose_without_quotes(note));
     for quote in &note.quotes {
         doc.add_text(fields.note_quotes, &quote.text);
@@ -159,7 +159,7 @@ pub fn documents(fields: &Fields, note: &Note, id: &str, stamp: FileStamp) -> Ve
         let mut doc = TantivyDocument::new();
         doc.add_text(fields.kind, KIND_QUOTE);
         doc.add_text(fields.note_id, id);
-        add_shared(fields, &mut doc, note);
+        add_shared(fields, &mut doc, note, Kind::Quote);
         doc.add_text(fields.quote, &quote.text);
         doc.add_u64(fields.line, quote.line as u64);
         if let Some(reference) = &quote.reference {
@@ -176,15 +176,30 @@ pub fn documents(fields: &Fields, note: &Note, id: &str, stamp: FileStamp) -> Ve
     docs
 }
 
-/// Title, author, tags and years: on notes and quotes alike, so filters and
-/// `title:`/`author:` work on both.
-fn add_shared(fields: &Fields, doc: &mut TantivyDocument, note: &Note) {
-    for title in &note.titles {
-        doc.add_text(fields.title, &title.text);
+/// Which kind of document is being built.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Note,
+    Quote,
+}
+
+/// Title, author, tags and years, on notes and quotes alike so filters and
+/// `title:`/`author:` work on both. Titles and authors go to fields of each
+/// kind's own, so a text query never needs a `kind` filter (and notes' and
+/// quotes' length statistics stay apart).
+fn add_shared(fields: &Fields, doc: &mut TantivyDocument, note: &Note, kind: Kind) {
+    let (title, author) = match kind {
+        Kind::Note => (fields.title, fields.author),
+        Kind::Quote => (fields.quote_title, fields.quote_author),
+    };
+    for text in &note.titles {
+        doc.add_text(title, &text.text);
     }
-    for author in &note.authors {
-        doc.add_text(fields.author, author);
-        doc.add_text(fields.author_key, author.to_lowercase());
+    for name in &note.authors {
+        doc.add_text(author, name);
+        if kind == Kind::Note {
+            doc.add_text(fields.author_key, name.to_lowercase());
+        }
     }
     for tag in &note.tags {
         doc.add_text(fields.tag, tag.to_lowercase());

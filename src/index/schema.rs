@@ -34,7 +34,7 @@ pub const ANALYZER: &str = "folio_en";
 
 /// Version of the index layout this build writes and reads. Bump it when the
 /// schema or the meaning of a field changes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// `kind` of a note document.
 pub const KIND_NOTE: &str = "note";
@@ -135,16 +135,6 @@ impl<S: TokenStream> TokenStream for CachedStemmerStream<S> {
     }
 }
 
-/// The analyser without its stemmer: words, lower case, ASCII folding.
-/// Snippets tokenize with it and stem only the words that could match.
-pub fn folding_analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(40))
-        .filter(LowerCaser)
-        .filter(AsciiFoldingFilter)
-        .build()
-}
-
 /// Typed handles to every field.
 #[derive(Debug, Clone)]
 pub struct Fields {
@@ -158,7 +148,11 @@ pub struct Fields {
     pub title: Field,
     /// Authors, analysed.
     pub author: Field,
-    /// Authors, lower-cased whole names, for counting distinct authors.
+    /// A quote's book titles, analysed.
+    pub quote_title: Field,
+    /// A quote's book authors, analysed.
+    pub quote_author: Field,
+    /// Authors of a note, lower-cased whole names, for counting distinct authors.
     pub author_key: Field,
     /// Tags, lower-cased, raw.
     pub tag: Field,
@@ -209,6 +203,8 @@ impl Fields {
         let note_id = b.add_text_field("note_id", STRING | FAST);
         let title = b.add_text_field("title", analysed(false));
         let author = b.add_text_field("author", analysed(false));
+        let quote_title = b.add_text_field("quote_title", analysed(false));
+        let quote_author = b.add_text_field("quote_author", analysed(false));
         let author_key = b.add_text_field("author_key", STRING | FAST);
         let tag = b.add_text_field("tag", STRING | FAST);
         let year = b.add_u64_field("year", INDEXED | FAST);
@@ -232,6 +228,8 @@ impl Fields {
             note_id,
             title,
             author,
+            quote_title,
+            quote_author,
             author_key,
             tag,
             year,

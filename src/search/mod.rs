@@ -156,7 +156,12 @@ impl Engine {
         let matching_quotes = spans
             .quotes
             .iter()
-            .filter(|q| matches.iter().any(|m| m.start >= q.start && m.end <= q.end))
+            .filter(|q| {
+                // Matches are in order: the first one at or after the
+                // quote's start decides (not a scan per quote).
+                let first = matches.partition_point(|m| m.start < q.start);
+                matches.get(first).is_some_and(|m| m.end <= q.end)
+            })
             .count();
         let reference =
             if matches.is_empty() { None } else { reference_for(&body, &spans, snippet.source) };

@@ -30,7 +30,8 @@ pub const NOTE_FIELDS: [(&str, f32); 4] =
     [("title", 3.0), ("author", 2.0), ("note_quotes", 1.5), ("body", 1.0)];
 /// For quotes, the passage itself counts most; its book's title and author
 /// help a topic query find it.
-pub const QUOTE_FIELDS: [(&str, f32); 3] = [("quote", 1.0), ("title", 0.4), ("author", 0.4)];
+pub const QUOTE_FIELDS: [(&str, f32); 3] =
+    [("quote", 1.0), ("quote_title", 0.4), ("quote_author", 0.4)];
 
 /// Field names people may write before a colon.
 pub const QUERY_FIELDS: [&str; 7] = ["title", "author", "body", "quote", "tag", "year", "page"];
@@ -217,6 +218,10 @@ pub struct Builder<'a> {
     pub notices: Vec<String>,
     /// What to highlight; filled by [`Builder::build`].
     pub highlights: HighlightTerms,
+    /// Whether the text query has a clause on a field both kinds of
+    /// documents have (year, tag, everything): then it needs the `kind`
+    /// filter. Text fields are each kind's own, so word queries do not.
+    shared_field: bool,
 }
 
 impl<'a> Builder<'a> {
@@ -229,6 +234,7 @@ impl<'a> Builder<'a> {
             searcher,
             notices: Vec::new(),
             highlights: HighlightTerms::default(),
+            shared_field: false,
         }
     }
 
@@ -241,27 +247,38 @@ impl<'a> Builder<'a> {
         filters: &Filters,
     ) -> Option<Box<dyn Query>> {
         self.highlights = HighlightTerms::default();
+        self.shared_field = false;
         let text = self.ast(&parsed.ast, mode, true);
         let filter_queries = self.filters(filters);
         if text.is_none() && filter_queries.is_empty() {
             return None;
         }
-        let kind = match self.target {
-            Target::Notes => crate::index::schema::KIND_NOTE,
-            Target::Quotes => crate::index::schema::KIND_QUOTE,
-        };
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
-            vec![(Occur::Must, filter(term_query(self.fields.kind, kind)))];
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if text.is_none() || self.shared_field {
+            let kind = match self.target {
+                Target::Notes => crate::index::schema::KIND_NOTE,
+                Target::Quotes => crate::index::schema::KIND_QUOTE,
+            };
+            clauses.push((Occur::Must, filter(term_query(self.fields.kind, kind))));
+        }
         clauses.push((Occur::Must, text.unwrap_or_else(|| Box::new(AllQuery))));
         clauses.extend(filter_queries.into_iter().map(|q| (Occur::Must, q)));
         Some(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    /// The title and author fields of the target's documents.
+    fn title_author(&self) -> (Field, Field) {
+        match self.target {
+            Target::Notes => (self.fields.title, self.fields.author),
+            Target::Quotes => (self.fields.quote_title, self.fields.quote_author),
+        }
     }
 
     fn filters(&mut self, filters: &Filters) -> Vec<Box<dyn Query>> {
         let mut out = Vec::new();
         if let Some(author) = &filters.author {
             for token in self.tokens(author) {
-                out.push(filter(term_query(self.fields.author, &token.0)));
+                out.push(filter(term_query(self.title_author().1, &token.0)));
             }
         }
         if let Some((lo, hi)) = filters.years {
@@ -310,6 +327,7 @@ impl<'a> Builder<'a> {
                 }
                 if out.iter().all(|(o, _)| *o == Occur::MustNot) {
                     // `-word` alone means "everything but": match all first.
+                    self.shared_field = true;
                     out.push((Occur::Must, filter(Box::new(AllQuery))));
                 }
                 if out.len() == 1 && out[0].0 != Occur::MustNot {
@@ -328,7 +346,10 @@ impl<'a> Builder<'a> {
     fn leaf(&mut self, leaf: &UserInputLeaf, mode: Mode, positive: bool) -> Option<Box<dyn Query>> {
         match leaf {
             UserInputLeaf::Literal(literal) => self.literal(literal, mode, positive),
-            UserInputLeaf::All => Some(filter(Box::new(AllQuery))),
+            UserInputLeaf::All => {
+                self.shared_field = true;
+                Some(filter(Box::new(AllQuery)))
+            }
             UserInputLeaf::Range { field, lower, upper } => {
                 let name = field.as_deref().unwrap_or("").to_ascii_lowercase();
                 let lo = bound_number(lower).unwrap_or(0);
@@ -363,7 +384,10 @@ impl<'a> Builder<'a> {
 
     fn numeric(&mut self, name: &str, range: (u64, u64)) -> Option<Box<dyn Query>> {
         match name {
-            "year" | "years" => Some(filter(u64_range(self.fields.year, range.0, range.1))),
+            "year" | "years" => {
+                self.shared_field = true;
+                Some(filter(u64_range(self.fields.year, range.0, range.1)))
+            }
             "page" | "pages" => {
                 let q = self.pages_query(range);
                 if q.is_none() {
@@ -387,8 +411,8 @@ impl<'a> Builder<'a> {
         let fields: Vec<(Field, f32)> = match literal.field_name.as_deref() {
             None => self.default_fields(),
             Some(name) => match name.to_ascii_lowercase().as_str() {
-                "title" | "titles" => vec![(self.fields.title, 1.0)],
-                "author" | "authors" => vec![(self.fields.author, 1.0)],
+                "title" | "titles" => vec![(self.title_author().0, 1.0)],
+                "author" | "authors" => vec![(self.title_author().1, 1.0)],
                 "body" => match self.target {
                     Target::Notes => vec![(self.fields.body, 1.0), (self.fields.note_quotes, 1.0)],
                     Target::Quotes => vec![(self.fields.quote, 1.0)],
@@ -398,6 +422,7 @@ impl<'a> Builder<'a> {
                     Target::Quotes => vec![(self.fields.quote, 1.0)],
                 },
                 "tag" | "tags" => {
+                    self.shared_field = true;
                     return Some(filter(term_query(
                         self.fields.tag,
                         &literal.phrase.trim().to_lowercase(),
