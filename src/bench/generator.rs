@@ -16,6 +16,8 @@
 //! the book-note format (a `key: value` header, a blank line, Markdown) or,
 //! for about one note in ten, YAML front matter.
 
+use rand_xoshiro::Xoshiro256StarStar;
+use rand_xoshiro::rand_core::{Rng as _, SeedableRng};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -204,43 +206,25 @@ const TAG_POOL: usize = 60;
 // ---------------------------------------------------------------------------
 // Random numbers
 
-/// SplitMix64: used to seed, and to mix `(seed, i)` into one stream seed.
-fn splitmix(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-/// xoshiro256**: small, fast, and fixed here forever.
+/// xoshiro256** from `rand_xoshiro`, whose output is fixed by its
+/// algorithm (the crate promises value stability), so a dependency update
+/// cannot change the corpus. The helpers below are written out rather than
+/// taken from `rand`'s distributions, which do not promise stable values.
 #[derive(Debug, Clone)]
 pub struct Rng {
-    s: [u64; 4],
+    inner: Xoshiro256StarStar,
 }
 
 impl Rng {
     /// A stream for `(seed, stream)`; different streams are independent.
     pub fn new(seed: u64, stream: u64) -> Self {
-        let mut mix = seed ^ stream.wrapping_mul(0xD1B5_4A32_D192_ED03);
-        let mut s = [0; 4];
-        for word in &mut s {
-            *word = splitmix(&mut mix);
-        }
-        Rng { s }
+        let mixed = seed ^ stream.wrapping_mul(0xD1B5_4A32_D192_ED03);
+        Rng { inner: Xoshiro256StarStar::seed_from_u64(mixed) }
     }
 
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
-        let result = self.s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
-        let t = self.s[1] << 17;
-        self.s[2] ^= self.s[0];
-        self.s[3] ^= self.s[1];
-        self.s[1] ^= self.s[2];
-        self.s[0] ^= self.s[3];
-        self.s[2] ^= t;
-        self.s[3] = self.s[3].rotate_left(45);
-        result
+        self.inner.next_u64()
     }
 
     /// Uniform in `[0, 1)`.
