@@ -6,7 +6,7 @@
 //! - [`header`]: the `key: value` header and YAML front matter;
 //! - [`body`]: the Markdown body (through pulldown-cmark's event stream) into
 //!   readable text, quotes and their `<footer>` references;
-//! - [`reference`]: what a page reference says (`p. 52`, `pp. 175-176`,
+//! - [`reference`](mod@reference): what a page reference says (`p. 52`, `pp. 175-176`,
 //!   `chapter XXIV`, `Calvino, 1972, p. 97`, …);
 //! - [`markup`]: HTML and entities in header values and raw HTML blocks.
 //!
