@@ -26,6 +26,7 @@ QUERY_RUNS=${QUERY_RUNS:-7}
 THREADS=${THREADS:-2}
 SEED=${SEED:-42}
 WORK=${WORK:-$(mktemp -d /tmp/folio-compare.XXXXXX)}
+mkdir -p "$WORK"
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
 command -v tantivy >/dev/null || cargo install tantivy-cli
