@@ -1,0 +1,23 @@
+//! The note parser on arbitrary bytes: it must never panic, hang or blow up
+//! memory, and what it returns must hold together (offsets on character
+//! boundaries inside the body, quote texts equal to their body slices).
+#![no_main]
+
+use std::path::Path;
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|bytes: &[u8]| {
+    let Ok(parsed) = folio::note::parse(Path::new("fuzz/note.md"), bytes) else { return };
+    let note = &parsed.note;
+    for quote in &note.quotes {
+        let end = quote.offset + quote.text.len();
+        assert!(end <= note.body.len(), "quote past the body end");
+        assert!(note.body.is_char_boundary(quote.offset), "quote offset not on a char boundary");
+        assert_eq!(&note.body[quote.offset..end], quote.text, "quote text is not its body slice");
+    }
+    for r in &note.references {
+        assert!(r.offset <= note.body.len(), "reference past the body end");
+        assert!(note.body.is_char_boundary(r.offset), "reference offset not on a char boundary");
+    }
+});

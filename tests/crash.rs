@@ -1,0 +1,283 @@
+//! Crash safety: `folio index` killed with SIGKILL at random moments never
+//! leaves an index that cannot be opened, never shows a half-written state,
+//! and the next run completes (RELIABILITY.md, "A crash loses at most the
+//! current run").
+//!
+//! One test, 20 rounds over a generated corpus of a few thousand notes. Each
+//! round sets up one kind of run (a first build in a new folder, an update
+//! after notes were added, changed and deleted, a `--rebuild`), starts it,
+//! SIGKILLs it after a random delay, then checks:
+//!
+//! 1. `folio stats --json` opens the index (exit 0);
+//! 2. `folio search --no-refresh` answers (exit 0 or 1, never 2);
+//! 3. the (notes, quotes) counts are those of a committed state: the state
+//!    before the run, the state after it, or, for a first build or a
+//!    rebuild, the empty index (or none yet: then `stats` says to run
+//!    `folio index`); never a mix;
+//! 4. the next `folio index` completes with the full count of the corpus.
+//!
+//! The delays are random; the seed is printed and `FOLIO_CRASH_SEED=N`
+//! replays a run.
+
+#[allow(dead_code)]
+#[path = "cli/util.rs"]
+mod util;
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use folio::bench::generator::{self, Rng};
+use util::{TestEnv, u64_of};
+
+/// Notes in the corpus at the start.
+const NOTES: usize = 3_000;
+/// Corpus seed (the notes' content; not the kill times).
+const CORPUS_SEED: u64 = 20;
+const ROUNDS: usize = 20;
+
+/// (notes, quotes) of a committed state.
+type Counts = (u64, u64);
+
+fn index_cmd(env: &TestEnv, ix: &str, extra: &[&str]) -> std::process::Command {
+    let mut args = vec!["index", "notes", "--index", ix, "--json", "--threads", "2"];
+    args.extend_from_slice(extra);
+    env.command(&args)
+}
+
+/// Runs `folio index` to completion; its counts and how long it took.
+#[track_caller]
+fn complete(env: &TestEnv, ix: &str) -> (Counts, Duration) {
+    let run = env.run(index_cmd(env, ix, &[]));
+    run.expect_code(0);
+    let json = run.json();
+    run.check(json["failed"].as_array().is_some_and(|f| f.is_empty()), "no failures");
+    ((u64_of(&json, "notes"), u64_of(&json, "quotes")), run.elapsed)
+}
+
+/// What the index shows after a kill; `None` when there is no index yet
+/// (killed before it wrote its marker).
+#[track_caller]
+fn observe(env: &TestEnv, ix: &str, round: usize) -> Option<Counts> {
+    let stats = env.folio(&["stats", "--index", ix, "--json"]);
+    // Killed before the marker or Tantivy's first `meta.json` was written
+    // (a first build or a rebuild): no index, and stats says how to build one.
+    if !env.path(ix).join("meta.json").exists() {
+        stats.expect_code(2).expect_stderr("run `folio index`");
+        return None;
+    }
+    stats.check(stats.code() == Some(0), &format!("round {round}: stats opens the index"));
+    let json = stats.json();
+    let counts = (u64_of(&json, "notes"), u64_of(&json, "quotes"));
+    for query in ["memory", "the river walk", "\"memory palace\"", "zzzunfindable"] {
+        let search = env.folio(&["search", "--no-refresh", "--index", ix, "--json", query]);
+        search.check(
+            matches!(search.code(), Some(0 | 1)),
+            &format!("round {round}: search answers (exit 0 or 1)"),
+        );
+        if counts.0 == 0 {
+            search.check(search.code() == Some(1), "an empty index has no hits");
+        }
+    }
+    Some(counts)
+}
+
+/// Note files under `dir`.
+fn count_notes(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .expect("read the corpus")
+        .filter(|e| e.as_ref().is_ok_and(|e| e.path().extension().is_some_and(|x| x == "md")))
+        .count() as u64
+}
+
+/// A small note (a few hundred bytes: a header, prose, one or two quotes);
+/// `version` changes its words. Small notes keep a debug build of a few
+/// thousand of them at a couple of seconds, so 20 rounds stay fast.
+fn note(i: usize, version: u32) -> String {
+    let words = generator::words();
+    let mut rng = Rng::new(CORPUS_SEED, (i as u64) | (u64::from(version) << 40));
+    let mut pick = |n: usize| -> String {
+        (0..n).map(|_| words[rng.below(words.len().min(3000))]).collect::<Vec<_>>().join(" ")
+    };
+    let title = pick(3);
+    let prose = pick(40);
+    let quote = pick(20);
+    let more = pick(25);
+    format!(
+        "title: {title}\nauthor: Author {}\nyear: {}\n\n{prose} (p. {}).\n\n\
+         > {quote}\n> <footer>p. {}</footer>\n\n{more}\n\n> memory river walk {i}\n",
+        i % 97,
+        1900 + i % 120,
+        1 + i % 300,
+        1 + i % 400,
+    )
+}
+
+fn note_path(notes: &Path, i: usize) -> std::path::PathBuf {
+    notes.join(format!("note-{i:06}.md"))
+}
+
+/// Adds, changes and deletes notes so the next update has work to do and
+/// ends with counts different from the current ones.
+fn churn(notes: &Path, rng: &mut Rng, next_new: &mut usize, round: usize) {
+    let total = *next_new;
+    // Delete ~3%, rewrite ~40%, add ~1%.
+    for _ in 0..total / 33 {
+        let _ = std::fs::remove_file(note_path(notes, rng.below(total)));
+    }
+    for i in (rng.below(2)..total).step_by(2 + rng.below(2)) {
+        let path = note_path(notes, i);
+        if path.exists() {
+            std::fs::write(path, note(i, round as u32 + 1)).expect("rewrite a note");
+        }
+    }
+    for _ in 0..total / 100 {
+        std::fs::write(note_path(notes, *next_new), note(*next_new, 0)).expect("add a note");
+        *next_new += 1;
+    }
+}
+
+#[test]
+fn sigkill_at_random_moments_never_breaks_the_index() {
+    let started = Instant::now();
+    let seed =
+        std::env::var("FOLIO_CRASH_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as u64)
+                .unwrap_or(1)
+        });
+    eprintln!("crash test seed: FOLIO_CRASH_SEED={seed}");
+    let mut rng = Rng::new(seed, 0);
+
+    let env = TestEnv::new();
+    let notes = env.path("notes");
+    std::fs::create_dir_all(&notes).expect("create the corpus folder");
+    for i in 0..NOTES {
+        std::fs::write(note_path(&notes, i), note(i, 0)).expect("write a note");
+    }
+    let mut next_new = NOTES;
+
+    let (mut committed, full_build) = complete(&env, "ix");
+    assert_eq!(committed.0, NOTES as u64, "the first build indexes every note");
+    eprintln!("full build of {NOTES} notes: {full_build:?}");
+    // How long an update takes (measured on the way); kill delays spread
+    // over the expected length of each kind of run.
+    let mut update_run = full_build / 2;
+
+    let mut outcomes = Vec::new();
+    for round in 0..ROUNDS {
+        // (index folder, extra args, states the kill may leave besides
+        // `before` and `after`)
+        let (ix, extra, empty_ok): (String, &[&str], bool) = match round % 5 {
+            0 => (format!("fresh{round}"), &[], true),
+            1..=3 => {
+                churn(&notes, &mut rng, &mut next_new, round);
+                ("ix".to_string(), &[], false)
+            }
+            _ => ("ix".to_string(), &["--rebuild"], true),
+        };
+        let before = if ix == "ix" { Some(committed) } else { None };
+        // Kill anywhere from "just started" to "about done".
+        let expected_run = if extra.is_empty() && ix == "ix" { update_run } else { full_build };
+        let delay = Duration::from_secs_f64(expected_run.as_secs_f64() * rng.unit() * 1.1);
+        let mut child = index_cmd(&env, &ix, extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start folio index");
+        std::thread::sleep(delay);
+        let finished_first = matches!(child.try_wait(), Ok(Some(_)));
+        // `Child::kill` is SIGKILL on Unix: no destructor, no flush, no commit.
+        let _ = child.kill();
+        let killed = child.wait_with_output().expect("collect the killed run");
+        let killed = String::from_utf8_lossy(&killed.stderr).into_owned();
+        assert!(!killed.contains("panicked"), "round {round}: folio panicked\n{killed}");
+        let seen = observe(&env, &ix, round);
+
+        let (after, took) = complete(&env, &ix);
+        if extra.is_empty() && ix == "ix" && seen == before {
+            update_run = took;
+        }
+        let expected = count_notes(&notes);
+        assert_eq!(after.0, expected, "round {round}: the next run indexes the full corpus");
+        if ix == "ix" {
+            committed = after;
+        }
+
+        let fine = match seen {
+            None => empty_ok,
+            Some(c) => Some(c) == before || c == after || (empty_ok && c == (0, 0)),
+        };
+        assert!(
+            fine,
+            "round {round} (seed {seed}): after a kill at {delay:?} the index shows {seen:?}, \
+             which is no committed state (before {before:?}, after {after:?})\n\
+             stderr of the killed run:\n{killed}"
+        );
+        outcomes.push(match (finished_first, seen) {
+            (true, _) => "done",
+            (false, None) => "no index",
+            (false, Some(c)) if Some(c) == before => "before",
+            (false, Some(c)) if c == after => "after",
+            (false, Some(_)) => "empty",
+        });
+    }
+    eprintln!("kill outcomes: {outcomes:?} in {:?}", started.elapsed());
+    let mid_run = outcomes.iter().filter(|o| **o != "done").count();
+    assert!(mid_run >= ROUNDS / 2, "most kills should land mid-run: {outcomes:?}");
+}
+
+/// Copies the files of folder `from` into `to` (flat: an index folder).
+fn copy_files(from: &Path, to: &Path, overwrite: bool) {
+    std::fs::create_dir_all(to).expect("create a folder");
+    for entry in std::fs::read_dir(from).expect("read a folder") {
+        let path = entry.expect("entry").path();
+        let target = to.join(path.file_name().expect("a file name"));
+        if path.is_file() && (overwrite || !target.exists()) {
+            std::fs::copy(&path, &target).expect("copy a file");
+        }
+    }
+}
+
+/// Found by the test above: a run killed during its commit, after Tantivy
+/// wrote the new `<segment>.<opstamp>.del` files but before `meta.json`,
+/// left an index whose every later update failed with "committing: …
+/// FileAlreadyExists(\"….del\")", because the retry redoes the same
+/// operations, reaches the same opstamp and names its files the same. This
+/// rebuilds that state exactly: the files of both commits, with the first
+/// commit's `meta.json`.
+#[test]
+fn an_update_after_a_kill_during_commit_completes() {
+    let env = TestEnv::new();
+    let notes = env.path("notes");
+    std::fs::create_dir_all(&notes).expect("create the corpus folder");
+    for i in 0..300 {
+        std::fs::write(note_path(&notes, i), note(i, 0)).expect("write a note");
+    }
+    let (before, _) = complete(&env, "ix");
+    let committed = env.path("committed");
+    copy_files(&env.path("ix"), &committed, true);
+
+    // An update with deletes (changed and removed notes) and additions.
+    for i in (0..300).step_by(3) {
+        std::fs::write(note_path(&notes, i), note(i, 1)).expect("rewrite a note");
+    }
+    std::fs::remove_file(note_path(&notes, 1)).expect("remove a note");
+    let (after, _) = complete(&env, "ix");
+
+    // The killed run's state: its files are all there, but `meta.json` (and
+    // the files only it refers to) are the previous commit's.
+    let crashed = env.path("crashed");
+    copy_files(&env.path("ix"), &crashed, true);
+    copy_files(&committed, &crashed, false);
+    std::fs::copy(committed.join("meta.json"), crashed.join("meta.json")).expect("copy meta");
+    let stats = env.folio(&["stats", "--index", "crashed", "--json"]).expect_code(0).json();
+    assert_eq!((u64_of(&stats, "notes"), u64_of(&stats, "quotes")), before, "{stats:#}");
+
+    let (redone, _) = complete(&env, "crashed");
+    assert_eq!(redone, after, "the redone update reaches the same counts");
+    let (again, _) = complete(&env, "crashed");
+    assert_eq!(again, after);
+}
