@@ -16,6 +16,7 @@ use crate::index::schema::{FORMAT_VERSION, KIND_NOTE, KIND_QUOTE};
 #[derive(Debug, Serialize)]
 pub struct Stats {
     /// The index folder.
+    #[serde(serialize_with = "lossy_path")]
     pub index: PathBuf,
     /// Notes.
     pub notes: u64,
@@ -27,7 +28,8 @@ pub struct Stats {
     pub segments: usize,
     /// Bytes on disk.
     pub bytes: u64,
-    /// Note folders indexed.
+    /// Note folders indexed (as text, lossily when not UTF-8).
+    #[serde(serialize_with = "lossy_paths")]
     pub sources: Vec<PathBuf>,
     /// Last commit, seconds since the epoch.
     pub built_at: u64,
@@ -104,4 +106,13 @@ fn folder_bytes(path: &Path) -> u64 {
             entries.filter_map(|e| e.ok()).filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum()
         })
         .unwrap_or(0)
+}
+
+/// A path as text; serde's own `PathBuf` serializer fails on non-UTF-8 paths.
+fn lossy_path<S: serde::Serializer>(path: &Path, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&path.to_string_lossy())
+}
+
+fn lossy_paths<S: serde::Serializer>(paths: &[PathBuf], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(paths.iter().map(|p| p.to_string_lossy()))
 }

@@ -188,6 +188,11 @@ fn names_that_are_not_utf8() {
     env.run(cmd).expect_code(0);
     std::fs::write(folder.join("d.md"), "title: Four\n\ndelta\n").expect("write");
     env.folio(&["search", "--index", "ix2", "delta"]).expect_code(0);
+    // `stats --json` names that folder as text instead of failing.
+    let run = env.folio(&["stats", "--index", "ix2", "--json"]);
+    run.expect_code(0);
+    let sources = run.json()["sources"].clone();
+    assert!(sources[0].as_str().is_some_and(|s| s.ends_with("d\u{fffd}")), "{run}");
 }
 
 #[test]
