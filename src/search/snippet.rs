@@ -9,7 +9,9 @@
 //! with `…` where it cuts. Highlights are character offsets into the
 //! snippet's text.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+use rustc_hash::FxHashMap;
 
 use serde::Serialize;
 use tantivy::tokenizer::{SimpleTokenizer, TextAnalyzer, TokenStream, Tokenizer};
@@ -65,20 +67,21 @@ pub struct Highlighter {
 /// The query's analysed words and a cache of what text words analyse to.
 struct Stems {
     /// Every query word and phrase word, by id.
-    vocabulary: HashMap<String, u32>,
-    first_chars: HashSet<char>,
+    vocabulary: FxHashMap<String, u32>,
+    /// ASCII first letters of the query words (a table: this is asked for
+    /// every word of every hit).
+    ascii_first: [bool; 128],
     shortest: usize,
     analyzer: TextAnalyzer,
-    cache: HashMap<String, Option<u32>>,
+    cache: FxHashMap<String, Option<u32>>,
 }
 
 impl Stems {
     /// The vocabulary id of a raw word's analysed form, if it is a query word.
     fn word_id(&mut self, raw: &str) -> Option<u32> {
-        let first = raw.chars().next()?;
+        let first = *raw.as_bytes().first()?;
         if first.is_ascii()
-            && (raw.len() < self.shortest
-                || !self.first_chars.contains(&first.to_ascii_lowercase()))
+            && (raw.len() < self.shortest || !self.ascii_first[first.to_ascii_lowercase() as usize])
         {
             return None;
         }
@@ -100,7 +103,7 @@ impl Stems {
 impl Highlighter {
     /// A highlighter for these analysed terms.
     pub fn new(terms: &HighlightTerms) -> Self {
-        let mut vocabulary: HashMap<String, u32> = HashMap::new();
+        let mut vocabulary: FxHashMap<String, u32> = FxHashMap::default();
         let mut id_of = |w: &String| -> u32 {
             let next = vocabulary.len() as u32;
             *vocabulary.entry(w.clone()).or_insert(next)
@@ -112,7 +115,10 @@ impl Highlighter {
         for (term, id) in word_ids.iter().enumerate() {
             word_term[*id as usize] = Some(term);
         }
-        let first_chars = vocabulary.keys().filter_map(|w| w.chars().next()).collect();
+        let mut ascii_first = [false; 128];
+        for first in vocabulary.keys().filter_map(|w| w.bytes().next()).filter(u8::is_ascii) {
+            ascii_first[first as usize] = true;
+        }
         let shortest = vocabulary.keys().map(String::len).min().unwrap_or(0);
         Highlighter {
             terms: terms.clone(),
@@ -121,10 +127,10 @@ impl Highlighter {
             tokenizer: SimpleTokenizer::default(),
             stems: Stems {
                 vocabulary,
-                first_chars,
+                ascii_first,
                 shortest,
                 analyzer: crate::index::schema::analyzer(),
-                cache: HashMap::new(),
+                cache: FxHashMap::default(),
             },
         }
     }
