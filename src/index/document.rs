@@ -15,20 +15,11 @@ pub struct Card {
     /// The note's name.
     pub name: String,
     /// Its titles.
-    pub titles: Vec<CardTitle>,
+    pub titles: Vec<Title>,
     /// Its authors.
     pub authors: Vec<String>,
     /// Its derived year.
     pub year: Option<u64>,
-}
-
-/// A title on a [`Card`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CardTitle {
-    /// Title text.
-    pub text: String,
-    /// Its link.
-    pub url: Option<String>,
 }
 
 /// Where the quotes and inline references sit in a note's body.
@@ -50,7 +41,7 @@ pub struct QuoteSpan {
     /// Its line in the file.
     pub line: usize,
     /// Its reference.
-    pub reference: Option<StoredReference>,
+    pub reference: Option<Reference>,
 }
 
 /// An inline reference's place in the body.
@@ -59,34 +50,7 @@ pub struct InlineSpan {
     /// Byte offset in the body.
     pub offset: usize,
     /// The reference.
-    pub reference: StoredReference,
-}
-
-/// A [`Reference`] as stored (plain strings, so old and new builds agree).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StoredReference {
-    /// As written.
-    pub display: String,
-    /// `page`, `page_range`, …
-    pub kind: String,
-    /// `[first, last]`.
-    pub pages: Option<[u64; 2]>,
-    /// Attribution.
-    pub attribution: Option<String>,
-    /// Link target.
-    pub url: Option<String>,
-}
-
-impl From<&Reference> for StoredReference {
-    fn from(r: &Reference) -> Self {
-        StoredReference {
-            display: r.display.clone(),
-            kind: r.kind.as_str().to_string(),
-            pages: r.pages,
-            attribution: r.attribution.clone(),
-            url: r.url.clone(),
-        }
-    }
+    pub reference: Reference,
 }
 
 /// File facts recorded for incremental updates.
@@ -106,11 +70,7 @@ pub fn card(note: &Note) -> Card {
     Card {
         path: note.path.to_string_lossy().into_owned(),
         name: note.name.clone(),
-        titles: note
-            .titles
-            .iter()
-            .map(|Title { text, url }| CardTitle { text: text.clone(), url: url.clone() })
-            .collect(),
+        titles: note.titles.clone(),
         authors: note.authors.clone(),
         year: note.year,
     }
@@ -138,13 +98,13 @@ pub fn documents(fields: &Fields, note: &Note, id: &str, stamp: FileStamp) -> Ve
                 start: q.offset,
                 end: q.offset + q.text.len(),
                 line: q.line,
-                reference: q.reference.as_ref().map(StoredReference::from),
+                reference: q.reference.clone(),
             })
             .collect(),
         inline: note
             .references
             .iter()
-            .map(|r| InlineSpan { offset: r.offset, reference: (&r.reference).into() })
+            .map(|r| InlineSpan { offset: r.offset, reference: r.reference.clone() })
             .collect(),
     };
     doc.add_text(fields.spans, serde_json::to_string(&spans).unwrap_or_default());
@@ -163,8 +123,7 @@ pub fn documents(fields: &Fields, note: &Note, id: &str, stamp: FileStamp) -> Ve
         doc.add_text(fields.quote, &quote.text);
         doc.add_u64(fields.line, quote.line as u64);
         if let Some(reference) = &quote.reference {
-            let stored = StoredReference::from(reference);
-            doc.add_text(fields.reference, serde_json::to_string(&stored).unwrap_or_default());
+            doc.add_text(fields.reference, serde_json::to_string(reference).unwrap_or_default());
             if let Some([first, last]) = reference.pages {
                 doc.add_u64(fields.page_start, first);
                 doc.add_u64(fields.page_end, last);

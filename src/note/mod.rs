@@ -43,7 +43,7 @@ pub mod reference;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::NoteError;
 pub use reference::{Reference, ReferenceKind};
@@ -96,7 +96,7 @@ fn lossy_path<S: serde::Serializer>(path: &Path, s: S) -> Result<S::Ok, S::Error
 }
 
 /// A title and the link it carried, if any.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Title {
     /// Readable title text.
     pub text: String,

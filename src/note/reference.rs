@@ -8,12 +8,12 @@
 use std::sync::LazyLock;
 
 use regex::Regex;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::markup::{fold_spaces, strip_tags};
 
 /// What a reference points at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReferenceKind {
     /// One page: `p.52`, `page 23`, `page xvi`.
@@ -58,7 +58,7 @@ impl ReferenceKind {
 }
 
 /// A page reference, as written and as meant.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reference {
     /// Readable text as written (`p.52`, `Calvino, 1972, p. 97`); for a link,
     /// its text.

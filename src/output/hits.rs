@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use crate::index::document::{CardTitle, StoredReference};
+use crate::note::{Reference, Title};
 use crate::search::{Hit, Matching, Results};
 
 const BOLD: &str = "\x1b[1;33m";
@@ -63,10 +63,10 @@ pub fn write(out: &mut dyn Write, results: &Results, color: bool) -> io::Result<
 
 /// `Title — Author, Author (2018), p. 52`.
 fn book_line(
-    titles: &[CardTitle],
+    titles: &[Title],
     authors: &[String],
     year: Option<u64>,
-    reference: Option<&StoredReference>,
+    reference: Option<&Reference>,
 ) -> String {
     let mut line = titles.first().map(|t| t.text.clone()).unwrap_or_default();
     if !authors.is_empty() {

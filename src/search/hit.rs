@@ -26,7 +26,7 @@
 use serde::Serialize;
 
 use super::snippet::Snippet;
-use crate::index::document::{CardTitle, StoredReference};
+use crate::note::{Reference, Title};
 
 /// Whether hits have every word of the query.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -46,7 +46,7 @@ pub struct NoteInfo {
     /// Note name.
     pub name: String,
     /// Titles.
-    pub titles: Vec<CardTitle>,
+    pub titles: Vec<Title>,
     /// Authors.
     pub authors: Vec<String>,
     /// Year.
@@ -61,7 +61,7 @@ pub struct NoteHit {
     /// Note name.
     pub name: String,
     /// Titles.
-    pub titles: Vec<CardTitle>,
+    pub titles: Vec<Title>,
     /// Authors.
     pub authors: Vec<String>,
     /// Year.
@@ -71,7 +71,7 @@ pub struct NoteHit {
     /// The best fragment of the note.
     pub snippet: Snippet,
     /// The page reference of the passage or quote the snippet is from.
-    pub reference: Option<StoredReference>,
+    pub reference: Option<Reference>,
     /// How many of the note's quotes contain query words.
     pub matching_quotes: usize,
 }
@@ -88,7 +88,7 @@ pub struct QuoteHit {
     /// Character ranges of matches in `text`.
     pub highlights: Vec<[usize; 2]>,
     /// Its reference.
-    pub reference: Option<StoredReference>,
+    pub reference: Option<Reference>,
     /// Its note.
     pub note: NoteInfo,
     /// Score.

@@ -20,8 +20,9 @@ use tantivy::{DocAddress, Searcher, TantivyDocument};
 
 use crate::error::{Error, Result};
 use crate::index::FolioIndex;
-use crate::index::document::{Card, Spans, StoredReference};
+use crate::index::document::{Card, Spans};
 use crate::index::update::display_path;
+use crate::note::Reference;
 pub use hit::{Hit, Matching, NoteHit, NoteInfo, QuoteHit, Results};
 use query::{Builder, HighlightTerms};
 pub use query::{Filters, Mode, Target};
@@ -234,7 +235,7 @@ fn json_field<T: serde::de::DeserializeOwned>(
 
 /// The reference for a snippet cut from `source` bytes of the body: the
 /// quote it is in, else the nearest inline reference in its paragraph.
-fn reference_for(body: &str, spans: &Spans, source: (usize, usize)) -> Option<StoredReference> {
+fn reference_for(body: &str, spans: &Spans, source: (usize, usize)) -> Option<Reference> {
     let (from, to) = source;
     if let Some(q) = spans.quotes.iter().find(|q| from < q.end && to > q.start) {
         return q.reference.clone();
