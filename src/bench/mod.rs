@@ -376,7 +376,7 @@ pub fn run(options: &Options) -> Result<Report> {
     let build_seconds = started.elapsed().as_secs_f64();
     let peak_rss_bytes = peak_rss();
     let segments = ix.reader()?.searcher().segment_readers().len();
-    let index_bytes = folder_bytes(&index_dir);
+    let index_bytes = ix.size_on_disk();
     let build = BuildReport {
         notes: summary.notes,
         quotes: summary.quotes,
@@ -602,18 +602,6 @@ fn clear_kept_corpus(dir: &Path) -> Result<()> {
         ));
     }
     std::fs::remove_dir_all(dir).map_err(|e| Error::io(dir, e))
-}
-
-/// Bytes of every file under `path`.
-pub fn folder_bytes(path: &Path) -> u64 {
-    let Ok(entries) = std::fs::read_dir(path) else { return 0 };
-    entries
-        .filter_map(|e| e.ok())
-        .map(|e| match e.file_type() {
-            Ok(t) if t.is_dir() => folder_bytes(&e.path()),
-            _ => e.metadata().map(|m| m.len()).unwrap_or(0),
-        })
-        .sum()
 }
 
 /// The process's peak resident memory (`VmHWM`), bytes; Linux only.

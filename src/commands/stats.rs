@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use serde::Serialize;
@@ -16,7 +16,7 @@ use crate::index::schema::{FORMAT_VERSION, KIND_NOTE, KIND_QUOTE};
 #[derive(Debug, Serialize)]
 pub struct Stats {
     /// The index folder.
-    #[serde(serialize_with = "lossy_path")]
+    #[serde(serialize_with = "crate::note::lossy_path")]
     pub index: PathBuf,
     /// Notes.
     pub notes: u64,
@@ -93,26 +93,14 @@ pub fn stats(ix: &FolioIndex) -> crate::Result<Stats> {
         quotes: ix.count_kind(&reader, KIND_QUOTE)?,
         authors: authors.len(),
         segments: searcher.segment_readers().len(),
-        bytes: folder_bytes(&ix.path),
+        bytes: ix.size_on_disk(),
         sources: payload.roots,
         built_at: payload.built_at,
         format: FORMAT_VERSION,
     })
 }
 
-fn folder_bytes(path: &Path) -> u64 {
-    std::fs::read_dir(path)
-        .map(|entries| {
-            entries.filter_map(|e| e.ok()).filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum()
-        })
-        .unwrap_or(0)
-}
-
-/// A path as text; serde's own `PathBuf` serializer fails on non-UTF-8 paths.
-fn lossy_path<S: serde::Serializer>(path: &Path, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&path.to_string_lossy())
-}
-
+/// Paths as text, lossily when not UTF-8 (see [`crate::note::lossy_path`]).
 fn lossy_paths<S: serde::Serializer>(paths: &[PathBuf], s: S) -> Result<S::Ok, S::Error> {
     s.collect_seq(paths.iter().map(|p| p.to_string_lossy()))
 }

@@ -338,6 +338,21 @@ impl FolioIndex {
         Ok(stamps)
     }
 
+    /// Bytes the index folder takes on disk (its files, recursively).
+    pub fn size_on_disk(&self) -> u64 {
+        fn bytes(path: &Path) -> u64 {
+            let Ok(entries) = std::fs::read_dir(path) else { return 0 };
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| match e.file_type() {
+                    Ok(t) if t.is_dir() => bytes(&e.path()),
+                    _ => e.metadata().map(|m| m.len()).unwrap_or(0),
+                })
+                .sum()
+        }
+        bytes(&self.path)
+    }
+
     /// How many documents of a kind the reader sees.
     pub fn count_kind(&self, reader: &IndexReader, kind: &str) -> Result<u64> {
         let query =

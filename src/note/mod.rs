@@ -91,7 +91,7 @@ pub struct Note {
 
 /// Serializes a path as text, lossily when it is not UTF-8 (serde's own
 /// `PathBuf` serializer fails on such a path, failing `folio show --json`).
-fn lossy_path<S: serde::Serializer>(path: &Path, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn lossy_path<S: serde::Serializer>(path: &Path, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&path.to_string_lossy())
 }
 

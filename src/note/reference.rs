@@ -42,19 +42,6 @@ impl ReferenceKind {
             ReferenceKind::Other => "other",
         }
     }
-
-    /// The kind named by [`ReferenceKind::as_str`].
-    pub fn from_name(name: &str) -> Option<Self> {
-        Some(match name {
-            "page" => ReferenceKind::Page,
-            "page_range" => ReferenceKind::PageRange,
-            "chapter" => ReferenceKind::Chapter,
-            "section" => ReferenceKind::Section,
-            "link" => ReferenceKind::Link,
-            "other" => ReferenceKind::Other,
-            _ => return None,
-        })
-    }
 }
 
 /// A page reference, as written and as meant.
