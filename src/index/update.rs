@@ -171,17 +171,18 @@ pub fn update(
 
     let progress = progress_bar(options.progress && work.len() > 2000, work.len());
     let next = AtomicUsize::new(0);
+    let paths = PathDisplay::new();
     let mut changed = !removed.is_empty();
     std::thread::scope(|scope| -> Result<()> {
         let (send, receive) = mpsc::sync_channel::<Outcome>(256);
         for _ in 0..threads {
             let send = send.clone();
-            let (work, next, fields) = (&work, &next, &ix.fields);
+            let (work, next, fields, paths) = (&work, &next, &ix.fields, &paths);
             scope.spawn(move || {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some((file, old)) = work.get(i) else { break };
-                    let outcome = process(fields, file, &note_id(&file.path), *old, report);
+                    let outcome = process(fields, file, &note_id(&file.path), *old, paths, report);
                     if send.send(outcome).is_err() {
                         break;
                     }
@@ -212,7 +213,7 @@ pub fn update(
                         changed = true;
                     }
                     summary.failed.push(Failure {
-                        path: display_path(&error.path),
+                        path: paths.show(&error.path),
                         message: match error.line {
                             Some(line) => format!("line {line}: {}", error.message),
                             None => error.message.clone(),
@@ -271,6 +272,7 @@ fn process(
     file: &Found,
     id: &str,
     old: Option<FileStamp>,
+    paths: &PathDisplay,
     report: &(dyn Fn(&NoteError) + Sync),
 ) -> Outcome {
     let existed = old.is_some();
@@ -289,7 +291,7 @@ fn process(
     if old.is_some_and(|s| s.fingerprint == fingerprint) {
         return Outcome::Unchanged;
     }
-    let display = PathBuf::from(display_path(&file.path));
+    let display = PathBuf::from(paths.show(&file.path));
     match note::parse(&display, &bytes) {
         Ok(parsed) => {
             for warning in parsed.warning_errors() {
@@ -341,14 +343,32 @@ fn id_of(path: &Path) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(id)
 }
 
-/// A path for people: relative to the current folder when under it.
-pub fn display_path(path: &Path) -> String {
-    if let Ok(cwd) = std::env::current_dir()
-        && let Ok(relative) = path.strip_prefix(&cwd)
-    {
-        return relative.to_string_lossy().into_owned();
+/// Paths for people: relative to the folder folio runs in when under it.
+/// The folder is read once, not once per file or hit.
+#[derive(Debug, Clone)]
+pub struct PathDisplay {
+    cwd: Option<PathBuf>,
+}
+
+impl PathDisplay {
+    /// Reads the current folder.
+    pub fn new() -> Self {
+        PathDisplay { cwd: std::env::current_dir().ok() }
     }
-    path.to_string_lossy().into_owned()
+
+    /// `path`, relative to the current folder when under it.
+    pub fn show(&self, path: &Path) -> String {
+        match self.cwd.as_deref().and_then(|cwd| path.strip_prefix(cwd).ok()) {
+            Some(relative) => relative.to_string_lossy().into_owned(),
+            None => path.to_string_lossy().into_owned(),
+        }
+    }
+}
+
+impl Default for PathDisplay {
+    fn default() -> Self {
+        PathDisplay::new()
+    }
 }
 
 fn progress_bar(show: bool, len: usize) -> indicatif::ProgressBar {

@@ -21,7 +21,7 @@ use tantivy::{DocAddress, Searcher, TantivyDocument};
 use crate::error::{Error, Result};
 use crate::index::FolioIndex;
 use crate::index::document::{Card, Spans};
-use crate::index::update::display_path;
+use crate::index::update::PathDisplay;
 use crate::note::Reference;
 pub use hit::{Hit, Matching, NoteHit, NoteInfo, QuoteHit, Results};
 use query::{Builder, HighlightTerms};
@@ -130,13 +130,14 @@ impl Engine {
         notices.dedup();
 
         let mut highlighter = snippet::Highlighter::new(&highlights);
+        let paths = PathDisplay::new();
         let mut hits = Vec::with_capacity(ranked.len());
         for (score, addr) in ranked {
             let doc: TantivyDocument =
                 searcher.doc(addr).map_err(|e| Error::tantivy("loading a hit", e))?;
             hits.push(match request.target {
-                Target::Notes => self.note_hit(&doc, score, &mut highlighter),
-                Target::Quotes => self.quote_hit(&doc, score, &mut highlighter),
+                Target::Notes => self.note_hit(&doc, score, &mut highlighter, &paths),
+                Target::Quotes => self.quote_hit(&doc, score, &mut highlighter, &paths),
             });
         }
         Ok(Results { query: request.query.clone(), matching, total, notices, hits })
@@ -147,6 +148,7 @@ impl Engine {
         doc: &TantivyDocument,
         score: f32,
         highlighter: &mut snippet::Highlighter,
+        paths: &PathDisplay,
     ) -> Hit {
         let f = &self.ix.fields;
         let card: Card = json_field(doc, f.card).unwrap_or_default();
@@ -164,10 +166,9 @@ impl Engine {
                 matches.get(first).is_some_and(|m| m.end <= q.end)
             })
             .count();
-        let reference =
-            if matches.is_empty() { None } else { reference_for(&body, &spans, snippet.source) };
+        let reference = if matches.is_empty() { None } else { reference_for(&spans, &snippet) };
         Hit::Note(NoteHit {
-            path: display_path(std::path::Path::new(&card.path)),
+            path: paths.show(std::path::Path::new(&card.path)),
             name: card.name,
             titles: card.titles,
             authors: card.authors,
@@ -184,6 +185,7 @@ impl Engine {
         doc: &TantivyDocument,
         score: f32,
         highlighter: &mut snippet::Highlighter,
+        paths: &PathDisplay,
     ) -> Hit {
         let f = &self.ix.fields;
         let card: Card = json_field(doc, f.card).unwrap_or_default();
@@ -191,7 +193,7 @@ impl Engine {
         let matches = highlighter.find(&text);
         let whole = snippet::whole(&text, &matches);
         Hit::Quote(QuoteHit {
-            path: display_path(std::path::Path::new(&card.path)),
+            path: paths.show(std::path::Path::new(&card.path)),
             line: doc.get_first(f.line).and_then(|v| v.as_u64()).unwrap_or(0),
             text: whole.text,
             highlights: whole.highlights,
@@ -235,12 +237,12 @@ fn json_field<T: serde::de::DeserializeOwned>(
 
 /// The reference for a snippet cut from `source` bytes of the body: the
 /// quote it is in, else the nearest inline reference in its paragraph.
-fn reference_for(body: &str, spans: &Spans, source: (usize, usize)) -> Option<Reference> {
-    let (from, to) = source;
+fn reference_for(spans: &Spans, snippet: &snippet::Snippet) -> Option<Reference> {
+    let (from, to) = snippet.source;
     if let Some(q) = spans.quotes.iter().find(|q| from < q.end && to > q.start) {
         return q.reference.clone();
     }
-    let para = snippet::paragraphs(body).into_iter().find(|&(s, e)| from >= s && from < e)?;
+    let para = snippet.paragraph;
     spans
         .inline
         .iter()

@@ -31,6 +31,9 @@ pub struct Snippet {
     /// Byte range of the fragment in the source text (not serialized).
     #[serde(skip)]
     pub source: (usize, usize),
+    /// Byte range of the paragraph the fragment is from (not serialized).
+    #[serde(skip)]
+    pub paragraph: (usize, usize),
 }
 
 /// A match in the source: byte range and which query term it is.
@@ -287,7 +290,7 @@ fn window(
     if to < end {
         to = end.min(pe);
     }
-    render(text, from, to, matches, from > ps, to < pe)
+    Snippet { paragraph: (ps, pe), ..render(text, from, to, matches, from > ps, to < pe) }
 }
 
 fn back_chars(text: &str, at: usize, n: usize) -> usize {
@@ -393,7 +396,7 @@ fn render(
     if trail {
         out.push('…');
     }
-    Snippet { text: out, highlights, source: (from, to) }
+    Snippet { text: out, highlights, source: (from, to), paragraph: (from, to) }
 }
 
 #[cfg(test)]
