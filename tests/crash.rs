@@ -158,12 +158,15 @@ fn sigkill_at_random_moments_never_breaks_the_index() {
     }
     let mut next_new = NOTES;
 
-    let (mut committed, full_build) = complete(&env, "ix");
+    let (mut committed, mut full_build) = complete(&env, "ix");
     assert_eq!(committed.0, NOTES as u64, "the first build indexes every note");
     eprintln!("full build of {NOTES} notes: {full_build:?}");
-    // How long an update takes (measured on the way); kill delays spread
-    // over the expected length of each kind of run.
-    let mut update_run = full_build / 2;
+    // How long an update takes, measured on one churn before the kills (and
+    // kept current on the way); kill delays spread over the expected length
+    // of each kind of run.
+    churn(&notes, &mut rng, &mut next_new, 0);
+    let (counts, mut update_run) = complete(&env, "ix");
+    committed = counts;
 
     let mut outcomes = Vec::new();
     for round in 0..ROUNDS {
@@ -189,6 +192,14 @@ fn sigkill_at_random_moments_never_breaks_the_index() {
             .expect("start folio index");
         std::thread::sleep(delay);
         let finished_first = matches!(child.try_wait(), Ok(Some(_)));
+        if finished_first {
+            // The run was shorter than thought: aim earlier next time.
+            if extra.is_empty() && ix == "ix" {
+                update_run = update_run.min(delay);
+            } else {
+                full_build = full_build.min(delay);
+            }
+        }
         // `Child::kill` is SIGKILL on Unix: no destructor, no flush, no commit.
         let _ = child.kill();
         let killed = child.wait_with_output().expect("collect the killed run");
