@@ -7,6 +7,7 @@
 //! Building and updating is [`update`]; fields are [`schema`]; documents
 //! are [`document`].
 
+pub mod analyzer;
 pub mod document;
 pub mod schema;
 pub mod update;

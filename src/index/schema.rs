@@ -18,16 +18,10 @@
 //! Update bookkeeping lives in fast fields of note documents (`note_id`,
 //! `size`, `mtime`, `fingerprint`), so it commits atomically with the notes.
 
-use std::cell::RefCell;
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 
-use rustc_hash::FxHashMap;
-use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer,
-    Stemmer, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,
-};
 
 /// The analyser's name in the schema; it must be registered on every open.
 pub const ANALYZER: &str = "folio_en";
@@ -41,99 +35,7 @@ pub const KIND_NOTE: &str = "note";
 /// `kind` of a quote document.
 pub const KIND_QUOTE: &str = "quote";
 
-/// folio's English analyser: words, lower case, ASCII folding (`mystérieuse`
-/// finds `mysterieuse`), English stemming; tokens over 40 bytes dropped.
-pub fn analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(40))
-        .filter(LowerCaser)
-        .filter(AsciiFoldingFilter)
-        .filter(CachedStemmer)
-        .build()
-}
-
-/// Tantivy's English [`Stemmer`], remembering the stems it has made.
-///
-/// Stemming was over half of an index build's instructions (about 2,000 per
-/// word); words follow a Zipf law, so a cache of stems answers nearly all of
-/// them. The cache is per thread, shared by every field's analyser on that
-/// thread, so no lock is taken. The stems are Tantivy's own, so the index is
-/// the same as with the plain stemmer.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct CachedStemmer;
-
-/// [`CachedStemmer`] applied to a tokenizer.
-#[derive(Clone)]
-pub struct CachedStemmerFilter<T> {
-    inner: T,
-}
-
-/// Most distinct words a thread's stem cache holds before starting over.
-const STEM_CACHE_WORDS: usize = 200_000;
-
-thread_local! {
-    /// Word → stem, and the plain stemmer for the words not seen yet.
-    static STEMS: RefCell<(FxHashMap<String, String>, TextAnalyzer)> = RefCell::new((
-        FxHashMap::default(),
-        TextAnalyzer::builder(RawTokenizer::default())
-            .filter(Stemmer::new(Language::English))
-            .build(),
-    ));
-}
-
-impl TokenFilter for CachedStemmer {
-    type Tokenizer<T: Tokenizer> = CachedStemmerFilter<T>;
-
-    fn transform<T: Tokenizer>(self, inner: T) -> CachedStemmerFilter<T> {
-        CachedStemmerFilter { inner }
-    }
-}
-
-impl<T: Tokenizer> Tokenizer for CachedStemmerFilter<T> {
-    type TokenStream<'a> = CachedStemmerStream<T::TokenStream<'a>>;
-
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        CachedStemmerStream { tail: self.inner.token_stream(text) }
-    }
-}
-
-/// The token stream of a [`CachedStemmerFilter`].
-pub struct CachedStemmerStream<S> {
-    tail: S,
-}
-
-impl<S: TokenStream> TokenStream for CachedStemmerStream<S> {
-    fn advance(&mut self) -> bool {
-        if !self.tail.advance() {
-            return false;
-        }
-        let token = self.tail.token_mut();
-        STEMS.with_borrow_mut(|(stems, stemmer)| {
-            if let Some(stem) = stems.get(token.text.as_str()) {
-                token.text.clear();
-                token.text.push_str(stem);
-                return;
-            }
-            let stem = {
-                let mut stream = stemmer.token_stream(&token.text);
-                if stream.advance() { stream.token().text.clone() } else { token.text.clone() }
-            };
-            if stems.len() >= STEM_CACHE_WORDS {
-                stems.clear();
-            }
-            stems.insert(std::mem::replace(&mut token.text, stem.clone()), stem);
-        });
-        true
-    }
-
-    fn token(&self) -> &Token {
-        self.tail.token()
-    }
-
-    fn token_mut(&mut self) -> &mut Token {
-        self.tail.token_mut()
-    }
-}
+pub use super::analyzer::analyzer;
 
 /// Typed handles to every field.
 #[derive(Debug, Clone)]
@@ -267,36 +169,5 @@ impl Fields {
 impl Default for Fields {
     fn default() -> Self {
         Fields::new()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
-        let mut stream = analyzer.token_stream(text);
-        let mut out = Vec::new();
-        while stream.advance() {
-            out.push(stream.token().text.clone());
-        }
-        out
-    }
-
-    #[test]
-    fn cached_stems_are_tantivys_stems() {
-        let plain = &mut TextAnalyzer::builder(SimpleTokenizer::default())
-            .filter(RemoveLongFilter::limit(40))
-            .filter(LowerCaser)
-            .filter(AsciiFoldingFilter)
-            .filter(Stemmer::new(Language::English))
-            .build();
-        let cached = &mut analyzer();
-        let text = "Running runners ran; the mystérieuse histories, history and HAPPINESS \
-                    of dying skies. Running again: histories!";
-        for _ in 0..2 {
-            assert_eq!(tokens(cached, text), tokens(plain, text));
-        }
-        assert_eq!(tokens(cached, "mystérieuse"), ["mysterieus"]);
     }
 }
