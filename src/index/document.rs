@@ -76,7 +76,9 @@ pub fn card(note: &Note) -> Card {
     }
 }
 
-/// The note's documents: the note first, then one per quote.
+/// The note's documents: the note first, then one per quote. They must be
+/// added as one batch (`IndexWriter::run`), in this order: see
+/// [`super::schema::QUOTE_OFFSET`].
 pub fn documents(fields: &Fields, note: &Note, id: &str, stamp: FileStamp) -> Vec<TantivyDocument> {
     let card_json = serde_json::to_string(&card(note)).unwrap_or_default();
     let mut docs = Vec::with_capacity(1 + note.quotes.len());
@@ -86,9 +88,7 @@ pub fn documents(fields: &Fields, note: &Note, id: &str, stamp: FileStamp) -> Ve
     doc.add_text(fields.note_id, id);
     add_shared(fields, &mut doc, note, Kind::Note);
     doc.add_text(fields.body, prose_without_quotes(note));
-    for quote in &note.quotes {
-        doc.add_text(fields.note_quotes, &quote.text);
-    }
+    doc.add_u64(fields.quote_offset, 0);
     doc.add_text(fields.body_text, &note.body);
     let spans = Spans {
         quotes: note
@@ -115,9 +115,10 @@ pub fn documents(fields: &Fields, note: &Note, id: &str, stamp: FileStamp) -> Ve
     doc.add_u64(fields.fingerprint, stamp.fingerprint);
     docs.push(doc);
 
-    for quote in &note.quotes {
+    for (i, quote) in note.quotes.iter().enumerate() {
         let mut doc = TantivyDocument::new();
         doc.add_text(fields.kind, KIND_QUOTE);
+        doc.add_u64(fields.quote_offset, i as u64 + 1);
         doc.add_text(fields.note_id, id);
         add_shared(fields, &mut doc, note, Kind::Quote);
         doc.add_text(fields.quote, &quote.text);

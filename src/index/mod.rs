@@ -9,6 +9,7 @@
 
 pub mod analyzer;
 pub mod document;
+pub mod paced;
 pub mod schema;
 pub mod update;
 
@@ -188,7 +189,7 @@ impl FolioIndex {
                 // The writer lock guards against deleting an index another
                 // folio process is writing.
                 if let Ok(existing) = Self::open_unchecked(path) {
-                    drop(existing.writer(1, 15)?);
+                    drop(existing.writer::<tantivy::TantivyDocument>(1, 15)?);
                 }
                 // The marker stays: the folder remains folio's even if this
                 // run dies before the new index exists.
@@ -249,7 +250,11 @@ impl FolioIndex {
 
     /// A writer, failing fast with [`Error::IndexBusy`] when another process
     /// holds the lock.
-    pub fn writer(&self, threads: usize, memory_mb: usize) -> Result<IndexWriter> {
+    pub fn writer<D: tantivy::schema::document::Document>(
+        &self,
+        threads: usize,
+        memory_mb: usize,
+    ) -> Result<IndexWriter<D>> {
         let threads = threads.clamp(1, 8);
         let total = memory_mb.max(15) * 1_000_000;
         // Tantivy needs at least 15 MB per thread (tantivy.md §9).

@@ -3,13 +3,19 @@
 //! One index holds two kinds of documents (`kind` = `note` or `quote`):
 //!
 //! - a **note** document ranks whole notes: `title`, `author`, `body` (the
-//!   prose *without* the quotes) and `note_quotes` (the quotes' text), plus
-//!   the full readable body stored (not indexed again) for snippets, and
-//!   `spans`: where each quote and inline page reference sits in that body.
+//!   prose *without* the quotes), plus the full readable body stored (not
+//!   indexed again) for snippets, and `spans`: where each quote and inline
+//!   page reference sits in that body. Words in a note's quotes count toward
+//!   the note through its quote documents (`search::join`), so quote text is
+//!   tokenized and indexed once.
 //! - a **quote** document ranks quoted passages: `quote` (its text, a field of
 //!   its own so short quotes are not normalised against long bodies, see
 //!   tantivy.md §2), the reference as written and as page numbers, and its
 //!   note's title, author and year, so a quote hit renders without a lookup.
+//!
+//! A note's documents are added as one batch: the note, then its quotes, at
+//! consecutive ids in one segment; `quote_offset` says how far back a
+//! quote's note is.
 //!
 //! Passages of prose are not documents: a note hit's snippet is cut from the
 //! stored body at query time (only for the hits shown), which keeps the build
@@ -22,13 +28,16 @@ use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 
-
 /// The analyser's name in the schema; it must be registered on every open.
 pub const ANALYZER: &str = "folio_en";
 
 /// Version of the index layout this build writes and reads. Bump it when the
 /// schema or the meaning of a field changes.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
+
+/// Fast field: on a quote document, how many documents back its note is
+/// (0 on a note document).
+pub const QUOTE_OFFSET: &str = "quote_offset";
 
 /// `kind` of a note document.
 pub const KIND_NOTE: &str = "note";
@@ -62,8 +71,6 @@ pub struct Fields {
     pub year: Field,
     /// Prose of a note, without its quotes; analysed, not stored.
     pub body: Field,
-    /// The quotes of a note, analysed, not stored.
-    pub note_quotes: Field,
     /// The full readable body, stored only (snippets are cut from it).
     pub body_text: Field,
     /// JSON: where quotes and inline references sit in `body_text`.
@@ -74,6 +81,8 @@ pub struct Fields {
     pub quote_count: Field,
     /// A quote's text, analysed and stored.
     pub quote: Field,
+    /// How many documents back a quote's note is ([`QUOTE_OFFSET`]).
+    pub quote_offset: Field,
     /// A quote's line in its file.
     pub line: Field,
     /// JSON of a quote's reference, stored.
@@ -111,12 +120,12 @@ impl Fields {
         let tag = b.add_text_field("tag", STRING | FAST);
         let year = b.add_u64_field("year", INDEXED | FAST);
         let body = b.add_text_field("body", analysed(false));
-        let note_quotes = b.add_text_field("note_quotes", analysed(false));
         let body_text = b.add_text_field("body_text", STORED);
         let spans = b.add_text_field("spans", STORED);
         let card = b.add_text_field("card", STORED);
         let quote_count = b.add_u64_field("quote_count", STORED);
         let quote = b.add_text_field("quote", analysed(true));
+        let quote_offset = b.add_u64_field(QUOTE_OFFSET, FAST);
         let line = b.add_u64_field("line", STORED);
         let reference = b.add_text_field("reference", STORED);
         let page_start = b.add_u64_field("page_start", INDEXED | FAST);
@@ -136,12 +145,12 @@ impl Fields {
             tag,
             year,
             body,
-            note_quotes,
             body_text,
             spans,
             card,
             quote_count,
             quote,
+            quote_offset,
             line,
             reference,
             page_start,

@@ -14,9 +14,11 @@ use std::sync::mpsc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
+use tantivy::indexer::UserOperation;
 use tantivy::{TantivyDocument, Term};
 
 use super::document::{self, FileStamp};
+use super::paced::{PacedDocument, Pacer};
 use super::schema::{FORMAT_VERSION, KIND_NOTE, KIND_QUOTE};
 use super::{FolioIndex, Payload};
 use crate::error::{Error, NoteError, Result};
@@ -172,6 +174,7 @@ pub fn update(
     let progress = progress_bar(options.progress && work.len() > 2000, work.len());
     let next = AtomicUsize::new(0);
     let paths = PathDisplay::new();
+    let pacer = Pacer::new();
     let mut changed = !removed.is_empty();
     std::thread::scope(|scope| -> Result<()> {
         let (send, receive) = mpsc::sync_channel::<Outcome>(256);
@@ -201,9 +204,16 @@ pub fn update(
                         summary.added += 1;
                     }
                     changed = true;
-                    for doc in docs {
-                        writer.add_document(doc).map_err(|e| Error::tantivy("indexing", e))?;
-                    }
+                    // One batch: one segment, consecutive ids (QUOTE_OFFSET).
+                    let mut docs = docs.into_iter();
+                    let batch: Vec<UserOperation<PacedDocument>> = docs
+                        .next()
+                        .map(|note| pacer.ticketed(note))
+                        .into_iter()
+                        .chain(docs.map(PacedDocument::from))
+                        .map(UserOperation::Add)
+                        .collect();
+                    writer.run(batch).map_err(|e| Error::tantivy("indexing", e))?;
                 }
                 Outcome::Unchanged => summary.unchanged += 1,
                 Outcome::Failed { id, existed, error } => {

@@ -9,6 +9,7 @@
 //! matches always outrank near ones.
 
 pub mod hit;
+pub mod join;
 pub mod query;
 pub mod snippet;
 

@@ -22,12 +22,15 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Searcher, Term};
 
+use super::join::QuotesOfNote;
 use crate::index::schema::Fields;
 
 /// Default fields and boosts, the one place they live: title > author >
-/// quotes > body, as measured on the real corpus (see the README).
+/// quotes > body, as measured on the real corpus (see the README). For
+/// notes, `quote` is read from the note's quote documents
+/// ([`super::join::QuotesOfNote`]).
 pub const NOTE_FIELDS: [(&str, f32); 4] =
-    [("title", 3.0), ("author", 2.0), ("note_quotes", 1.5), ("body", 1.0)];
+    [("title", 3.0), ("author", 2.0), ("quote", 1.5), ("body", 1.0)];
 /// For quotes, the passage itself counts most; its book's title and author
 /// help a topic query find it.
 pub const QUOTE_FIELDS: [(&str, f32); 3] =
@@ -414,13 +417,10 @@ impl<'a> Builder<'a> {
                 "title" | "titles" => vec![(self.title_author().0, 1.0)],
                 "author" | "authors" => vec![(self.title_author().1, 1.0)],
                 "body" => match self.target {
-                    Target::Notes => vec![(self.fields.body, 1.0), (self.fields.note_quotes, 1.0)],
+                    Target::Notes => vec![(self.fields.body, 1.0), (self.fields.quote, 1.0)],
                     Target::Quotes => vec![(self.fields.quote, 1.0)],
                 },
-                "quote" | "quotes" => match self.target {
-                    Target::Notes => vec![(self.fields.note_quotes, 1.0)],
-                    Target::Quotes => vec![(self.fields.quote, 1.0)],
-                },
+                "quote" | "quotes" => vec![(self.fields.quote, 1.0)],
                 "tag" | "tags" => {
                     self.shared_field = true;
                     return Some(filter(term_query(
@@ -541,7 +541,7 @@ impl<'a> Builder<'a> {
                         } else {
                             Box::new(BooleanQuery::new(alternatives))
                         };
-                        boosted(q, boost)
+                        boosted(self.on_target(field, q), boost)
                     })
                     .collect();
                 Some(Box::new(DisjunctionMaxQuery::with_tie_breaker(per_field, 0.2)))
@@ -559,11 +559,21 @@ impl<'a> Builder<'a> {
                             .map(|(w, p)| (p - first, Term::from_field_text(field, w)))
                             .collect();
                         let q = PhraseQuery::new_with_offset_and_slop(terms, literal.slop);
-                        boosted(Box::new(q), boost)
+                        boosted(self.on_target(field, Box::new(q)), boost)
                     })
                     .collect();
                 Some(Box::new(DisjunctionMaxQuery::with_tie_breaker(per_field, 0.2)))
             }
+        }
+    }
+
+    /// `q` on `field`, matching the target's documents: a note search's
+    /// query on quote text matches the quotes' notes.
+    fn on_target(&self, field: Field, q: Box<dyn Query>) -> Box<dyn Query> {
+        if self.target == Target::Notes && field == self.fields.quote {
+            Box::new(QuotesOfNote::new(q))
+        } else {
+            q
         }
     }
 

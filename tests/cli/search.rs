@@ -307,3 +307,78 @@ fn no_refresh_without_an_index_says_how_to_build_one() {
     let run = env.folio(&["search", "stateful", "--no-refresh"]);
     run.expect_code(2).expect_stderr("folio index");
 }
+
+/// A note with `quotes` quotes; the last one holds `word`, the prose holds
+/// `prose_word`.
+fn note_with_quotes(i: usize, quotes: usize, word: &str, prose_word: &str) -> String {
+    let mut text = format!("title: Book {i}\nauthor: Writer {i}\n\nShared prose {prose_word}.\n");
+    for q in 0..quotes {
+        let marker = if q + 1 == quotes { word.to_string() } else { format!("filler{q}") };
+        text.push_str(&format!(
+            "\n> Quote {q} of this book, {marker} here.\n> <footer>p. {}</footer>\n",
+            q + 1
+        ));
+    }
+    text
+}
+
+#[test]
+fn words_only_in_quotes_find_their_note_through_updates_and_merges() {
+    // Quote text is indexed once, on quote documents, and counts toward its
+    // note through the documents' order: every change below (quotes added
+    // and dropped, notes deleted and re-added, segments merged) must keep
+    // each quote pointing at its own note.
+    let env = TestEnv::new();
+    let notes = 12;
+    let mut alive: std::collections::BTreeMap<usize, String> = Default::default();
+    for generation in 0..10 {
+        for i in 0..notes {
+            let path = format!("notes/note-{i}.md");
+            let changes = generation == 0 || (i + generation) % 4 == 0;
+            let deleted = generation % 3 == 1 && i == (generation * 5) % notes;
+            if deleted {
+                let _ = std::fs::remove_file(env.path(&path));
+                alive.remove(&i);
+            } else if changes || !alive.contains_key(&i) {
+                let word = format!("qw{i}g{generation}");
+                let quotes = 1 + (i + generation) % 4;
+                env.write(&path, note_with_quotes(i, quotes, &word, &format!("pw{i}")));
+                alive.insert(i, word);
+            }
+        }
+        env.folio(&["index", "notes"]).expect_code(0);
+
+        let words: Vec<&str> = alive.values().map(String::as_str).collect();
+        let value = json(&env, "search", &[&["--limit", "100", "--"], &words[..]].concat());
+        assert_eq!(value["total"], alive.len(), "generation {generation}: {value:#}");
+        for hit in hits(&value) {
+            let path = hit["path"].as_str().unwrap_or("");
+            let i: usize = path
+                .rsplit("note-")
+                .next()
+                .and_then(|s| s.strip_suffix(".md"))
+                .and_then(|s| s.parse().ok())
+                .expect("a note-N.md path");
+            assert_eq!(hit["matching_quotes"], 1, "generation {generation}, {path}: {hit:#}");
+            let marked = highlighted(
+                hit["snippet"]["text"].as_str().unwrap_or(""),
+                &hit["snippet"]["highlights"],
+            );
+            assert_eq!(marked, [alive[&i].clone()], "generation {generation}, {path}");
+        }
+    }
+
+    // Prose and quote words together are an all-words match; a word only in
+    // a quote excludes its note; a phrase inside a quote finds its note.
+    let (&i, word) = alive.iter().next().expect("a note");
+    let value = json(&env, "search", &[&format!("pw{i}"), word]);
+    assert_eq!(value["matching"], "all");
+    assert!(paths(&value)[0].ends_with(&format!("note-{i}.md")), "{value:#}");
+    let value = json(&env, "search", &["shared", &format!("-{word}")]);
+    assert_eq!(value["total"], alive.len() - 1, "{value:#}");
+    assert!(!paths(&value).iter().any(|p| p.ends_with(&format!("note-{i}.md"))));
+    let value =
+        json(&env, "search", &[&format!("\"book {word}\""), "OR", &format!("\"{word} here\"")]);
+    assert_eq!(paths(&value).len(), 1, "{value:#}");
+    assert!(paths(&value)[0].ends_with(&format!("note-{i}.md")));
+}

@@ -86,7 +86,7 @@ fn search_while_another_process_writes_answers_from_the_last_commit() {
 
     // This test process holds the writer lock, as a running `folio index` would.
     let ix = folio::index::FolioIndex::open(&env.path("ix")).expect("open the index");
-    let writer = ix.writer(1, 15).expect("take the writer lock");
+    let writer = ix.writer::<tantivy::TantivyDocument>(1, 15).expect("take the writer lock");
     let started = Instant::now();
     env.folio(&["search", "--index", "ix", "zyzzyva"])
         .expect_code(1)
