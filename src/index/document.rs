@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use tantivy::TantivyDocument;
 
-use super::schema::{Fields, KIND_NOTE, KIND_QUOTE};
+use super::schema::{Fields, KIND_NOTE, KIND_QUOTE, quote_block};
 use crate::note::{Note, Reference, Title};
 
 /// What a hit needs to show its note, stored as JSON on every document.
@@ -78,7 +78,7 @@ pub fn card(note: &Note) -> Card {
 
 /// The note's documents: the note first, then one per quote. They must be
 /// added as one batch (`IndexWriter::run`), in this order: see
-/// [`super::schema::QUOTE_OFFSET`].
+/// [`super::schema::QUOTE_BLOCK`].
 pub fn documents(fields: &Fields, note: &Note, id: &str, stamp: FileStamp) -> Vec<TantivyDocument> {
     let card_json = serde_json::to_string(&card(note)).unwrap_or_default();
     let mut docs = Vec::with_capacity(1 + note.quotes.len());
@@ -88,7 +88,8 @@ pub fn documents(fields: &Fields, note: &Note, id: &str, stamp: FileStamp) -> Ve
     doc.add_text(fields.note_id, id);
     add_shared(fields, &mut doc, note, Kind::Note);
     doc.add_text(fields.body, prose_without_quotes(note));
-    doc.add_u64(fields.quote_offset, 0);
+    let quotes = note.quotes.len() as u32;
+    doc.add_u64(fields.quote_block, quote_block(0, quotes));
     doc.add_text(fields.body_text, &note.body);
     let spans = Spans {
         quotes: note
@@ -118,7 +119,8 @@ pub fn documents(fields: &Fields, note: &Note, id: &str, stamp: FileStamp) -> Ve
     for (i, quote) in note.quotes.iter().enumerate() {
         let mut doc = TantivyDocument::new();
         doc.add_text(fields.kind, KIND_QUOTE);
-        doc.add_u64(fields.quote_offset, i as u64 + 1);
+        let back = i as u32 + 1;
+        doc.add_u64(fields.quote_block, quote_block(back, quotes - back));
         doc.add_text(fields.note_id, id);
         add_shared(fields, &mut doc, note, Kind::Quote);
         doc.add_text(fields.quote, &quote.text);

@@ -3,7 +3,7 @@
 //!
 //! Tantivy's queue in front of its indexing threads holds up to 10,000
 //! *batches*, and each note is one batch (its documents must land together:
-//! see [`super::schema::QUOTE_OFFSET`]). Parsing is faster than indexing, so
+//! see [`super::schema::QUOTE_BLOCK`]). Parsing is faster than indexing, so
 //! that queue would fill with 10,000 whole notes, bodies and all (about 75 MB
 //! more peak memory at 100,000 notes). A [`Pacer`] hands out a fixed number
 //! of tickets; each note's first document carries one and gives it back

@@ -14,8 +14,8 @@
 //!   note's title, author and year, so a quote hit renders without a lookup.
 //!
 //! A note's documents are added as one batch: the note, then its quotes, at
-//! consecutive ids in one segment; `quote_offset` says how far back a
-//! quote's note is.
+//! consecutive ids in one segment; `quote_block` says where a document's
+//! block of note and quotes starts and ends.
 //!
 //! Passages of prose are not documents: a note hit's snippet is cut from the
 //! stored body at query time (only for the hits shown), which keeps the build
@@ -33,11 +33,22 @@ pub const ANALYZER: &str = "folio_en";
 
 /// Version of the index layout this build writes and reads. Bump it when the
 /// schema or the meaning of a field changes.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
-/// Fast field: on a quote document, how many documents back its note is
-/// (0 on a note document).
-pub const QUOTE_OFFSET: &str = "quote_offset";
+/// Fast field: a document's place in its note's block of documents (the
+/// note, then its quotes), packed by [`quote_block`].
+pub const QUOTE_BLOCK: &str = "quote_block";
+
+/// The [`QUOTE_BLOCK`] value of the document `back` places after its note,
+/// with `ahead` more documents of the same note after it.
+pub fn quote_block(back: u32, ahead: u32) -> u64 {
+    (u64::from(back) << 32) | u64::from(ahead)
+}
+
+/// `(back, ahead)` of a [`QUOTE_BLOCK`] value.
+pub fn quote_block_parts(value: u64) -> (u32, u32) {
+    ((value >> 32) as u32, value as u32)
+}
 
 /// `kind` of a note document.
 pub const KIND_NOTE: &str = "note";
@@ -81,8 +92,8 @@ pub struct Fields {
     pub quote_count: Field,
     /// A quote's text, analysed and stored.
     pub quote: Field,
-    /// How many documents back a quote's note is ([`QUOTE_OFFSET`]).
-    pub quote_offset: Field,
+    /// A document's place in its note's block ([`QUOTE_BLOCK`]).
+    pub quote_block: Field,
     /// A quote's line in its file.
     pub line: Field,
     /// JSON of a quote's reference, stored.
@@ -125,7 +136,7 @@ impl Fields {
         let card = b.add_text_field("card", STORED);
         let quote_count = b.add_u64_field("quote_count", STORED);
         let quote = b.add_text_field("quote", analysed(true));
-        let quote_offset = b.add_u64_field(QUOTE_OFFSET, FAST);
+        let quote_block = b.add_u64_field(QUOTE_BLOCK, FAST);
         let line = b.add_u64_field("line", STORED);
         let reference = b.add_text_field("reference", STORED);
         let page_start = b.add_u64_field("page_start", INDEXED | FAST);
@@ -150,7 +161,7 @@ impl Fields {
             card,
             quote_count,
             quote,
-            quote_offset,
+            quote_block,
             line,
             reference,
             page_start,

@@ -204,7 +204,7 @@ pub fn update(
                         summary.added += 1;
                     }
                     changed = true;
-                    // One batch: one segment, consecutive ids (QUOTE_OFFSET).
+                    // One batch: one segment, consecutive ids (QUOTE_BLOCK).
                     let mut docs = docs.into_iter();
                     let batch: Vec<UserOperation<PacedDocument>> = docs
                         .next()
