@@ -39,7 +39,7 @@ pub struct FolioTokenizer {
 /// The token stream of a [`FolioTokenizer`].
 pub struct FolioTokenStream<'a> {
     text: &'a str,
-    at: usize,
+    words: Words<'a>,
     position: usize,
     token: &'a mut Token,
 }
@@ -49,47 +49,67 @@ impl Tokenizer for FolioTokenizer {
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> FolioTokenStream<'a> {
         self.token.reset();
-        FolioTokenStream { text, at: 0, position: usize::MAX, token: &mut self.token }
+        FolioTokenStream { text, words: words(text), position: usize::MAX, token: &mut self.token }
     }
 }
 
-impl FolioTokenStream<'_> {
-    /// The next word (a run of alphanumeric characters) at or after `at`.
-    fn next_word(&mut self) -> Option<(usize, usize, bool)> {
+/// The words of a text as Tantivy's `SimpleTokenizer` cuts them (runs of
+/// alphanumeric characters), as byte ranges, and whether each is ASCII.
+pub struct Words<'a> {
+    text: &'a str,
+    at: usize,
+}
+
+/// The words of `text`; see [`Words`].
+pub fn words(text: &str) -> Words<'_> {
+    Words { text, at: 0 }
+}
+
+impl Iterator for Words<'_> {
+    type Item = (usize, usize, bool);
+
+    fn next(&mut self) -> Option<(usize, usize, bool)> {
         let bytes = self.text.as_bytes();
         let mut i = self.at;
-        // Skip to the start of a word.
+        // Skip to the start of a word: ASCII in a tight scan, other
+        // characters one by one.
         let start = loop {
-            let &b = bytes.get(i)?;
-            if b < 0x80 {
-                if b.is_ascii_alphanumeric() {
-                    break i;
-                }
-                i += 1;
-            } else {
-                let c = self.text[i..].chars().next()?;
-                if c.is_alphanumeric() {
-                    break i;
-                }
-                i += c.len_utf8();
+            let skip = bytes.get(i..)?.iter().position(|&b| b >= 0x80 || b.is_ascii_alphanumeric());
+            let Some(skip) = skip else {
+                self.at = bytes.len();
+                return None;
+            };
+            i += skip;
+            if bytes[i] < 0x80 {
+                break i;
             }
+            let c = self.text.get(i..)?.chars().next()?;
+            if c.is_alphanumeric() {
+                break i;
+            }
+            i += c.len_utf8();
         };
         // Find its end.
         let mut ascii = true;
         let mut end = start;
-        while let Some(&b) = bytes.get(end) {
-            if b < 0x80 {
-                if !b.is_ascii_alphanumeric() {
-                    break;
+        loop {
+            let run = bytes[end..]
+                .iter()
+                .position(|&b| b >= 0x80 || !b.is_ascii_alphanumeric())
+                .unwrap_or(bytes.len() - end);
+            end += run;
+            match bytes.get(end) {
+                Some(&b) if b >= 0x80 => {
+                    let Some(c) = self.text.get(end..).and_then(|t| t.chars().next()) else {
+                        break;
+                    };
+                    if !c.is_alphanumeric() {
+                        break;
+                    }
+                    ascii = false;
+                    end += c.len_utf8();
                 }
-                end += 1;
-            } else {
-                let Some(c) = self.text[end..].chars().next() else { break };
-                if !c.is_alphanumeric() {
-                    break;
-                }
-                ascii = false;
-                end += c.len_utf8();
+                _ => break,
             }
         }
         self.at = end;
@@ -100,7 +120,7 @@ impl FolioTokenStream<'_> {
 impl TokenStream for FolioTokenStream<'_> {
     fn advance(&mut self) -> bool {
         loop {
-            let Some((start, end, ascii)) = self.next_word() else { return false };
+            let Some((start, end, ascii)) = self.words.next() else { return false };
             // Every word takes a position, even a dropped long one, as in
             // Tantivy's chain (the tokenizer counts before the filter drops).
             self.position = self.position.wrapping_add(1);

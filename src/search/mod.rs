@@ -8,6 +8,7 @@
 //! of an earlier pass always rank above hits of a later one, so exact
 //! matches always outrank near ones.
 
+pub mod best_field;
 pub mod hit;
 pub mod join;
 pub mod query;

@@ -14,7 +14,7 @@ use std::collections::HashSet;
 use rustc_hash::FxHashMap;
 
 use serde::Serialize;
-use tantivy::tokenizer::{SimpleTokenizer, TextAnalyzer, TokenStream, Tokenizer};
+use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 
 use super::query::HighlightTerms;
 
@@ -63,7 +63,6 @@ pub struct Highlighter {
     word_term: Vec<Option<usize>>,
     /// Phrases as word ids.
     phrases: Vec<Vec<u32>>,
-    tokenizer: SimpleTokenizer,
     stems: Stems,
 }
 
@@ -127,7 +126,6 @@ impl Highlighter {
             terms: terms.clone(),
             word_term,
             phrases,
-            tokenizer: SimpleTokenizer::default(),
             stems: Stems {
                 vocabulary,
                 ascii_first,
@@ -143,12 +141,9 @@ impl Highlighter {
         if self.terms.is_empty() {
             return Vec::new();
         }
-        let mut tokens: Vec<(usize, usize, Option<u32>)> = Vec::new();
-        let mut stream = self.tokenizer.token_stream(text);
-        while stream.advance() {
-            let t = stream.token();
-            tokens.push((t.offset_from, t.offset_to, self.stems.word_id(&t.text)));
-        }
+        let tokens: Vec<(usize, usize, Option<u32>)> = crate::index::analyzer::words(text)
+            .map(|(start, end, _)| (start, end, self.stems.word_id(&text[start..end])))
+            .collect();
         let words = self.terms.words.len();
         let mut matches = Vec::new();
         let mut i = 0;
