@@ -98,6 +98,27 @@ mod roots_serde {
     }
 }
 
+/// Segments with fewer documents than this are merged, by eights; bigger
+/// ones never are.
+const MERGE_BELOW_DOCS: usize = 20_000;
+
+/// Tantivy's log merge policy, limited to small segments.
+///
+/// A merge maps every segment it reads, so peak memory grows by the size of
+/// its input. With Tantivy's default policy a build of 300,000 notes merged
+/// eight 84,000-document segments at its end: 641 MB peak RSS instead of 235
+/// MB, and 33.3 s instead of 29.7 s; at a million notes the merges took a
+/// third of the build. A build's segments are each already large (the
+/// memory budget's worth), so only the small segments that incremental
+/// updates leave behind are merged, eight at a time, into segments of at
+/// most 160,000 documents; a search pays a little per segment (rare word
+/// 0.30 → 0.37 ms at 300,000 notes with 16 segments instead of 8).
+fn merge_policy() -> tantivy::indexer::LogMergePolicy {
+    let mut policy = tantivy::indexer::LogMergePolicy::default();
+    policy.set_max_docs_before_merge(MERGE_BELOW_DOCS);
+    policy
+}
+
 /// An opened folio index.
 pub struct FolioIndex {
     /// The folder.
@@ -262,7 +283,7 @@ impl FolioIndex {
         let options = tantivy::indexer::IndexWriterOptions::builder()
             .num_worker_threads(threads)
             .memory_budget_per_thread(total / threads)
-            .num_merge_threads(2)
+            .num_merge_threads(1)
             .build();
         let writer = self.index.writer_with_options(options).map_err(|err| match err {
             tantivy::TantivyError::LockFailure(LockError::LockBusy, _) => {
@@ -277,6 +298,7 @@ impl FolioIndex {
         // files after a commit, so collect them now, holding the lock. A
         // failure here only leaves garbage behind: ignore it.
         let _ = writer.garbage_collect_files().wait();
+        writer.set_merge_policy(Box::new(merge_policy()));
         Ok(writer)
     }
 

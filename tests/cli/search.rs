@@ -368,6 +368,10 @@ fn words_only_in_quotes_find_their_note_through_updates_and_merges() {
         }
     }
 
+    // Ten commits made ten small segments: some were merged on the way.
+    let stats = env.folio(&["stats", "--json"]).json();
+    assert!(stats["segments"].as_u64().is_some_and(|n| n < 10), "{stats:#}");
+
     // Prose and quote words together are an all-words match; a word only in
     // a quote excludes its note; a phrase inside a quote finds its note.
     let (&i, word) = alive.iter().next().expect("a note");
