@@ -81,3 +81,37 @@ impl Document for PacedDocument {
         self.doc
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    /// The pacer holds the next note back while every ticket is out, and
+    /// lets it go as soon as an indexing thread takes one document.
+    #[test]
+    fn a_note_waits_until_a_ticketed_document_is_taken() {
+        let pacer = std::sync::Arc::new(Pacer::new());
+        let mut out: Vec<PacedDocument> =
+            (0..NOTES_IN_FLIGHT).map(|_| pacer.ticketed(TantivyDocument::new())).collect();
+        let (done, finished) = mpsc::channel();
+        let waiting = std::sync::Arc::clone(&pacer);
+        let thread = std::thread::spawn(move || {
+            let doc = waiting.ticketed(TantivyDocument::new());
+            let _ = done.send(());
+            doc
+        });
+        assert!(
+            finished.recv_timeout(Duration::from_millis(200)).is_err(),
+            "a ticket was handed out while all {NOTES_IN_FLIGHT} were taken"
+        );
+        // An indexing thread takes a document: its ticket comes back.
+        let taken = out.pop().map(PacedDocument::into_tantivy_document);
+        assert!(taken.is_some());
+        assert!(finished.recv_timeout(Duration::from_secs(10)).is_ok(), "still waiting");
+        assert!(thread.join().is_ok());
+        // Unticketed documents never wait.
+        drop(PacedDocument::from(TantivyDocument::new()));
+    }
+}
