@@ -53,6 +53,30 @@ impl Tokenizer for FolioTokenizer {
     }
 }
 
+/// A byte that is ASCII and not a letter or digit.
+const SEPARATOR: u8 = 0;
+/// An ASCII letter or digit.
+const ASCII_WORD: u8 = 1;
+/// Part of a non-ASCII character: decoded to decide.
+const OTHER: u8 = 2;
+
+/// The class of every byte, one table lookup per byte of text.
+static CLASS: [u8; 256] = {
+    let mut table = [SEPARATOR; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = if b >= 0x80 {
+            OTHER
+        } else if (b as u8).is_ascii_alphanumeric() {
+            ASCII_WORD
+        } else {
+            SEPARATOR
+        };
+        b += 1;
+    }
+    table
+};
+
 /// The words of a text as Tantivy's `SimpleTokenizer` cuts them (runs of
 /// alphanumeric characters), as byte ranges, and whether each is ASCII.
 pub struct Words<'a> {
@@ -74,7 +98,7 @@ impl Iterator for Words<'_> {
         // Skip to the start of a word: ASCII in a tight scan, other
         // characters one by one.
         let start = loop {
-            let skip = bytes.get(i..)?.iter().position(|&b| b >= 0x80 || b.is_ascii_alphanumeric());
+            let skip = bytes.get(i..)?.iter().position(|&b| CLASS[usize::from(b)] != SEPARATOR);
             let Some(skip) = skip else {
                 self.at = bytes.len();
                 return None;
@@ -95,7 +119,7 @@ impl Iterator for Words<'_> {
         loop {
             let run = bytes[end..]
                 .iter()
-                .position(|&b| b >= 0x80 || !b.is_ascii_alphanumeric())
+                .position(|&b| CLASS[usize::from(b)] != ASCII_WORD)
                 .unwrap_or(bytes.len() - end);
             end += run;
             match bytes.get(end) {

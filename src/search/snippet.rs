@@ -141,8 +141,13 @@ impl Highlighter {
         if self.terms.is_empty() {
             return Vec::new();
         }
-        let tokens: Vec<(usize, usize, Option<u32>)> = crate::index::analyzer::words(text)
-            .map(|(start, end, _)| (start, end, self.stems.word_id(&text[start..end])))
+        // Only words that are query words are kept, with their ordinal
+        // (a phrase is consecutive ordinals): most words of a body are not.
+        let tokens: Vec<(usize, usize, usize, u32)> = crate::index::analyzer::words(text)
+            .enumerate()
+            .filter_map(|(ordinal, (start, end, _))| {
+                self.stems.word_id(&text[start..end]).map(|id| (ordinal, start, end, id))
+            })
             .collect();
         let words = self.terms.words.len();
         let mut matches = Vec::new();
@@ -154,11 +159,15 @@ impl Highlighter {
                 let n = phrase.len();
                 if n > 0
                     && i + n <= tokens.len()
-                    && tokens[i..i + n].iter().zip(phrase).all(|(t, w)| t.2 == Some(*w))
+                    && tokens[i..i + n]
+                        .iter()
+                        .zip(phrase)
+                        .enumerate()
+                        .all(|(k, (t, w))| t.3 == *w && t.0 == tokens[i].0 + k)
                 {
                     matches.push(Match {
-                        start: tokens[i].0,
-                        end: tokens[i + n - 1].1,
+                        start: tokens[i].1,
+                        end: tokens[i + n - 1].2,
                         term: words + p,
                         exact: true,
                     });
@@ -166,8 +175,8 @@ impl Highlighter {
                     continue 'tokens;
                 }
             }
-            if let Some(term) = tokens[i].2.and_then(|id| self.word_term[id as usize]) {
-                let (start, end) = (tokens[i].0, tokens[i].1);
+            if let Some(term) = self.word_term[tokens[i].3 as usize] {
+                let (start, end) = (tokens[i].1, tokens[i].2);
                 let exact = self.terms.surface.contains(&text[start..end].to_lowercase());
                 matches.push(Match { start, end, term, exact });
             }
@@ -235,7 +244,8 @@ pub fn best(text: &str, matches: &[Match]) -> Snippet {
 pub fn paragraphs(text: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut start = 0;
-    for (at, _) in text.match_indices("\n\n").chain(std::iter::once((text.len(), ""))) {
+    let breaks = memchr::memmem::find_iter(text.as_bytes(), b"\n\n");
+    for at in breaks.chain(std::iter::once(text.len())) {
         if at < start {
             continue;
         }
