@@ -69,20 +69,22 @@ impl Weight for BestFieldWeight {
             1 => fields.pop().unwrap_or_else(|| Box::new(EmptyScorer)),
             _ => {
                 let docs: Vec<DocId> = fields.iter().map(|s| s.doc()).collect();
-                let doc = docs.iter().copied().min().unwrap_or(TERMINATED);
-                Box::new(BestFieldScorer { fields, docs, doc, tie_breaker: self.tie_breaker })
+                let mut scorer =
+                    BestFieldScorer { fields, docs, doc: 0, tie_breaker: self.tie_breaker };
+                scorer.doc = scorer.smallest();
+                Box::new(scorer)
             }
         })
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
-        let mut scorer = self.scorer(reader, 1.0)?;
-        if scorer.seek(doc) != doc {
-            return Err(tantivy::TantivyError::InvalidArgument(format!(
-                "document {doc} matches no field"
-            )));
-        }
-        Ok(Explanation::new("best field, plus a share of the others", scorer.score()))
+        super::explain_by_score(
+            self,
+            reader,
+            doc,
+            "best field, plus a share of the others",
+            "matches no field",
+        )
     }
 }
 

@@ -53,6 +53,12 @@ pub struct NoteInfo {
     pub year: Option<u64>,
 }
 
+impl From<crate::index::document::Card> for NoteInfo {
+    fn from(card: crate::index::document::Card) -> Self {
+        NoteInfo { name: card.name, titles: card.titles, authors: card.authors, year: card.year }
+    }
+}
+
 /// A ranked note.
 #[derive(Debug, Clone, Serialize)]
 pub struct NoteHit {

@@ -71,13 +71,13 @@ impl Weight for QuotesOfNoteWeight {
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
-        let mut scorer = self.scorer(reader, 1.0)?;
-        if scorer.seek(doc) != doc {
-            return Err(tantivy::TantivyError::InvalidArgument(format!(
-                "document {doc} has no matching quote"
-            )));
-        }
-        Ok(Explanation::new("its first matching quote", scorer.score()))
+        super::explain_by_score(
+            self,
+            reader,
+            doc,
+            "its first matching quote",
+            "has no matching quote",
+        )
     }
 }
 

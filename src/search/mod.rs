@@ -18,7 +18,7 @@ use std::collections::HashSet;
 
 use tantivy::collector::{Count, TopDocs};
 use tantivy::schema::Value;
-use tantivy::{DocAddress, Searcher, TantivyDocument};
+use tantivy::{DocAddress, DocSet, Searcher, TantivyDocument};
 
 use crate::error::{Error, Result};
 use crate::index::FolioIndex;
@@ -85,17 +85,10 @@ impl Engine {
                 break;
             }
             let Some(q) = builder.build(&parsed, mode, &request.filters) else { break };
-            let (top, count) = searcher
-                .search(&q, &(TopDocs::with_limit(limit + ranked.len()).order_by_score(), Count))
-                .map_err(|e| Error::tantivy("searching", e))?;
+            let before = ranked.len();
+            let count = fill(&searcher, &*q, limit, &mut seen, &mut ranked, "searching")?;
             total = total.max(count);
             merge(&mut highlights, &builder.highlights);
-            let before = ranked.len();
-            for (score, addr) in top {
-                if ranked.len() < limit && seen.insert(addr) {
-                    ranked.push((score, addr));
-                }
-            }
             if mode == Mode::Any && ranked.len() > before || long {
                 matching = Matching::Any;
             }
@@ -106,18 +99,9 @@ impl Engine {
         if ranked.is_empty() || request.fuzzy {
             let exact = ranked.len();
             if let Some(q) = builder.build(&parsed, Mode::Fuzzy, &request.filters) {
-                let (top, count) = searcher
-                    .search(
-                        &q,
-                        &(TopDocs::with_limit(limit + ranked.len()).order_by_score(), Count),
-                    )
-                    .map_err(|e| Error::tantivy("searching near matches", e))?;
+                let count =
+                    fill(&searcher, &*q, limit, &mut seen, &mut ranked, "searching near matches")?;
                 merge(&mut highlights, &builder.highlights);
-                for (score, addr) in top {
-                    if ranked.len() < limit && seen.insert(addr) {
-                        ranked.push((score, addr));
-                    }
-                }
                 if exact == 0 && !ranked.is_empty() {
                     total = count;
                     matching = Matching::Fuzzy;
@@ -155,9 +139,9 @@ impl Engine {
         let f = &self.ix.fields;
         let card: Card = json_field(doc, f.card).unwrap_or_default();
         let spans: Spans = json_field(doc, f.spans).unwrap_or_default();
-        let body = text_field(doc, f.body_text).unwrap_or_default();
-        let matches = highlighter.find(&body);
-        let snippet = snippet::best(&body, &matches);
+        let body = text_field(doc, f.body_text);
+        let matches = highlighter.find(body);
+        let snippet = snippet::best(body, &matches);
         let matching_quotes = spans
             .quotes
             .iter()
@@ -169,12 +153,14 @@ impl Engine {
             })
             .count();
         let reference = if matches.is_empty() { None } else { reference_for(&spans, &snippet) };
+        let path = paths.show(std::path::Path::new(&card.path));
+        let NoteInfo { name, titles, authors, year } = card.into();
         Hit::Note(NoteHit {
-            path: paths.show(std::path::Path::new(&card.path)),
-            name: card.name,
-            titles: card.titles,
-            authors: card.authors,
-            year: card.year,
+            path,
+            name,
+            titles,
+            authors,
+            year,
             score,
             snippet,
             reference,
@@ -191,21 +177,16 @@ impl Engine {
     ) -> Hit {
         let f = &self.ix.fields;
         let card: Card = json_field(doc, f.card).unwrap_or_default();
-        let text = text_field(doc, f.quote).unwrap_or_default();
-        let matches = highlighter.find(&text);
-        let whole = snippet::whole(&text, &matches);
+        let text = text_field(doc, f.quote);
+        let matches = highlighter.find(text);
+        let whole = snippet::whole(text, &matches);
         Hit::Quote(QuoteHit {
             path: paths.show(std::path::Path::new(&card.path)),
             line: doc.get_first(f.line).and_then(|v| v.as_u64()).unwrap_or(0),
             text: whole.text,
             highlights: whole.highlights,
             reference: json_field(doc, f.reference),
-            note: NoteInfo {
-                name: card.name,
-                titles: card.titles,
-                authors: card.authors,
-                year: card.year,
-            },
+            note: card.into(),
             score,
         })
     }
@@ -214,6 +195,44 @@ impl Engine {
     pub fn searcher(&self) -> Searcher {
         self.reader.searcher()
     }
+}
+
+/// Runs one pass and adds its hits not seen yet, up to `limit` in all;
+/// returns how many documents the pass matched.
+fn fill(
+    searcher: &Searcher,
+    query: &dyn tantivy::query::Query,
+    limit: usize,
+    seen: &mut HashSet<DocAddress>,
+    ranked: &mut Vec<(f32, DocAddress)>,
+    doing: &str,
+) -> Result<usize> {
+    let (top, count) = searcher
+        .search(query, &(TopDocs::with_limit(limit + ranked.len()).order_by_score(), Count))
+        .map_err(|e| Error::tantivy(doing, e))?;
+    for (score, addr) in top {
+        if ranked.len() < limit && seen.insert(addr) {
+            ranked.push((score, addr));
+        }
+    }
+    Ok(count)
+}
+
+/// An explanation from a weight's own scorer (folio's custom queries
+/// explain a document by its score): `label` when `doc` matches, else an
+/// error saying `no_match`.
+fn explain_by_score(
+    weight: &dyn tantivy::query::Weight,
+    reader: &tantivy::SegmentReader,
+    doc: tantivy::DocId,
+    label: &'static str,
+    no_match: &str,
+) -> tantivy::Result<tantivy::query::Explanation> {
+    let mut scorer = weight.scorer(reader, 1.0)?;
+    if scorer.seek(doc) != doc {
+        return Err(tantivy::TantivyError::InvalidArgument(format!("document {doc} {no_match}")));
+    }
+    Ok(tantivy::query::Explanation::new(label, scorer.score()))
 }
 
 fn merge(into: &mut HighlightTerms, from: &HighlightTerms) {
@@ -226,8 +245,8 @@ fn merge(into: &mut HighlightTerms, from: &HighlightTerms) {
     }
 }
 
-fn text_field(doc: &TantivyDocument, field: tantivy::schema::Field) -> Option<String> {
-    doc.get_first(field).and_then(|v| v.as_str()).map(str::to_string)
+fn text_field(doc: &TantivyDocument, field: tantivy::schema::Field) -> &str {
+    doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("")
 }
 
 fn json_field<T: serde::de::DeserializeOwned>(

@@ -9,6 +9,7 @@
 
 use std::collections::BTreeSet;
 use std::ops::Bound;
+use std::sync::LazyLock;
 
 use levenshtein_automata::{DFA, Distance, LevenshteinAutomatonBuilder, SINK_STATE};
 use tantivy::query::{
@@ -606,7 +607,7 @@ impl<'a> Builder<'a> {
             5..=8 => 1,
             _ => 2,
         };
-        let dfa = LevenshteinAutomatonBuilder::new(distance, true).build_dfa(word);
+        let dfa = LEVENSHTEIN[distance - 1].build_dfa(word);
         let mut found = BTreeSet::new();
         for segment in self.searcher.segment_readers() {
             for &(field, _) in fields {
@@ -626,6 +627,14 @@ impl<'a> Builder<'a> {
         found.into_iter().collect()
     }
 }
+
+/// Levenshtein automaton builders for 1 and 2 edits (transpositions count
+/// as one): building one is the costly step, so it is done once, as
+/// Tantivy's `FuzzyTermQuery` does.
+static LEVENSHTEIN: [LazyLock<LevenshteinAutomatonBuilder>; 2] = [
+    LazyLock::new(|| LevenshteinAutomatonBuilder::new(1, true)),
+    LazyLock::new(|| LevenshteinAutomatonBuilder::new(2, true)),
+];
 
 /// A Levenshtein DFA as an FST automaton, to walk the term dictionary.
 struct Automaton<'a>(&'a DFA);
