@@ -39,7 +39,9 @@ pub fn is_note_file(path: &Path) -> bool {
         .is_some_and(|e| NOTE_EXTENSIONS.iter().any(|n| e.eq_ignore_ascii_case(n)))
 }
 
-/// Walks `roots` in parallel, skipping `exclude` (the index folder).
+/// Walks `roots` in parallel, skipping `exclude` (the index folder). The
+/// roots must be canonical (as `index::update::resolve_roots` makes them)
+/// for `exclude` to be recognised.
 pub fn walk(roots: &[PathBuf], exclude: Option<&Path>, threads: usize) -> Walk {
     let Some((first, rest)) = roots.split_first() else { return Walk::default() };
     let mut builder = WalkBuilder::new(first);
@@ -52,10 +54,11 @@ pub fn walk(roots: &[PathBuf], exclude: Option<&Path>, threads: usize) -> Walk {
         .require_git(false)
         .follow_links(false)
         .threads(threads.max(1))
+        // Links are not followed, so below canonical roots every folder's
+        // path is already canonical: compare it as it is (a realpath per
+        // folder cost several system calls on every refresh).
         .filter_entry(move |entry| match &exclude {
-            Some(index) if entry.file_type().is_some_and(|t| t.is_dir()) => {
-                entry.path().canonicalize().map(|p| &p != index).unwrap_or(true)
-            }
+            Some(index) if entry.file_type().is_some_and(|t| t.is_dir()) => entry.path() != index,
             _ => true,
         });
     let found = Mutex::new(Walk::default());

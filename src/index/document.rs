@@ -81,12 +81,13 @@ pub fn card(note: &Note) -> Card {
 /// [`super::schema::QUOTE_BLOCK`].
 pub fn documents(fields: &Fields, note: &Note, id: &str, stamp: FileStamp) -> Vec<TantivyDocument> {
     let card_json = serde_json::to_string(&card(note)).unwrap_or_default();
+    let shared = Shared::new(note);
     let mut docs = Vec::with_capacity(1 + note.quotes.len());
 
     let mut doc = TantivyDocument::new();
     doc.add_text(fields.kind, KIND_NOTE);
     doc.add_text(fields.note_id, id);
-    add_shared(fields, &mut doc, note, Kind::Note);
+    shared.add_to(fields, &mut doc, Kind::Note);
     doc.add_text(fields.body, prose_without_quotes(note));
     let quotes = note.quotes.len() as u32;
     doc.add_u64(fields.quote_block, quote_block(0, quotes));
@@ -110,7 +111,6 @@ pub fn documents(fields: &Fields, note: &Note, id: &str, stamp: FileStamp) -> Ve
     };
     doc.add_text(fields.spans, serde_json::to_string(&spans).unwrap_or_default());
     doc.add_text(fields.card, &card_json);
-    doc.add_u64(fields.quote_count, note.quotes.len() as u64);
     doc.add_u64(fields.size, stamp.size);
     doc.add_u64(fields.mtime, stamp.mtime);
     doc.add_u64(fields.fingerprint, stamp.fingerprint);
@@ -122,7 +122,7 @@ pub fn documents(fields: &Fields, note: &Note, id: &str, stamp: FileStamp) -> Ve
         let back = i as u32 + 1;
         doc.add_u64(fields.quote_block, quote_block(back, quotes - back));
         doc.add_text(fields.note_id, id);
-        add_shared(fields, &mut doc, note, Kind::Quote);
+        shared.add_to(fields, &mut doc, Kind::Quote);
         doc.add_text(fields.quote, &quote.text);
         doc.add_u64(fields.line, quote.line as u64);
         if let Some(reference) = &quote.reference {
@@ -145,32 +145,48 @@ enum Kind {
     Quote,
 }
 
-/// Title, author, tags and years, on notes and quotes alike so filters and
-/// `title:`/`author:` work on both. Titles and authors go to fields of each
-/// kind's own, so a text query never needs a `kind` filter (and notes' and
-/// quotes' length statistics stay apart).
-fn add_shared(fields: &Fields, doc: &mut TantivyDocument, note: &Note, kind: Kind) {
-    let (title, author) = match kind {
-        Kind::Note => (fields.title, fields.author),
-        Kind::Quote => (fields.quote_title, fields.quote_author),
-    };
-    for text in &note.titles {
-        doc.add_text(title, &text.text);
+/// What a note's documents share, worked out once per note.
+struct Shared<'a> {
+    note: &'a Note,
+    /// Tags, lower-cased.
+    tags: Vec<String>,
+    /// Years derived from the header, consecutive duplicates dropped.
+    years: Vec<u64>,
+}
+
+impl<'a> Shared<'a> {
+    fn new(note: &'a Note) -> Self {
+        let tags = note.tags.iter().map(|t| t.to_lowercase()).collect();
+        let mut years: Vec<u64> =
+            note.years.iter().filter_map(|y| crate::note::header::derive_year(y)).collect();
+        years.dedup();
+        Shared { note, tags, years }
     }
-    for name in &note.authors {
-        doc.add_text(author, name);
-        if kind == Kind::Note {
-            doc.add_text(fields.author_key, name.to_lowercase());
+
+    /// Title, author, tags and years, on notes and quotes alike so filters
+    /// and `title:`/`author:` work on both. Titles and authors go to fields
+    /// of each kind's own, so a text query never needs a `kind` filter (and
+    /// notes' and quotes' length statistics stay apart).
+    fn add_to(&self, fields: &Fields, doc: &mut TantivyDocument, kind: Kind) {
+        let (title, author) = match kind {
+            Kind::Note => (fields.title, fields.author),
+            Kind::Quote => (fields.quote_title, fields.quote_author),
+        };
+        for text in &self.note.titles {
+            doc.add_text(title, &text.text);
         }
-    }
-    for tag in &note.tags {
-        doc.add_text(fields.tag, tag.to_lowercase());
-    }
-    let mut years: Vec<u64> =
-        note.years.iter().filter_map(|y| crate::note::header::derive_year(y)).collect();
-    years.dedup();
-    for year in years {
-        doc.add_u64(fields.year, year);
+        for name in &self.note.authors {
+            doc.add_text(author, name);
+            if kind == Kind::Note {
+                doc.add_text(fields.author_key, name.to_lowercase());
+            }
+        }
+        for tag in &self.tags {
+            doc.add_text(fields.tag, tag);
+        }
+        for &year in &self.years {
+            doc.add_u64(fields.year, year);
+        }
     }
 }
 
