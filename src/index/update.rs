@@ -126,7 +126,7 @@ pub fn update(
     let roots = resolve_roots(&options.roots, &payload)?;
     let threads = options.threads.max(1);
     // Fail fast when another folio process is writing (before any work).
-    let mut writer = Some(ix.writer(threads, options.memory_mb)?);
+    let mut writer = ix.writer(threads, options.memory_mb)?;
 
     let reader = ix.reader()?;
     // Walking is mostly waiting on the file system: read the index's stamps
@@ -161,10 +161,9 @@ pub fn update(
     let roots_changed = payload.roots != roots || payload.folio_format != FORMAT_VERSION;
 
     if work.is_empty() && removed.is_empty() && !roots_changed {
-        drop(writer.take());
+        drop(writer);
         return finish(ix, &reader, summary, started);
     }
-    let Some(mut writer) = writer else { return finish(ix, &reader, summary, started) };
 
     for id in &removed {
         writer.delete_term(Term::from_field_text(ix.fields.note_id, id));
@@ -175,7 +174,6 @@ pub fn update(
     let next = AtomicUsize::new(0);
     let paths = PathDisplay::new();
     let pacer = Pacer::new();
-    let mut changed = !removed.is_empty();
     std::thread::scope(|scope| -> Result<()> {
         let (send, receive) = mpsc::sync_channel::<Outcome>(256);
         for _ in 0..threads {
@@ -203,7 +201,6 @@ pub fn update(
                     } else {
                         summary.added += 1;
                     }
-                    changed = true;
                     // One batch: one segment, consecutive ids (QUOTE_BLOCK).
                     let mut docs = docs.into_iter();
                     let batch: Vec<UserOperation<PacedDocument>> = docs
@@ -220,7 +217,6 @@ pub fn update(
                     if existed {
                         writer.delete_term(Term::from_field_text(ix.fields.note_id, &id));
                         summary.removed += 1;
-                        changed = true;
                     }
                     summary.failed.push(Failure {
                         path: paths.show(&error.path),
@@ -234,7 +230,6 @@ pub fn update(
                     if existed {
                         writer.delete_term(Term::from_field_text(ix.fields.note_id, &id));
                         summary.removed += 1;
-                        changed = true;
                     }
                 }
             }
@@ -243,6 +238,7 @@ pub fn update(
     })?;
     progress.finish_and_clear();
 
+    let changed = summary.added + summary.updated + summary.removed > 0;
     if !changed && !roots_changed {
         // Only mtimes moved: nothing to write.
         drop(writer);
@@ -301,26 +297,33 @@ fn process(
     if old.is_some_and(|s| s.fingerprint == fingerprint) {
         return Outcome::Unchanged;
     }
-    let display = PathBuf::from(paths.show(&file.path));
-    match note::parse(&display, &bytes) {
+    // Parsed under its own path; the path as shown only names problems.
+    let shown = || PathBuf::from(paths.show(&file.path));
+    match note::parse(&file.path, &bytes) {
         Ok(parsed) => {
-            for warning in parsed.warning_errors() {
-                report(&warning);
+            if !parsed.warnings.is_empty() {
+                let path = shown();
+                for warning in &parsed.warnings {
+                    report(&NoteError {
+                        path: path.clone(),
+                        line: warning.line,
+                        message: warning.message.clone(),
+                    });
+                }
             }
             // The stamp is of the bytes read, so a file growing during the
             // walk is simply seen as changed next time.
             let stamp = FileStamp { size: bytes.len() as u64, mtime: file.mtime, fingerprint };
             let stamp =
                 if stamp.size == file.size { stamp } else { FileStamp { mtime: 0, ..stamp } };
-            let mut note = parsed.note;
-            note.path = file.path.clone();
             Outcome::Index {
                 id: id.to_string(),
                 existed,
-                docs: document::documents(fields, &note, id, stamp),
+                docs: document::documents(fields, &parsed.note, id, stamp),
             }
         }
-        Err(error) => {
+        Err(mut error) => {
+            error.path = shown();
             report(&error);
             Outcome::Failed { id: id.to_string(), existed, error }
         }
