@@ -212,7 +212,7 @@ struct Stems {
     /// Tantivy's lower-caser, folding and stemmer, for other words.
     folding_stemmer: TextAnalyzer,
     /// A lower-cased word being looked up.
-    lower: Vec<u8>,
+    lower: String,
 }
 
 thread_local! {
@@ -226,7 +226,7 @@ thread_local! {
             .filter(AsciiFoldingFilter)
             .filter(Stemmer::new(Language::English))
             .build(),
-        lower: Vec::with_capacity(LONGEST_TOKEN),
+        lower: String::with_capacity(LONGEST_TOKEN),
     });
 }
 
@@ -234,10 +234,9 @@ impl Stems {
     /// Writes the stem of an ASCII `word` (any case) to `out`.
     fn stem_ascii(&mut self, word: &str, out: &mut String) {
         self.lower.clear();
-        self.lower.extend(word.bytes().map(|b| b.to_ascii_lowercase()));
-        let Some(key) = InlineWord::new(&self.lower) else {
-            let lower = String::from_utf8_lossy(&self.lower).into_owned();
-            first_token(&mut self.stemmer, &lower, out);
+        self.lower.extend(word.chars().map(|c| c.to_ascii_lowercase()));
+        let Some(key) = InlineWord::new(self.lower.as_bytes()) else {
+            first_token(&mut self.stemmer, &self.lower, out);
             return;
         };
         if let Some(stem) = self.cache.get(&key) {
@@ -245,8 +244,7 @@ impl Stems {
             out.push_str(std::str::from_utf8(stem.as_bytes()).unwrap_or_default());
             return;
         }
-        let lower = String::from_utf8_lossy(&self.lower).into_owned();
-        first_token(&mut self.stemmer, &lower, out);
+        first_token(&mut self.stemmer, &self.lower, out);
         if let Some(stem) = InlineWord::new(out.as_bytes()) {
             if self.cache.len() >= STEM_CACHE_WORDS {
                 self.cache.clear();

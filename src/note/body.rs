@@ -197,10 +197,9 @@ pub fn parse(source: &str, first_line: usize, warnings: &mut Vec<Warning>) -> Bo
             Event::SoftBreak => b.space(),
             Event::HardBreak => b.break_line(),
             Event::InlineHtml(html) => {
-                let lower = html.to_ascii_lowercase();
-                if lower.starts_with("<footer") {
+                if starts_with_ignore_case(&html, "<footer") {
                     b.footer_open = Some(range.end);
-                } else if lower.starts_with("</footer") {
+                } else if starts_with_ignore_case(&html, "</footer") {
                     if let Some(open) = b.footer_open.take() {
                         let raw = source.get(open..range.start).unwrap_or("");
                         b.footer(raw, lines.line_of(open));
@@ -235,6 +234,12 @@ pub fn parse(source: &str, first_line: usize, warnings: &mut Vec<Warning>) -> Bo
     let trimmed = b.text.trim_end().len();
     b.text.truncate(trimmed);
     Body { text: b.text, quotes: b.quotes, first_heading: b.first_heading }
+}
+
+/// Whether `text` starts with `prefix`, ASCII case ignored (no lower-cased
+/// copy of every inline HTML tag).
+fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
+    text.get(..prefix.len()).is_some_and(|head| head.eq_ignore_ascii_case(prefix))
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 
 use yaml_rust2::{Yaml, YamlLoader};
 
-use super::markup::{fold_spaces, inline_text};
+use super::markup::inline_text;
 use super::{Note, Title, Warning};
 
 /// The header's raw entries, and where the body starts.
@@ -202,7 +202,7 @@ pub fn apply(header: &RawHeader, note: &mut Note) {
             }
             "tags" => {
                 for tag in raw.split(',') {
-                    let tag = fold_spaces(&inline_text(tag).text);
+                    let tag = inline_text(tag).text; // spaces already folded
                     if !tag.is_empty() && !note.tags.contains(&tag) {
                         note.tags.push(tag);
                     }

@@ -77,7 +77,7 @@ pub fn describe(r: &Reference) -> String {
 
 /// The text on one line, cut at `max` characters with an ellipsis.
 pub fn one_line(text: &str, max: usize) -> String {
-    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let flat = crate::note::markup::fold_spaces(text);
     if flat.chars().count() <= max {
         return flat;
     }
