@@ -17,7 +17,7 @@ use std::sync::OnceLock;
 
 use folio::index::FolioIndex;
 use folio::index::update::{self, UpdateOptions};
-use folio::search::{Engine, Filters, Hit, Matching, Request, Results, Target};
+use folio::search::{Engine, Hit, Matching, Request, Results, Target};
 use proptest::prelude::*;
 
 /// Cases per property unless `PROPTEST_CASES` says otherwise.
@@ -246,14 +246,7 @@ fn check_highlights(results: &Results, query: &str) -> Result<(), TestCaseError>
 }
 
 fn search(query: &str, target: Target, all_first: bool) -> Results {
-    let request = Request {
-        query: query.to_string(),
-        target,
-        limit: 10,
-        filters: Filters::default(),
-        fuzzy: false,
-        all_first,
-    };
+    let request = Request { all_first, ..Request::new(query, target) };
     fixture().engine.search(&request).expect("a search never fails")
 }
 

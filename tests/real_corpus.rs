@@ -12,6 +12,11 @@ use std::process::Command;
 
 use folio::note::{self, Parsed};
 
+#[allow(dead_code)]
+#[path = "cli/util.rs"]
+mod util;
+use util::{has_entity, is_note_file};
+
 /// How many notes the corpus holds.
 const NOTES: usize = 127;
 
@@ -35,10 +40,7 @@ fn note_files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .expect("read the corpus folder")
         .map(|e| e.expect("entry").path())
-        .filter(|p| {
-            p.is_file()
-                && matches!(p.extension().and_then(|e| e.to_str()), Some("md" | "markdown" | "txt"))
-        })
+        .filter(|p| p.is_file() && is_note_file(p))
         .collect();
     files.sort();
     files
@@ -52,16 +54,6 @@ fn parse_all(dir: &Path) -> Vec<Parsed> {
             Err(err) => panic!("a real note does not parse: {err}"),
         })
         .collect()
-}
-
-/// A `&name;` or `&#123;` entity left in text.
-fn has_entity(text: &str) -> bool {
-    text.match_indices('&').any(|(at, _)| {
-        let rest = &text[at + 1..];
-        let name_len =
-            rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '#')).unwrap_or(rest.len());
-        name_len > 0 && rest[name_len..].starts_with(';')
-    })
 }
 
 #[test]

@@ -4,10 +4,11 @@
 #![cfg(feature = "real-corpus")]
 
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use folio::index::FolioIndex;
 use folio::index::update::{UpdateOptions, update};
-use folio::search::{Engine, Filters, Hit, Request, Target};
+use folio::search::{Engine, Hit, Request, Target};
 
 fn corpus() -> PathBuf {
     let dir = std::env::var_os("FOLIO_REAL_CORPUS")
@@ -17,24 +18,31 @@ fn corpus() -> PathBuf {
     dir
 }
 
-fn engine(tmp: &tempfile::TempDir) -> Engine {
-    let ix = FolioIndex::open_or_create(&tmp.path().join("ix"), false).expect("index opens");
-    let options =
-        UpdateOptions { roots: vec![corpus()], threads: 2, memory_mb: 50, progress: false };
-    let summary = update(&ix, &options, &|e| panic!("unexpected warning: {e}")).expect("builds");
-    assert_eq!(summary.notes, 127);
-    Engine::open(ix).expect("engine")
+/// The real corpus indexed once for every test of this file.
+struct Fixture {
+    engine: Engine,
+    _dir: tempfile::TempDir,
+}
+
+fn engine() -> &'static Engine {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    &FIXTURE
+        .get_or_init(|| {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let ix =
+                FolioIndex::open_or_create(&dir.path().join("ix"), false).expect("index opens");
+            let options =
+                UpdateOptions { roots: vec![corpus()], threads: 2, memory_mb: 50, progress: false };
+            let summary =
+                update(&ix, &options, &|e| panic!("unexpected warning: {e}")).expect("builds");
+            assert_eq!(summary.notes, 127);
+            Fixture { engine: Engine::open(ix).expect("engine"), _dir: dir }
+        })
+        .engine
 }
 
 fn request(query: &str, target: Target, all_first: bool) -> Request {
-    Request {
-        query: query.to_string(),
-        target,
-        limit: 10,
-        filters: Filters::default(),
-        fuzzy: false,
-        all_first,
-    }
+    Request { all_first, ..Request::new(query, target) }
 }
 
 /// (query, expected note file, expected reference display, words of the quote)
@@ -194,13 +202,12 @@ fn quote_rank(
 
 #[test]
 fn topic_queries_find_the_quote_and_its_page() {
-    let tmp = tempfile::tempdir().expect("temp dir");
-    let engine = engine(&tmp);
+    let engine = engine();
     let mut first = 0;
     let mut top3 = 0;
     let mut report = Vec::new();
     for (query, file, display, _) in TOPICS {
-        let rank = quote_rank(&engine, query, file, display, true);
+        let rank = quote_rank(engine, query, file, display, true);
         first += usize::from(rank == Some(1));
         top3 += usize::from(rank.is_some_and(|r| r <= 3));
         report.push(format!("{rank:?}\t{query}"));
@@ -215,13 +222,12 @@ fn topic_queries_find_the_quote_and_its_page() {
 
 #[test]
 fn all_words_first_ranks_at_least_as_well_as_plain_bm25() {
-    let tmp = tempfile::tempdir().expect("temp dir");
-    let engine = engine(&tmp);
+    let engine = engine();
     let reciprocal = |rank: Option<usize>| rank.map_or(0.0, |r| 1.0 / r as f64);
     let (mut ours, mut bm25) = (0.0, 0.0);
     for (query, file, display, _) in TOPICS {
-        ours += reciprocal(quote_rank(&engine, query, file, display, true));
-        bm25 += reciprocal(quote_rank(&engine, query, file, display, false));
+        ours += reciprocal(quote_rank(engine, query, file, display, true));
+        bm25 += reciprocal(quote_rank(engine, query, file, display, false));
     }
     eprintln!("reciprocal-rank sum: all-first {ours:.2}, plain BM25 {bm25:.2}");
     assert!(ours >= bm25, "mean reciprocal rank: all-first {ours:.2} < plain BM25 {bm25:.2}");
@@ -229,8 +235,7 @@ fn all_words_first_ranks_at_least_as_well_as_plain_bm25() {
 
 #[test]
 fn quote_hits_highlight_the_matched_words() {
-    let tmp = tempfile::tempdir().expect("temp dir");
-    let engine = engine(&tmp);
+    let engine = engine();
     for (query, file, display, word) in TOPICS.iter().take(10) {
         let results = engine.search(&request(query, Target::Quotes, true)).expect("search");
         let Some(Hit::Quote(q)) = results.hits.iter().find(|h| match h {
@@ -258,8 +263,7 @@ fn quote_hits_highlight_the_matched_words() {
 
 #[test]
 fn keyword_searches_find_the_note() {
-    let tmp = tempfile::tempdir().expect("temp dir");
-    let engine = engine(&tmp);
+    let engine = engine();
     let rows = [
         ("Gladwell strangers", "Books_2020-01-29.md"),
         ("Kafka event sourcing", "Books_2021-05-01.md"),

@@ -241,14 +241,7 @@ pub struct MixQuery {
 pub fn query_mix() -> Vec<MixQuery> {
     let plain = |name: &str, query: &str, target: Target, filters: Filters, flags: &str| MixQuery {
         name: name.to_string(),
-        request: Request {
-            query: query.to_string(),
-            target,
-            limit: 10,
-            filters,
-            fuzzy: false,
-            all_first: true,
-        },
+        request: Request { filters, ..Request::new(query, target) },
         flags: flags.to_string(),
     };
     let none = Filters::default;
@@ -278,14 +271,7 @@ pub fn file_mix(queries: &[String]) -> Vec<MixQuery> {
         .enumerate()
         .map(|(i, q)| MixQuery {
             name: format!("file:{}", i + 1),
-            request: Request {
-                query: q.to_string(),
-                target: Target::Notes,
-                limit: 10,
-                filters: Filters::default(),
-                fuzzy: false,
-                all_first: true,
-            },
+            request: Request::new(q, Target::Notes),
             flags: String::new(),
         })
         .collect()

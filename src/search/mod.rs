@@ -47,6 +47,21 @@ pub struct Request {
     pub all_first: bool,
 }
 
+impl Request {
+    /// The top 10 for `query`, every word first, no filters, no near
+    /// matches: what `folio search` does without flags.
+    pub fn new(query: impl Into<String>, target: Target) -> Self {
+        Request {
+            query: query.into(),
+            target,
+            limit: 10,
+            filters: Filters::default(),
+            fuzzy: false,
+            all_first: true,
+        }
+    }
+}
+
 /// A searcher over one index.
 pub struct Engine {
     ix: FolioIndex,

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::util::{TestEnv, seeds_dir};
+use crate::util::{TestEnv, has_entity, seeds_dir};
 
 /// The note the project started from.
 const SEED: &str = "seeds/000_51aab255d746149c.txt";
@@ -35,16 +35,6 @@ fn has_keys(value: &Value, keys: &[&str], what: &str) {
     for key in keys {
         assert!(value.get(key).is_some(), "{what} lacks key {key:?}: {value:#}");
     }
-}
-
-/// A `&name;` or `&#123;` entity left in text.
-fn has_entity(text: &str) -> bool {
-    text.match_indices('&').any(|(at, _)| {
-        let rest = &text[at + 1..];
-        let name_len =
-            rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '#')).unwrap_or(rest.len());
-        name_len > 0 && rest[name_len..].starts_with(';')
-    })
 }
 
 #[test]

@@ -24,8 +24,16 @@ pub fn seeds_dir() -> PathBuf {
 }
 
 /// Whether a file name is one `folio index` takes as a note.
-pub fn is_note_file(path: &Path) -> bool {
-    matches!(path.extension().and_then(|e| e.to_str()), Some("md" | "markdown" | "txt"))
+pub use folio::walk::is_note_file;
+
+/// A `&name;` or `&#123;` entity left in text.
+pub fn has_entity(text: &str) -> bool {
+    text.match_indices('&').any(|(at, _)| {
+        let rest = &text[at + 1..];
+        let name_len =
+            rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '#')).unwrap_or(rest.len());
+        name_len > 0 && rest[name_len..].starts_with(';')
+    })
 }
 
 /// A fresh temp dir to run `folio` in.
