@@ -17,13 +17,16 @@ use crate::search::{Engine, Filters, Request, Target, query};
 /// Runs a search for notes or quotes.
 pub fn run(args: &SearchArgs, target: Target) -> anyhow::Result<ExitCode> {
     let path = args.location.resolve();
-    let ix = open_fresh(&path, args.no_refresh)?;
+    let (ix, reader) = open_fresh(&path, args.no_refresh)?;
     let filters = filters(args)?;
-    let engine = Engine::open(ix)?;
+    let engine = match reader {
+        Some(reader) => Engine::with_reader(ix, reader),
+        None => Engine::open(ix)?,
+    };
     let request = Request {
         query: args.query.join(" "),
         target,
-        limit: args.limit.max(1),
+        limit: args.limit,
         filters,
         fuzzy: args.fuzzy,
         all_first: !args.any,
@@ -47,10 +50,14 @@ pub fn run(args: &SearchArgs, target: Target) -> anyhow::Result<ExitCode> {
 
 /// Opens the index, first bringing it up to date unless `no_refresh`;
 /// builds it from the default folder when there is none yet. When another
-/// process is writing, searches the last commit and says so.
-fn open_fresh(path: &Path, no_refresh: bool) -> anyhow::Result<FolioIndex> {
+/// process is writing, searches the last commit and says so. The reader
+/// the update used comes back with it, when there is one.
+fn open_fresh(
+    path: &Path,
+    no_refresh: bool,
+) -> anyhow::Result<(FolioIndex, Option<tantivy::IndexReader>)> {
     if no_refresh {
-        return Ok(FolioIndex::open(path)?);
+        return Ok((FolioIndex::open(path)?, None));
     }
     let fresh = folder_state(path)? == FolderState::Empty;
     if fresh {
@@ -63,8 +70,8 @@ fn open_fresh(path: &Path, no_refresh: bool) -> anyhow::Result<FolioIndex> {
         memory_mb: 100,
         progress: true,
     };
-    match update::update(&ix, &options, &super::index::print_warning) {
-        Ok(summary) => {
+    let reader = match update::update_and_read(&ix, &options, &super::index::print_warning) {
+        Ok((summary, reader)) => {
             if fresh {
                 eprintln!(
                     "folio: built the index in {} ({} notes, {} quotes)",
@@ -73,16 +80,18 @@ fn open_fresh(path: &Path, no_refresh: bool) -> anyhow::Result<FolioIndex> {
                     summary.quotes
                 );
             }
+            Some(reader)
         }
         Err(Error::IndexBusy { .. }) => {
             eprintln!(
                 "folio: the index is being updated by another folio process; \
                  searching its last commit"
             );
+            None
         }
         Err(err) => return Err(err.into()),
-    }
-    Ok(ix)
+    };
+    Ok((ix, reader))
 }
 
 fn filters(args: &SearchArgs) -> anyhow::Result<Filters> {

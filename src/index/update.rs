@@ -121,6 +121,16 @@ pub fn update(
     options: &UpdateOptions,
     report: &(dyn Fn(&NoteError) + Sync),
 ) -> Result<Summary> {
+    update_and_read(ix, options, report).map(|(summary, _)| summary)
+}
+
+/// [`update`], also handing back the reader it used, on the new commit: a
+/// search right after reuses it instead of opening every segment again.
+pub fn update_and_read(
+    ix: &FolioIndex,
+    options: &UpdateOptions,
+    report: &(dyn Fn(&NoteError) + Sync),
+) -> Result<(Summary, tantivy::IndexReader)> {
     let started = Instant::now();
     let payload = ix.payload()?;
     let roots = resolve_roots(&options.roots, &payload)?;
@@ -162,7 +172,7 @@ pub fn update(
 
     if work.is_empty() && removed.is_empty() && !roots_changed {
         drop(writer);
-        return finish(ix, &reader, summary, started);
+        return finish(ix, reader, summary, started);
     }
 
     for id in &removed {
@@ -242,7 +252,7 @@ pub fn update(
     if !changed && !roots_changed {
         // Only mtimes moved: nothing to write.
         drop(writer);
-        return finish(ix, &reader, summary, started);
+        return finish(ix, reader, summary, started);
     }
     let payload = Payload {
         folio_format: FORMAT_VERSION,
@@ -257,19 +267,19 @@ pub fn update(
     writer.wait_merging_threads().map_err(|e| Error::tantivy("merging segments", e))?;
     summary.committed = true;
     reader.reload().map_err(|e| Error::tantivy("reloading the reader", e))?;
-    finish(ix, &reader, summary, started)
+    finish(ix, reader, summary, started)
 }
 
 fn finish(
     ix: &FolioIndex,
-    reader: &tantivy::IndexReader,
+    reader: tantivy::IndexReader,
     mut summary: Summary,
     started: Instant,
-) -> Result<Summary> {
-    summary.notes = ix.count_kind(reader, KIND_NOTE)?;
-    summary.quotes = ix.count_kind(reader, KIND_QUOTE)?;
+) -> Result<(Summary, tantivy::IndexReader)> {
+    summary.notes = ix.count_kind(&reader, KIND_NOTE)?;
+    summary.quotes = ix.count_kind(&reader, KIND_QUOTE)?;
     summary.seconds = started.elapsed().as_secs_f64();
-    Ok(summary)
+    Ok((summary, reader))
 }
 
 /// Reads, fingerprints and parses one file (on a worker thread).

@@ -72,7 +72,13 @@ impl Engine {
     /// Opens a searcher on the index's last commit.
     pub fn open(ix: FolioIndex) -> Result<Self> {
         let reader = ix.reader()?;
-        Ok(Engine { ix, reader })
+        Ok(Engine::with_reader(ix, reader))
+    }
+
+    /// A searcher on a reader already open on `ix` (as
+    /// [`crate::index::update::update_and_read`] hands back).
+    pub fn with_reader(ix: FolioIndex, reader: tantivy::IndexReader) -> Self {
+        Engine { ix, reader }
     }
 
     /// The index searched.
