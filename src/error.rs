@@ -33,7 +33,10 @@ impl NoteError {
 
 impl fmt::Display for NoteError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A problem with no file (a folder the walk could not read names
+        // its path in the message) is the message alone.
         match self.line {
+            _ if self.path.as_os_str().is_empty() => write!(f, "{}", self.message),
             Some(line) => write!(f, "{}:{}: {}", self.path.display(), line, self.message),
             None => write!(f, "{}: {}", self.path.display(), self.message),
         }

@@ -51,9 +51,5 @@ pub fn run(args: &IndexArgs) -> anyhow::Result<ExitCode> {
 
 /// Prints a warning or a skipped note as `folio: path:line: message`.
 pub fn print_warning(error: &NoteError) {
-    if error.path.as_os_str().is_empty() {
-        eprintln!("folio: warning: {}", error.message);
-    } else {
-        eprintln!("folio: warning: {error}");
-    }
+    eprintln!("folio: warning: {error}");
 }

@@ -73,7 +73,7 @@ pub fn stats(ix: &FolioIndex) -> crate::Result<Stats> {
     for segment in searcher.segment_readers() {
         let column = segment
             .fast_fields()
-            .str("author_key")
+            .str(ix.fields.schema.get_field_name(ix.fields.author_key))
             .map_err(|e| Error::tantivy("reading authors", e))?;
         let Some(column) = column else { continue };
         let mut ords = HashSet::new();

@@ -324,10 +324,13 @@ impl FolioIndex {
         let context = |e| Error::tantivy("reading the index's file stamps", e);
         for segment in searcher.segment_readers() {
             let fast = segment.fast_fields();
-            let Some(ids) = fast.str("note_id").map_err(context)? else { continue };
-            let size = fast.u64("size").map_err(context)?;
-            let mtime = fast.u64("mtime").map_err(context)?;
-            let fingerprint = fast.u64("fingerprint").map_err(context)?;
+            let name = |field| self.fields.schema.get_field_name(field);
+            let Some(ids) = fast.str(name(self.fields.note_id)).map_err(context)? else {
+                continue;
+            };
+            let size = fast.u64(name(self.fields.size)).map_err(context)?;
+            let mtime = fast.u64(name(self.fields.mtime)).map_err(context)?;
+            let fingerprint = fast.u64(name(self.fields.fingerprint)).map_err(context)?;
             // Read the dictionary once in order instead of a lookup per doc.
             let mut names = Vec::with_capacity(ids.num_terms());
             let mut stream = ids.dictionary().stream().map_err(|e| Error::io(&self.path, e))?;

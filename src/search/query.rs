@@ -231,6 +231,9 @@ pub struct Builder<'a> {
     /// documents have (year, tag, everything): then it needs the `kind`
     /// filter. Text fields are each kind's own, so word queries do not.
     shared_field: bool,
+    /// The target's default fields and boosts, from [`NOTE_FIELDS`] or
+    /// [`QUOTE_FIELDS`], looked up once.
+    default_fields: Vec<(Field, f32)>,
     /// Whether each word's fields will mostly be sought (every word
     /// required, or filters): then [`BestField`] walks them faster than
     /// Tantivy's buffered union, which is faster when walked end to end.
@@ -240,7 +243,16 @@ pub struct Builder<'a> {
 impl<'a> Builder<'a> {
     /// A builder for `target`.
     pub fn new(fields: &'a Fields, searcher: &'a Searcher, target: Target) -> Self {
+        let names: &[(&str, f32)] = match target {
+            Target::Notes => &NOTE_FIELDS,
+            Target::Quotes => &QUOTE_FIELDS,
+        };
+        let default_fields = names
+            .iter()
+            .filter_map(|(name, boost)| fields.schema.get_field(name).ok().map(|f| (f, *boost)))
+            .collect();
         Builder {
+            default_fields,
             fields,
             analyzer: crate::index::schema::analyzer(),
             target,
@@ -499,16 +511,7 @@ impl<'a> Builder<'a> {
     }
 
     fn default_fields(&self) -> Vec<(Field, f32)> {
-        let names: &[(&str, f32)] = match self.target {
-            Target::Notes => &NOTE_FIELDS,
-            Target::Quotes => &QUOTE_FIELDS,
-        };
-        names
-            .iter()
-            .filter_map(|(name, boost)| {
-                self.fields.schema.get_field(name).ok().map(|f| (f, *boost))
-            })
-            .collect()
+        self.default_fields.clone()
     }
 
     /// Analysed tokens with their positions.

@@ -202,10 +202,13 @@ pub fn best(text: &str, matches: &[Match]) -> Snippet {
     // Score windows: distinct terms first, then all matches.
     struct Candidate {
         para: (usize, usize),
+        /// Its paragraph's matches: `matches[from..to]`.
+        matches: (usize, usize),
         span: (usize, usize),
         score: (usize, usize, usize),
     }
     let mut best: Option<Candidate> = None;
+    let mut distinct = HashSet::new();
     for &(ps, pe) in &paragraphs {
         // Matches are in order: take this paragraph's by binary search, not
         // by a scan of all (that was paragraphs × matches: 16 s and 800 MB
@@ -214,7 +217,7 @@ pub fn best(text: &str, matches: &[Match]) -> Snippet {
         let to = matches.partition_point(|m| m.start < pe);
         let in_para: Vec<&Match> = matches[from..to].iter().filter(|m| m.end <= pe).collect();
         for (a, first) in in_para.iter().enumerate() {
-            let mut distinct = HashSet::new();
+            distinct.clear();
             let mut last_end = first.end;
             let (mut count, mut exact) = (0, 0);
             for m in &in_para[a..] {
@@ -228,15 +231,20 @@ pub fn best(text: &str, matches: &[Match]) -> Snippet {
             }
             let score = (distinct.len(), exact, count);
             if best.as_ref().is_none_or(|b| score > b.score) {
-                best = Some(Candidate { para: (ps, pe), span: (first.start, last_end), score });
+                best = Some(Candidate {
+                    para: (ps, pe),
+                    matches: (from, to),
+                    span: (first.start, last_end),
+                    score,
+                });
             }
         }
     }
-    let Some(Candidate { para, span: (start, end), .. }) = best else {
+    let Some(Candidate { para, matches: (from, to), span: (start, end), .. }) = best else {
         return window(text, (para_start, para_end), para_start, para_start, &[]);
     };
     let inside: Vec<Match> =
-        matches.iter().copied().filter(|m| m.start >= para.0 && m.end <= para.1).collect();
+        matches[from..to].iter().copied().filter(|m| m.end <= para.1).collect();
     window(text, para, start, end, &inside)
 }
 
