@@ -8,12 +8,7 @@
 //! broke, a parser before.
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
-
-use folio::index::FolioIndex;
-use folio::index::update::{self, UpdateOptions};
-use folio::search::{Engine, Filters, Hit, Request, Target};
 
 /// No single input may take longer than this (a hang is a bug), even in a
 /// debug build.
@@ -65,64 +60,17 @@ fn check_reference(name: &str, bytes: &[u8]) {
     }
 }
 
-struct Fixture {
-    engine: Engine,
-    _dir: tempfile::TempDir,
-}
+#[path = "../fuzz/support/query_search.rs"]
+mod query_search;
 
-/// The same small index the `query_search` fuzz target builds.
-fn engine() -> &'static Engine {
-    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
-    &FIXTURE
-        .get_or_init(|| {
-            let dir = tempfile::tempdir().expect("temp dir");
-            let notes = dir.path().join("notes");
-            folio::bench::generate(&notes, 60, 7, 1, &|| {}).expect("generate notes");
-            std::fs::write(
-                notes.join("extra.md"),
-                "title: Édition spéciale\nauthor: Zoë O'Brien\nyear: 1999\ntags: a, b\n\n\
-                 Café naïve “quotes” — (p. 55) on page 166.\n\n\
-                 > a quoted line\n> <footer>p. 12</footer>\n",
-            )
-            .expect("write a note");
-            let ix = FolioIndex::open_or_create(&dir.path().join("index"), false).expect("create");
-            let options =
-                UpdateOptions { roots: vec![notes], threads: 1, memory_mb: 50, progress: false };
-            update::update(&ix, &options, &|_| {}).expect("build the index");
-            Fixture { engine: Engine::open(ix).expect("open the engine"), _dir: dir }
-        })
-        .engine
-}
-
-/// The `query_search` fuzz target's checks: the first byte picks target,
-/// limit, modes and filters; the rest is the query.
+/// The `query_search` fuzz target's checks, on the same small index.
 fn check_search(name: &str, bytes: &[u8]) {
-    let Some((&flags, rest)) = bytes.split_first() else { return };
-    let request = Request {
-        query: String::from_utf8_lossy(rest).into_owned(),
-        target: if flags & 1 == 0 { Target::Notes } else { Target::Quotes },
-        limit: 1 + usize::from((flags >> 1) & 3) * 4,
-        filters: Filters {
-            author: (flags & 0x10 != 0).then(|| "zoe".to_string()),
-            years: (flags & 0x20 != 0).then_some((1990, 2020)),
-            tag: (flags & 0x40 != 0).then(|| "a".to_string()),
-            pages: (flags & 0x80 != 0).then_some((1, 100)),
-        },
-        fuzzy: flags & 0x08 != 0,
-        all_first: flags & 0x04 == 0,
-    };
+    let Some(request) = query_search::request(bytes) else { return };
     let started = Instant::now();
-    let results = engine().search(&request).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let results = query_search::engine().search(&request).unwrap_or_else(|e| panic!("{name}: {e}"));
     assert!(started.elapsed() < SLOW, "{name}: search took {:?}", started.elapsed());
-    for hit in &results.hits {
-        let (text, highlights) = match hit {
-            Hit::Note(n) => (&n.snippet.text, &n.snippet.highlights),
-            Hit::Quote(q) => (&q.text, &q.highlights),
-        };
-        let chars = text.chars().count();
-        for [a, b] in highlights {
-            assert!(a < b && *b <= chars, "{name}: highlight {a}..{b} outside {chars} chars");
-        }
+    if let Some(problem) = query_search::highlight_problem(&results) {
+        panic!("{name}: {problem}");
     }
 }
 

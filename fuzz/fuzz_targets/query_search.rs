@@ -4,64 +4,15 @@
 //! must never panic or error, and every highlight must lie inside its text.
 #![no_main]
 
-use std::sync::OnceLock;
-
-use folio::index::FolioIndex;
-use folio::index::update::{self, UpdateOptions};
-use folio::search::{Engine, Filters, Hit, Request, Target};
 use libfuzzer_sys::fuzz_target;
 
-struct Fixture {
-    engine: Engine,
-    _dir: tempfile::TempDir,
-}
-
-fn fixture() -> &'static Fixture {
-    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
-    FIXTURE.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let notes = dir.path().join("notes");
-        folio::bench::generate(&notes, 60, 7, 1, &|| {}).expect("generate notes");
-        std::fs::write(
-            notes.join("extra.md"),
-            "title: Édition spéciale\nauthor: Zoë O'Brien\nyear: 1999\ntags: a, b\n\n\
-             Café naïve “quotes” — (p. 55) on page 166.\n\n> a quoted line\n> <footer>p. 12</footer>\n",
-        )
-        .expect("write a note");
-        let ix = FolioIndex::open_or_create(&dir.path().join("index"), false).expect("create index");
-        let options =
-            UpdateOptions { roots: vec![notes], threads: 1, memory_mb: 50, progress: false };
-        update::update(&ix, &options, &|_| {}).expect("build the index");
-        Fixture { engine: Engine::open(ix).expect("open engine"), _dir: dir }
-    })
-}
+#[path = "../support/query_search.rs"]
+mod support;
 
 fuzz_target!(|bytes: &[u8]| {
-    let Some((&flags, rest)) = bytes.split_first() else { return };
-    let query = String::from_utf8_lossy(rest).into_owned();
-    let filters = Filters {
-        author: (flags & 0x10 != 0).then(|| "zoe".to_string()),
-        years: (flags & 0x20 != 0).then_some((1990, 2020)),
-        tag: (flags & 0x40 != 0).then(|| "a".to_string()),
-        pages: (flags & 0x80 != 0).then_some((1, 100)),
-    };
-    let request = Request {
-        query,
-        target: if flags & 1 == 0 { Target::Notes } else { Target::Quotes },
-        limit: 1 + usize::from((flags >> 1) & 3) * 4,
-        filters,
-        fuzzy: flags & 0x08 != 0,
-        all_first: flags & 0x04 == 0,
-    };
-    let results = fixture().engine.search(&request).expect("a search never fails");
-    for hit in &results.hits {
-        let (text, highlights) = match hit {
-            Hit::Note(n) => (&n.snippet.text, &n.snippet.highlights),
-            Hit::Quote(q) => (&q.text, &q.highlights),
-        };
-        let chars = text.chars().count();
-        for [start, end] in highlights {
-            assert!(start < end && *end <= chars, "highlight {start}..{end} outside {chars} chars");
-        }
+    let Some(request) = support::request(bytes) else { return };
+    let results = support::engine().search(&request).expect("a search never fails");
+    if let Some(problem) = support::highlight_problem(&results) {
+        panic!("{problem}");
     }
 });
