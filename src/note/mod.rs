@@ -37,6 +37,7 @@
 
 pub mod body;
 pub mod header;
+pub mod highlights;
 pub mod markup;
 pub mod reference;
 
