@@ -4,5 +4,7 @@
 //! are the highlights. `../shared/docs/highlights.md` lists every shape.
 
 pub mod book;
+pub mod bookcision;
+pub mod koreader;
 
 pub use book::{Book, Highlight};
