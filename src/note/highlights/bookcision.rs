@@ -9,8 +9,8 @@
 //! is not a quote). Kindle's `<You have reached the clipping limit…>`
 //! placeholder is not a quote either.
 //!
-//! This module also owns [`array_element_lines`], which finds where each
-//! object of a JSON array starts, since serde_json keeps no positions.
+//! This module also owns `array_element_lines`, which finds where each
+//! element of a JSON array starts, since serde_json keeps no positions.
 
 use serde::Deserialize;
 use serde_json::Value;

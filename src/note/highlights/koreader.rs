@@ -1,7 +1,8 @@
 //! KOReader's highlights, read into [`Book`]s: the `BOOK.sdr/metadata.EXT.lua`
 //! sidecar KOReader keeps next to each book, and the JSON that its exporter
-//! plugin writes (see [`json`]). This module owns what KOReader's fields
-//! mean; reading the Lua syntax is [`lua`]'s job, finding files is not ours.
+//! plugin writes (the `json` submodule). This module owns what KOReader's
+//! fields mean; the `lua` submodule reads the Lua syntax; finding the files
+//! is the caller's job.
 //!
 //! The sidecar is `-- we can read Lua syntax here!` then `return { … }`,
 //! serialised by `frontend/dump.lua`. The book is `doc_props.title` and
