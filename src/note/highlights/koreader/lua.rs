@@ -169,7 +169,8 @@ impl Parser<'_> {
                     if let Some(level) = self.long_bracket_level() {
                         let start = self.line;
                         if self.long_body(level).is_none() {
-                            self.fail(format!("comment opened on line {start} is never closed"));
+                            let message = format!("comment opened on line {start} is never closed");
+                            self.fail_at(start, message);
                             return Err(());
                         }
                     } else {
@@ -278,17 +279,27 @@ impl Parser<'_> {
                 }
             }
             Some(b'-') => {
-                self.pos += 1;
-                if self.trivia().is_err() {
-                    return None;
-                }
-                match self.value()? {
-                    Value::Num(n) => Some(Value::Num(-n)),
-                    _ => {
-                        self.fail("`-` before something that is not a number");
-                        None
+                // In data `-` only negates a number: count the signs rather
+                // than recurse, so `- - - …` cannot exhaust the stack.
+                let mut negative = false;
+                while self.peek() == Some(b'-') {
+                    self.pos += 1;
+                    negative = !negative;
+                    if self.trivia().is_err() {
+                        return None;
                     }
                 }
+                let n = if self.eat_word("inf") {
+                    f64::INFINITY
+                } else if self.eat_word("nan") {
+                    f64::NAN
+                } else if matches!(self.peek(), Some(b'0'..=b'9' | b'.')) {
+                    self.number()?
+                } else {
+                    self.fail("`-` before something that is not a number");
+                    return None;
+                };
+                Some(Value::Num(if negative { -n } else { n }))
             }
             Some(b'0'..=b'9' | b'.') => self.number().map(Value::Num),
             Some(b) if is_name_byte(b) => {
@@ -616,7 +627,7 @@ mod tests {
     #[test]
     fn numbers_names_and_comments() {
         let t = table(
-            "--[[ header\n]] return { -- trailing\n a = -12.5, b = 1e+15, c = 0x1F, d = nil, e = inf, 7, [3.0] = 'three' } ;",
+            "--[[ header\n]] return { -- trailing\n a = -12.5, b = 1e+15, n = -nan, m = - -2, c = 0x1F, d = nil, e = inf, 7, [3.0] = 'three' } ;",
         );
         let num = |k: &str| match t.get(k).map(|f| &f.value) {
             Some(Value::Num(n)) => *n,
@@ -625,6 +636,8 @@ mod tests {
         assert_eq!(num("a"), -12.5);
         assert_eq!(num("b"), 1e15);
         assert_eq!(num("c"), 31.0);
+        assert!(num("n").is_nan());
+        assert_eq!(num("m"), 2.0);
         assert!(num("e").is_infinite());
         assert_eq!(t.get("d").map(|f| &f.value), Some(&Value::Nil));
         let items = t.items();
@@ -667,6 +680,8 @@ mod tests {
             ("return {\n a = \"x\ny\" }", 2, "end of its line"),
             ("return {\n a = '\\300' }", 2, "larger than 255"),
             ("return {} x", 1, "after the returned table"),
+            ("return {\n a = - 'x' }", 2, "not a number"),
+            ("return {\n --[[ open\n\n", 2, "never closed"),
             ("return { --[[ open", 1, "never closed"),
         ] {
             let Read::Table { error: Some(error), .. } = read(text) else { panic!("{text}") };
@@ -680,5 +695,8 @@ mod tests {
         let text = format!("return {}", "{".repeat(100_000));
         let Read::Table { error: Some(error), .. } = read(&text) else { panic!() };
         assert!(error.message.contains("nested"));
+        let text = format!("return {{ a = {}1 }}", "- ".repeat(100_001));
+        let t = table(&text);
+        assert_eq!(t.get("a").map(|f| &f.value), Some(&Value::Num(-1.0)));
     }
 }
