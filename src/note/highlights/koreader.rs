@@ -74,7 +74,7 @@ pub fn parse(text: &str, warnings: &mut Vec<Warning>) -> Option<Vec<Book>> {
             warnings.push(Warning {
                 line: Some(line),
                 message: "KOReader sidecar does not return a table, so it holds no highlights; \
-                          open the book in KOReader to rewrite it"
+                          KOReader keeps the previous version as `metadata.*.lua.old` beside it"
                     .to_string(),
             });
             return Some(Vec::new());
@@ -90,8 +90,8 @@ pub fn parse(text: &str, warnings: &mut Vec<Warning>) -> Option<Vec<Book>> {
         warnings.push(Warning {
             line: Some(error.line),
             message: format!(
-                "KOReader sidecar: {}; highlights after this point are lost, \
-                 open the book in KOReader to rewrite the file",
+                "KOReader sidecar: {}; nothing after it was read (KOReader keeps the \
+                 previous version as `metadata.*.lua.old` beside it)",
                 error.message
             ),
         });
