@@ -465,6 +465,14 @@ impl Parser<'_> {
         self.pos += 1;
         let mut out: Vec<u8> = Vec::new();
         loop {
+            // Copy the plain run up to the next quote, escape or newline at
+            // once: strings are most of a sidecar's bytes.
+            let rest = &self.src[self.pos..];
+            let plain = memchr::memchr3(quote, b'\\', b'\n', rest).unwrap_or(rest.len());
+            let run = &rest[..plain];
+            let run = &run[..memchr::memchr(b'\r', run).unwrap_or(run.len())];
+            out.extend_from_slice(run);
+            self.pos += run.len();
             let Some(b) = self.bump() else {
                 self.fail_at(
                     start,
