@@ -9,9 +9,11 @@
 //! matches always outrank near ones.
 
 pub mod best_field;
+pub mod bm25f;
 pub mod hit;
 pub mod join;
 pub mod query;
+pub mod ranking;
 pub mod snippet;
 
 use std::collections::HashSet;
