@@ -109,6 +109,11 @@ pub struct SearchArgs {
     /// every word first.
     #[arg(long)]
     pub any: bool,
+    /// Show why each hit ranks where it does: a tree of the scores it is
+    /// made of (the pass, each word's BM25F by field, the quote join,
+    /// boosts); with --json, an `explanation` object per hit.
+    #[arg(long)]
+    pub explain: bool,
     /// Print one JSON object with the hits.
     #[arg(long)]
     pub json: bool,

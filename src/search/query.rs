@@ -236,6 +236,10 @@ pub struct Builder<'a> {
     /// required, or filters): then [`BestField`] walks them faster than
     /// Tantivy's buffered union, which is faster when walked end to end.
     sought: bool,
+    /// Whether the queries will be explained: then every word's parts use
+    /// [`BestField`], which scores the same and explains its parts
+    /// (Tantivy's `DisjunctionMaxQuery` explains itself as a sum).
+    pub explaining: bool,
 }
 
 impl<'a> Builder<'a> {
@@ -265,6 +269,7 @@ impl<'a> Builder<'a> {
             highlights: HighlightTerms::default(),
             shared_field: false,
             sought: false,
+            explaining: false,
         }
     }
 
@@ -614,7 +619,7 @@ impl<'a> Builder<'a> {
 
     /// A word or phrase on any of its fields, scored by the best field.
     fn any_field(&self, per_field: Vec<Box<dyn Query>>) -> Box<dyn Query> {
-        if self.sought {
+        if self.sought || self.explaining {
             Box::new(BestField::new(per_field, TIE_BREAKER))
         } else {
             Box::new(DisjunctionMaxQuery::with_tie_breaker(per_field, TIE_BREAKER))
