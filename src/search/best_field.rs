@@ -1,6 +1,9 @@
-//! One word (or phrase) over several fields: a document matches when any
-//! field does and scores as its best field plus a share of the others
-//! (Tantivy's `DisjunctionMaxQuery` scoring, with its own walk).
+//! One word or phrase in several parts: a document matches when any part
+//! does and scores as its best part plus a share of the others (Tantivy's
+//! `DisjunctionMaxQuery` scoring, with its own walk). The parts are a
+//! phrase's fields, or a word's BM25F on the note and on the note's quotes
+//! ([`super::bm25f`], [`super::join`]); a single word's fields are summed
+//! by BM25F, not here.
 //!
 //! Tantivy's disjunction walks a buffered union built for iterating many
 //! clauses from start to end. folio's searches require every word, so each

@@ -57,9 +57,8 @@ impl Bm25F {
 impl Query for Bm25F {
     fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
         let mut fields = Vec::with_capacity(self.fields.len());
-        let (mut doc_freq, mut n) = (0u64, self.documents.max(1));
+        let (mut doc_freq, n) = (0u64, self.documents.max(1));
         if let EnableScoring::Enabled { statistics_provider, .. } = scoring {
-            n = self.documents.max(1);
             for f in &self.fields {
                 doc_freq = doc_freq.max(statistics_provider.doc_freq(&f.term)?);
                 let tokens = statistics_provider.total_num_tokens(f.term.field())?;
@@ -67,6 +66,7 @@ impl Query for Bm25F {
                 fields.push(FieldWeight::new(f, average));
             }
         } else {
+            // Not scoring: the norms are never read.
             fields.extend(self.fields.iter().map(|f| FieldWeight::new(f, 1.0)));
         }
         let doc_freq = doc_freq.min(n);
