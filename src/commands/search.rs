@@ -30,6 +30,8 @@ pub fn run(args: &SearchArgs, target: Target) -> anyhow::Result<ExitCode> {
         filters,
         fuzzy: args.fuzzy,
         all_first: !args.any,
+        plain: false,
+        explain: args.explain,
     };
     let results = engine.search(&request)?;
     for notice in &results.notices {

@@ -5,7 +5,7 @@
 use std::io::{self, Write};
 
 use crate::note::{Reference, Title};
-use crate::search::{Hit, Matching, Results};
+use crate::search::{Explanation, Hit, Matching, Results};
 
 const BOLD: &str = "\x1b[1;33m";
 const RESET: &str = "\x1b[0m";
@@ -38,6 +38,9 @@ pub fn write(out: &mut dyn Write, results: &Results, color: bool) -> io::Result<
                     line.push_str(&format!(" — {}", r.display));
                 }
                 writeln!(out, "   {line}")?;
+                if let Some(why) = &h.explanation {
+                    explanation(out, why, 1)?;
+                }
             }
             Hit::Quote(h) => {
                 writeln!(out, "{n}. “{}”", highlight(&h.text, &h.highlights, color))?;
@@ -47,6 +50,9 @@ pub fn write(out: &mut dyn Write, results: &Results, color: bool) -> io::Result<
                     book_line(&h.note.titles, &h.note.authors, h.note.year, h.reference.as_ref())
                 )?;
                 writeln!(out, "   {}{}:{}{}", dim(color), h.path, h.line, reset(color))?;
+                if let Some(why) = &h.explanation {
+                    explanation(out, why, 1)?;
+                }
             }
         }
     }
@@ -58,6 +64,16 @@ pub fn write(out: &mut dyn Write, results: &Results, color: bool) -> io::Result<
         results.total.max(results.hits.len()),
         reset(color)
     )?;
+    Ok(())
+}
+
+/// An explanation as an indented tree, one part a line: value, then what
+/// it is; the parts it is made of indented under it.
+fn explanation(out: &mut dyn Write, why: &Explanation, depth: usize) -> io::Result<()> {
+    writeln!(out, "{:indent$}{:>9.4}  {}", "", why.value, why.description, indent = depth * 3)?;
+    for part in &why.details {
+        explanation(out, part, depth + 1)?;
+    }
     Ok(())
 }
 

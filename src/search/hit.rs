@@ -19,11 +19,17 @@
 //!  titles, authors, year}, score}
 //! ```
 //!
+//! With `--explain`, each hit also has `explanation`: `{value, description,
+//! details: [...]}`, a tree whose root's value is the hit's score: the pass
+//! that found the hit (every word, any word, near spellings), then
+//! Tantivy's explanation of the query (clauses summed, BM25F per word with
+//! each field's part, the quote join, boosts).
+//!
 //! `reference` is `{display, kind, pages, attribution, url}` or `null`;
 //! highlight offsets are character (not byte) offsets into the text they
 //! belong to, end exclusive.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::snippet::Snippet;
 use crate::note::{Reference, Title};
@@ -80,6 +86,9 @@ pub struct NoteHit {
     pub reference: Option<Reference>,
     /// How many of the note's quotes contain query words.
     pub matching_quotes: usize,
+    /// Why it ranks where it does (`--explain`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<Explanation>,
 }
 
 /// A ranked quote.
@@ -99,6 +108,22 @@ pub struct QuoteHit {
     pub note: NoteInfo,
     /// Score.
     pub score: f32,
+    /// Why it ranks where it does (`--explain`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<Explanation>,
+}
+
+/// Why a hit scores what it does: a value, what it is, and the values it
+/// is made of (Tantivy's `Explanation`, read back as data).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Explanation {
+    /// This part's value.
+    pub value: f32,
+    /// What it is.
+    pub description: String,
+    /// The parts it is computed from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<Explanation>,
 }
 
 /// One hit.

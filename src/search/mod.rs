@@ -9,23 +9,25 @@
 //! matches always outrank near ones.
 
 pub mod best_field;
+pub mod bm25f;
 pub mod hit;
 pub mod join;
 pub mod query;
+pub mod ranking;
 pub mod snippet;
 
 use std::collections::HashSet;
 
 use tantivy::collector::{Count, TopDocs};
 use tantivy::schema::Value;
-use tantivy::{DocAddress, DocSet, Searcher, TantivyDocument};
+use tantivy::{DocAddress, Searcher, TantivyDocument};
 
 use crate::error::{Error, Result};
 use crate::index::FolioIndex;
 use crate::index::document::{Card, Spans};
 use crate::index::update::PathDisplay;
 use crate::note::Reference;
-pub use hit::{Hit, Matching, NoteHit, NoteInfo, QuoteHit, Results};
+pub use hit::{Explanation, Hit, Matching, NoteHit, NoteInfo, QuoteHit, Results};
 use query::{Builder, HighlightTerms};
 pub use query::{Filters, Mode, Target};
 
@@ -45,6 +47,12 @@ pub struct Request {
     /// Hits with every word first (the default); `false` ranks by plain
     /// BM25 over any word.
     pub all_first: bool,
+    /// Search the text as plain words, without the query syntax: no
+    /// `field:`, `-word`, quotes or `OR` (what `folio bench --relevance`
+    /// does with test-collection queries, which are sentences).
+    pub plain: bool,
+    /// Explain each hit's score ([`Explanation`]).
+    pub explain: bool,
 }
 
 impl Request {
@@ -58,6 +66,8 @@ impl Request {
             filters: Filters::default(),
             fuzzy: false,
             all_first: true,
+            plain: false,
+            explain: false,
         }
     }
 }
@@ -89,12 +99,20 @@ impl Engine {
     /// Runs a search.
     pub fn search(&self, request: &Request) -> Result<Results> {
         let searcher = self.reader.searcher();
-        let parsed = query::parse(&request.query);
+        let parsed = if request.plain {
+            query::parse_plain(&request.query)
+        } else {
+            query::parse(&request.query)
+        };
         let mut notices = parsed.notices.clone();
         let limit = request.limit.max(1);
         let mut builder = Builder::new(&self.ix.fields, &searcher, request.target);
+        builder.explaining = request.explain;
         let mut seen: HashSet<DocAddress> = HashSet::new();
         let mut ranked: Vec<(f32, DocAddress)> = Vec::new();
+        // Each pass's query, and the pass of each hit (for explanations).
+        let mut passes: Vec<(&'static str, Box<dyn tantivy::query::Query>)> = Vec::new();
+        let mut pass_of: Vec<usize> = Vec::new();
         let mut highlights = HighlightTerms::default();
         let mut matching = Matching::All;
         let mut total = 0;
@@ -108,6 +126,8 @@ impl Engine {
             let Some(q) = builder.build(&parsed, mode, &request.filters) else { break };
             let before = ranked.len();
             let count = fill(&searcher, &*q, limit, &mut seen, &mut ranked, "searching")?;
+            pass_of.resize(ranked.len(), passes.len());
+            passes.push((pass_label(mode, long, parsed.plain_words), q));
             total = total.max(count);
             merge(&mut highlights, &builder.highlights);
             if mode == Mode::Any && ranked.len() > before || long {
@@ -122,6 +142,8 @@ impl Engine {
             if let Some(q) = builder.build(&parsed, Mode::Fuzzy, &request.filters) {
                 let count =
                     fill(&searcher, &*q, limit, &mut seen, &mut ranked, "searching near matches")?;
+                pass_of.resize(ranked.len(), passes.len());
+                passes.push((pass_label(Mode::Fuzzy, long, parsed.plain_words), q));
                 merge(&mut highlights, &builder.highlights);
                 if exact == 0 && !ranked.is_empty() {
                     total = count;
@@ -139,13 +161,23 @@ impl Engine {
         let mut highlighter = snippet::Highlighter::new(&highlights);
         let paths = PathDisplay::new();
         let mut hits = Vec::with_capacity(ranked.len());
-        for (score, addr) in ranked {
+        for (i, (score, addr)) in ranked.into_iter().enumerate() {
             let doc: TantivyDocument =
                 searcher.doc(addr).map_err(|e| Error::tantivy("loading a hit", e))?;
-            hits.push(match request.target {
+            let mut hit = match request.target {
                 Target::Notes => self.note_hit(&doc, score, &mut highlighter, &paths),
                 Target::Quotes => self.quote_hit(&doc, score, &mut highlighter, &paths),
-            });
+            };
+            if request.explain
+                && let Some((pass, q)) = pass_of.get(i).and_then(|&p| passes.get(p))
+            {
+                let why = explain(&searcher, &**q, pass, addr, score)?;
+                match &mut hit {
+                    Hit::Note(h) => h.explanation = Some(why),
+                    Hit::Quote(h) => h.explanation = Some(why),
+                }
+            }
+            hits.push(hit);
         }
         Ok(Results { query: request.query.clone(), matching, total, notices, hits })
     }
@@ -186,6 +218,7 @@ impl Engine {
             snippet,
             reference,
             matching_quotes,
+            explanation: None,
         })
     }
 
@@ -209,6 +242,7 @@ impl Engine {
             reference: json_field(doc, f.reference),
             note: card.into(),
             score,
+            explanation: None,
         })
     }
 
@@ -239,21 +273,35 @@ fn fill(
     Ok(count)
 }
 
-/// An explanation from a weight's own scorer (folio's custom queries
-/// explain a document by its score): `label` when `doc` matches, else an
-/// error saying `no_match`.
-fn explain_by_score(
-    weight: &dyn tantivy::query::Weight,
-    reader: &tantivy::SegmentReader,
-    doc: tantivy::DocId,
-    label: &'static str,
-    no_match: &str,
-) -> tantivy::Result<tantivy::query::Explanation> {
-    let mut scorer = weight.scorer(reader, 1.0)?;
-    if scorer.seek(doc) != doc {
-        return Err(tantivy::TantivyError::InvalidArgument(format!("document {doc} {no_match}")));
+/// What a pass does, for explanations.
+fn pass_label(mode: Mode, long: bool, words: usize) -> &'static str {
+    match mode {
+        Mode::All if words > 1 => "every-word pass: hits with every word rank above the rest",
+        Mode::All => "one word: BM25F",
+        Mode::Any if long => "any word: BM25F summed over the words found",
+        Mode::Any => "any-word pass: ranks after the hits with every word",
+        Mode::Fuzzy => "near-spelling pass: ranks after the exact hits",
     }
-    Ok(tantivy::query::Explanation::new(label, scorer.score()))
+}
+
+/// Why the hit at `addr` scored `score` in the pass that found it: the
+/// pass, then Tantivy's explanation of the pass's query.
+fn explain(
+    searcher: &Searcher,
+    query: &dyn tantivy::query::Query,
+    pass: &str,
+    addr: DocAddress,
+    score: f32,
+) -> Result<Explanation> {
+    let tree = query.explain(searcher, addr).map_err(|e| Error::tantivy("explaining a hit", e))?;
+    let tree: Explanation =
+        serde_json::to_value(&tree).and_then(serde_json::from_value).map_err(|e| {
+            Error::tantivy(
+                "explaining a hit",
+                tantivy::TantivyError::InvalidArgument(e.to_string()),
+            )
+        })?;
+    Ok(Explanation { value: score, description: pass.to_string(), details: vec![tree] })
 }
 
 fn merge(into: &mut HighlightTerms, from: &HighlightTerms) {

@@ -16,3 +16,6 @@ mod index;
 
 /// `folio search` and `folio quotes` on the seed notes.
 mod search;
+
+/// `folio bench --relevance` on a tiny test collection.
+mod bench;
