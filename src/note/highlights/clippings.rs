@@ -251,9 +251,18 @@ fn resolve(entries: Vec<Entry>) -> Vec<Highlight> {
     kept
 }
 
-/// Text compared with runs of whitespace as one space.
+/// Text as compared for supersession: its words, lower-cased, without
+/// punctuation (an extended highlight's earlier end may have been a comma
+/// where the first one stopped at a full stop).
 fn fold(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut folded = String::with_capacity(text.len());
+    for word in text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+        if !folded.is_empty() {
+            folded.push(' ');
+        }
+        folded.extend(word.chars().flat_map(char::to_lowercase));
+    }
+    folded
 }
 
 /// A line without its byte-order mark (any entry may start with one), line

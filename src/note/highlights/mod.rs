@@ -75,8 +75,9 @@ pub fn to_note(book: Book, path: &Path, source: &str) -> Note {
         }
         let offset = body.len();
         body.push_str(&h.text);
-        let note_text = h.note.filter(|n| !n.trim().is_empty() && n.trim() != h.text.trim());
-        if let Some(note) = &note_text {
+        let note_text = h.note.filter(|n| !n.trim().is_empty());
+        // A note with no highlight is its own quote: its text once in the body.
+        if let Some(note) = note_text.as_ref().filter(|n| n.trim() != h.text.trim()) {
             body.push_str("\n\n");
             body.push_str(note);
         }
