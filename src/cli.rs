@@ -163,6 +163,11 @@ pub struct BenchArgs {
     /// Keep the generated corpus and index in this folder.
     #[arg(long, value_name = "DIR")]
     pub keep: Option<PathBuf>,
+    /// Instead: time the build of a generated Kindle `My Clippings.txt` of
+    /// about this many MB (beside 300 generated notes), then a refresh after
+    /// 20 entries are appended to it.
+    #[arg(long, value_name = "MB")]
+    pub clippings: Option<f64>,
     /// Queries to time, one per line (like tantivy-cli's bench).
     #[arg(long, value_name = "FILE")]
     pub queries: Option<PathBuf>,

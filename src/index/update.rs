@@ -72,8 +72,9 @@ pub struct Failure {
 
 /// What a parse worker sends to the writer.
 enum Outcome {
-    /// New or changed file: the documents of every note it holds.
-    Index { id: String, existed: bool, docs: Vec<TantivyDocument> },
+    /// New or changed file: the documents of every note it holds, note by
+    /// note.
+    Index { id: String, existed: bool, notes: Vec<Vec<TantivyDocument>> },
     /// Same bytes as indexed.
     Unchanged,
     /// Could not be read or parsed; `existed` says an old version must go.
@@ -204,24 +205,29 @@ pub fn update_and_read(
         for outcome in receive {
             progress.inc(1);
             match outcome {
-                Outcome::Index { id, existed, docs } => {
+                Outcome::Index { id, existed, notes } => {
                     if existed {
                         writer.delete_term(Term::from_field_text(ix.fields.file_id, &id));
                         summary.updated += 1;
                     } else {
                         summary.added += 1;
                     }
-                    // One batch per file: one segment, each note's documents
-                    // at consecutive ids (QUOTE_BLOCK).
-                    let mut docs = docs.into_iter();
-                    let batch: Vec<UserOperation<PacedDocument>> = docs
-                        .next()
-                        .map(|note| pacer.ticketed(note))
-                        .into_iter()
-                        .chain(docs.map(PacedDocument::from))
-                        .map(UserOperation::Add)
-                        .collect();
-                    writer.run(batch).map_err(|e| Error::tantivy("indexing", e))?;
+                    // One batch per note: one segment, consecutive ids
+                    // (QUOTE_BLOCK). The notes of a many-book file go to
+                    // the indexing threads side by side (a 10 MB clippings
+                    // file as one batch kept all but one thread idle); the
+                    // delete above is by file, so they still go together.
+                    for docs in notes {
+                        let mut docs = docs.into_iter();
+                        let batch: Vec<UserOperation<PacedDocument>> = docs
+                            .next()
+                            .map(|note| pacer.ticketed(note))
+                            .into_iter()
+                            .chain(docs.map(PacedDocument::from))
+                            .map(UserOperation::Add)
+                            .collect();
+                        writer.run(batch).map_err(|e| Error::tantivy("indexing", e))?;
+                    }
                 }
                 Outcome::Unchanged => summary.unchanged += 1,
                 Outcome::Failed { id, existed, error } => {
@@ -329,13 +335,16 @@ fn process(
             let stamp =
                 if stamp.size == file.size { stamp } else { FileStamp { mtime: 0, ..stamp } };
             let many = notes.len() > 1;
-            let mut docs = Vec::new();
-            for (n, parsed) in notes.iter().enumerate() {
-                let note_id = if many { format!("{id}#{}", n + 1) } else { id.to_string() };
-                let ids = document::Ids { file: id, note: &note_id };
-                docs.extend(document::documents(fields, &parsed.note, ids, stamp));
-            }
-            Outcome::Index { id: id.to_string(), existed, docs }
+            let notes = notes
+                .iter()
+                .enumerate()
+                .map(|(n, parsed)| {
+                    let note_id = if many { format!("{id}#{}", n + 1) } else { id.to_string() };
+                    let ids = document::Ids { file: id, note: &note_id };
+                    document::documents(fields, &parsed.note, ids, stamp)
+                })
+                .collect();
+            Outcome::Index { id: id.to_string(), existed, notes }
         }
         Err(mut error) => {
             error.path = shown();
