@@ -705,8 +705,8 @@ const CLIPPINGS_NEIGHBOURS: usize = 300;
 const CLIPPINGS_APPENDED: usize = 20;
 
 /// Times the build of a generated `My Clippings.txt` of about `mb` MB (with
-/// [`CLIPPINGS_NEIGHBOURS`] notes beside it), then a refresh after
-/// [`CLIPPINGS_APPENDED`] entries are appended to it.
+/// 300 generated notes beside it), then a refresh after 20 entries are
+/// appended to it.
 pub fn clippings(options: &Options, mb: f64) -> Result<ClippingsReport> {
     let temp = tempfile::Builder::new()
         .prefix("folio-clippings-")

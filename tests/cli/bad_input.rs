@@ -272,8 +272,12 @@ fn a_clippings_entry_without_its_separator_is_read_up_to_the_next() {
     run.expect_code(1);
     one_line_naming(&run, "My Clippings.txt", Some(4));
     let note = run.json();
-    let texts: Vec<&str> =
-        note["quotes"].as_array().unwrap().iter().map(|q| q["text"].as_str().unwrap()).collect();
+    let texts: Vec<&str> = note["quotes"]
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|q| q["text"].as_str().expect("a string"))
+        .collect();
     assert_eq!(texts, ["first passage", "second passage", "third passage"]);
 }
 
@@ -304,8 +308,10 @@ fn a_readwise_file_edited_by_hand_keeps_its_highlights() {
     );
     let run = env.folio(&["show", "Edited.md", "--json"]);
     let note = run.json();
-    let quotes = note["quotes"].as_array().unwrap();
+    let quotes = note["quotes"].as_array().expect("an array");
     assert_eq!(quotes.len(), 2, "{note:#}");
-    assert!(quotes[0]["text"].as_str().unwrap().contains("some words typed under it by hand"));
+    assert!(
+        quotes[0]["text"].as_str().expect("a string").contains("some words typed under it by hand")
+    );
     assert_eq!(quotes[1]["reference"]["display"], "loc. 40");
 }
