@@ -32,7 +32,7 @@ static BLOCK_ID: LazyLock<Regex> =
 pub fn parse(text: &str, _warnings: &mut Vec<Warning>) -> Option<Vec<Book>> {
     let (front, body_start) = front_matter(text);
     let sync = front.and_then(kindle_sync);
-    let linked = text.contains("](kindle://book?action=open");
+    let linked = memchr::memmem::find(text.as_bytes(), b"](kindle://book?action=open").is_some();
     if sync.is_none() && !linked {
         return None;
     }
