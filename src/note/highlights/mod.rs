@@ -124,8 +124,10 @@ pub fn display_author(name: &str) -> String {
         let (last, first) = (last.trim(), first.trim());
         let words = last.split_whitespace().count();
         let plain = |s: &str| !s.is_empty() && !s.chars().any(|c| c.is_ascii_digit());
-        // `Lee, Kai-Fu`, not `Jr.` suffixes or `Smith, 2001`.
-        if plain(last) && plain(first) && words <= 3 && !first.ends_with('.') {
+        // `Lee, Kai-Fu`, not `King, Jr.` or `Smith, 2001`.
+        let suffix = ["jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "phd", "md", "ed.", "eds."]
+            .contains(&first.to_lowercase().as_str());
+        if plain(last) && plain(first) && words <= 3 && !suffix {
             return format!("{first} {last}{role}");
         }
     }
@@ -144,6 +146,8 @@ mod tests {
             ("Epel, Elissa (FRW)", "Elissa Epel (FRW)"),
             ("Hilery  Hutchinson", "Hilery Hutchinson"),
             ("King, Martin Luther, Jr.", "King, Martin Luther, Jr."),
+            ("Smith, Ada B.", "Ada B. Smith"),
+            ("Smith, Jr.", "Smith, Jr."),
             ("Lonely Planet", "Lonely Planet"),
             ("Michael Crichton and John Lange", "Michael Crichton and John Lange"),
         ];
