@@ -405,6 +405,14 @@ impl FolioIndex {
 /// deleted ([`is_index_file`]): never a folder, never anything else, so
 /// notes kept inside an index folder survive `--rebuild`.
 fn remove_index_files(path: &Path, keep: &[&str]) -> Result<()> {
+    // `meta.json` goes first: a run killed halfway through leaves a folder
+    // with no commit (which folio rebuilds), not a commit naming segment
+    // files already deleted (which no reader could open; the SIGKILL test
+    // met it on a `--rebuild`).
+    let meta = path.join("meta.json");
+    if !keep.contains(&"meta.json") && meta.is_file() {
+        std::fs::remove_file(&meta).map_err(|e| Error::io(&meta, e))?;
+    }
     let entries = std::fs::read_dir(path).map_err(|e| Error::io(path, e))?;
     for entry in entries {
         let entry = entry.map_err(|e| Error::io(path, e))?;

@@ -3,7 +3,9 @@
 //! One pass: walk the note folders, compare each file with what the index
 //! recorded (size and mtime first, then the content fingerprint), and only
 //! for what changed read, parse (on every core) and re-index; removed files
-//! are deleted. Everything lands in one commit, or nothing is written at all
+//! are deleted. A file may hold many notes (a highlight export, one per
+//! book): it is read once, and its notes are deleted and replaced together,
+//! by the file's id. Everything lands in one commit, or nothing is written at all
 //! when nothing changed. A bad note is reported (`path:line: message`),
 //! counted and skipped; the build goes on.
 
@@ -45,13 +47,14 @@ pub struct Summary {
     pub notes: u64,
     /// Quotes in the index after the update.
     pub quotes: u64,
-    /// New notes indexed.
+    /// New files indexed (a highlight export counts once, however many
+    /// notes it holds).
     pub added: usize,
-    /// Changed notes re-indexed.
+    /// Changed files re-indexed, every note of each.
     pub updated: usize,
-    /// Notes removed (file deleted, renamed, or now unreadable).
+    /// Files removed (deleted, renamed, or now unreadable), with their notes.
     pub removed: usize,
-    /// Notes left as they were.
+    /// Files left as they were.
     pub unchanged: usize,
     /// Files that could not be indexed.
     pub failed: Vec<Failure>,
