@@ -15,6 +15,9 @@ fn env_with_fixtures() -> TestEnv {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/highlights");
     for entry in std::fs::read_dir(&dir).expect("read the fixtures") {
         let path = entry.expect("fixture entry").path();
+        if !path.is_file() {
+            continue; // KOReader's and Bookcision's fixtures have their own tests
+        }
         let name = path.file_name().expect("a name").to_string_lossy().into_owned();
         env.write(&format!("notes/{name}"), std::fs::read(&path).expect("read a fixture"));
     }
@@ -413,5 +416,24 @@ fn author_filter_matches_both_name_orders() {
     for name in ["Kai-Fu Lee", "Lee, Kai-Fu"] {
         let run = env.folio(&["quotes", "moss", "--author", name, "--index", "ix", "--no-refresh"]);
         run.expect_code(0).check(run.stdout.contains("The Garden Path"), name);
+    }
+}
+
+#[test]
+fn koreader_and_bookcision_files_are_recognised_by_content() {
+    let env = TestEnv::new();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/highlights");
+    for (fixture, source, quotes) in [
+        ("bookcision/The Quiet Workshop.json", "bookcision", 4),
+        ("koreader/The Salt Road.sdr/metadata.epub.lua", "koreader", 4),
+        ("koreader/The Salt Road.json", "koreader", 2),
+    ] {
+        let bytes = std::fs::read(dir.join(fixture)).expect("read a fixture");
+        let name = fixture.replace('/', "_");
+        env.write(&name, bytes);
+        let run = env.folio(&["show", &name, "--json"]);
+        let note = run.json();
+        assert_eq!(text(&note["source"]), source, "{fixture}");
+        assert_eq!(note["quotes"].as_array().map(Vec::len), Some(quotes), "{fixture}");
     }
 }

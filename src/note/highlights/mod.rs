@@ -9,8 +9,10 @@
 
 pub mod apple_books;
 pub mod book;
+pub mod bookcision;
 pub mod clippings;
 pub mod kindle_plugin;
+pub mod koreader;
 pub mod readwise;
 
 use std::path::Path;
@@ -26,12 +28,15 @@ pub type Reader = fn(&str, &mut Vec<Warning>) -> Option<Vec<Book>>;
 /// Every export format, by its `source` name, in the order they are tried.
 /// A format is recognised by what the text holds, so the order only matters
 /// where two could claim one file (the Kindle plugin's files also look a
-/// little like Readwise's).
+/// little like Readwise's; a Bookcision file is JSON, as KOReader's
+/// exporter's is).
 pub const FORMATS: &[(&str, Reader)] = &[
     ("kindle-clippings", clippings::parse),
     ("kindle-plugin", kindle_plugin::parse),
     ("readwise", readwise::parse),
     ("apple-books", apple_books::parse),
+    ("bookcision", bookcision::parse),
+    ("koreader", koreader::parse),
 ];
 
 /// What an export file holds.
