@@ -99,9 +99,16 @@ pub struct SearchArgs {
     /// Only notes with this tag.
     #[arg(long, value_name = "TAG")]
     pub tag: Option<String>,
-    /// Only quotes on these pages: 52, 50..60 (quotes only).
+    /// Only quotes on these pages: 52, 50..60 (quotes only; a Kindle
+    /// location is not a page).
     #[arg(long, value_name = "PAGE[..PAGE]")]
     pub page: Option<String>,
+    /// Only highlights at these Kindle locations: 1631, 1600..1700 (quotes only).
+    #[arg(long = "location", value_name = "LOC[..LOC]")]
+    pub locations: Option<String>,
+    /// Only highlights made on or after this day: 2024-03-09 (quotes only).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub since: Option<String>,
     /// Also show near matches (typos) after the exact ones.
     #[arg(long)]
     pub fuzzy: bool,
@@ -162,6 +169,11 @@ pub struct BenchArgs {
     /// Keep the generated corpus and index in this folder.
     #[arg(long, value_name = "DIR")]
     pub keep: Option<PathBuf>,
+    /// Instead: time the build of a generated Kindle `My Clippings.txt` of
+    /// about this many MB (beside 300 generated notes), then a refresh after
+    /// 20 entries are appended to it.
+    #[arg(long, value_name = "MB")]
+    pub clippings: Option<f64>,
     /// Queries to time, one per line (like tantivy-cli's bench).
     #[arg(long, value_name = "FILE")]
     pub queries: Option<PathBuf>,

@@ -672,3 +672,96 @@ mod tests {
         assert!(!notes.exists());
     }
 }
+
+/// What `folio bench --clippings MB` measured: one generated Kindle
+/// `My Clippings.txt` beside a few hundred generated notes.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClippingsReport {
+    /// Bytes of the clippings file.
+    pub bytes: usize,
+    /// Its entries (highlights, notes, bookmarks).
+    pub entries: usize,
+    /// Ordinary notes beside it.
+    pub other_notes: usize,
+    /// Notes and quotes in the index after the build.
+    pub notes: u64,
+    /// Quotes in the index after the build.
+    pub quotes: u64,
+    /// The first build, seconds.
+    pub build_seconds: f64,
+    /// Entries appended before the refresh.
+    pub appended: usize,
+    /// The refresh after appending, seconds.
+    pub refresh_seconds: f64,
+    /// Files the refresh re-read (re-indexed).
+    pub refresh_updated: usize,
+    /// Files the refresh left as they were.
+    pub refresh_unchanged: usize,
+    /// Quotes in the index after the refresh.
+    pub refresh_quotes: u64,
+}
+
+/// Ordinary notes generated beside the clippings file.
+const CLIPPINGS_NEIGHBOURS: usize = 300;
+/// Entries appended before the refresh is timed.
+const CLIPPINGS_APPENDED: usize = 20;
+
+/// Times the build of a generated `My Clippings.txt` of about `mb` MB (with
+/// 300 generated notes beside it), then a refresh after 20 entries are
+/// appended to it.
+pub fn clippings(options: &Options, mb: f64) -> Result<ClippingsReport> {
+    let temp = tempfile::Builder::new()
+        .prefix("folio-clippings-")
+        .tempdir()
+        .map_err(|e| Error::io(&std::env::temp_dir(), e))?;
+    // `--keep DIR` keeps the files (DIR/notes, DIR/index) for a look after.
+    let work = options.keep.clone().unwrap_or_else(|| temp.path().to_path_buf());
+    let notes_dir = work.join("notes");
+    clear_kept_corpus(&notes_dir)?;
+    let threads = options.threads.max(1);
+    std::fs::create_dir_all(&notes_dir).map_err(|e| Error::io(&notes_dir, e))?;
+    let marker = notes_dir.join(CORPUS_MARKER);
+    std::fs::write(&marker, "made by folio bench; deleted by the next run\n")
+        .map_err(|e| Error::io(&marker, e))?;
+    generate(&notes_dir, CLIPPINGS_NEIGHBOURS, options.seed, threads, &|| {})
+        .map_err(|e| Error::io(&notes_dir, e))?;
+    let bytes = (mb.max(0.001) * 1e6) as usize;
+    let (text, entries) = generator::clippings(options.seed, bytes);
+    let written = text.len();
+    let file = notes_dir.join("My Clippings.txt");
+    std::fs::write(&file, &text).map_err(|e| Error::io(&file, e))?;
+
+    let ix = FolioIndex::open_or_create(&work.join("index"), true)?;
+    let update_options = UpdateOptions {
+        roots: vec![notes_dir.clone()],
+        threads,
+        memory_mb: options.memory_mb,
+        progress: false,
+    };
+    let quiet = |_: &crate::error::NoteError| {};
+    let started = Instant::now();
+    let built = update::update(&ix, &update_options, &quiet)?;
+    let build_seconds = started.elapsed().as_secs_f64();
+
+    let pools = Pools::new(options.seed);
+    let mut grown = text;
+    for i in entries..entries + CLIPPINGS_APPENDED {
+        grown.push_str(&generator::clipping(&pools, options.seed, i));
+    }
+    std::fs::write(&file, &grown).map_err(|e| Error::io(&file, e))?;
+    let started = Instant::now();
+    let refreshed = update::update(&ix, &update_options, &quiet)?;
+    Ok(ClippingsReport {
+        bytes: written,
+        entries,
+        other_notes: CLIPPINGS_NEIGHBOURS,
+        notes: built.notes,
+        quotes: built.quotes,
+        build_seconds,
+        appended: CLIPPINGS_APPENDED,
+        refresh_seconds: started.elapsed().as_secs_f64(),
+        refresh_updated: refreshed.updated,
+        refresh_unchanged: refreshed.unchanged,
+        refresh_quotes: refreshed.quotes,
+    })
+}

@@ -48,6 +48,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
         exe: std::env::current_exe().ok(),
         ..Options::default()
     };
+    if let Some(mb) = args.clippings {
+        return clippings(&options, mb, args.json);
+    }
     let report = bench::run(&options)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -95,6 +98,37 @@ fn relevance(args: &BenchArgs, dir: &std::path::Path) -> anyhow::Result<ExitCode
         writeln!(out)?;
     } else {
         relevance_table(&mut out, &report)?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `folio bench --clippings MB`: one table line per step, or one JSON object.
+fn clippings(options: &Options, mb: f64, json: bool) -> anyhow::Result<ExitCode> {
+    let r = bench::clippings(options, mb)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if json {
+        serde_json::to_writer(&mut out, &r)?;
+        writeln!(out)?;
+    } else {
+        writeln!(
+            out,
+            "clippings {:.1} MB, {} entries, beside {} notes",
+            r.bytes as f64 / 1e6,
+            r.entries,
+            r.other_notes
+        )?;
+        writeln!(
+            out,
+            "build     {:.2} s: {} notes, {} quotes",
+            r.build_seconds, r.notes, r.quotes
+        )?;
+        writeln!(
+            out,
+            "refresh   {:.2} s after {} entries appended: {} file re-read, {} unchanged, {} quotes",
+            r.refresh_seconds, r.appended, r.refresh_updated, r.refresh_unchanged, r.refresh_quotes
+        )?;
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)

@@ -3,7 +3,9 @@
 //! One pass: walk the note folders, compare each file with what the index
 //! recorded (size and mtime first, then the content fingerprint), and only
 //! for what changed read, parse (on every core) and re-index; removed files
-//! are deleted. Everything lands in one commit, or nothing is written at all
+//! are deleted. A file may hold many notes (a highlight export, one per
+//! book): it is read once, and its notes are deleted and replaced together,
+//! by the file's id. Everything lands in one commit, or nothing is written at all
 //! when nothing changed. A bad note is reported (`path:line: message`),
 //! counted and skipped; the build goes on.
 
@@ -45,13 +47,14 @@ pub struct Summary {
     pub notes: u64,
     /// Quotes in the index after the update.
     pub quotes: u64,
-    /// New notes indexed.
+    /// New files indexed (a highlight export counts once, however many
+    /// notes it holds).
     pub added: usize,
-    /// Changed notes re-indexed.
+    /// Changed files re-indexed, every note of each.
     pub updated: usize,
-    /// Notes removed (file deleted, renamed, or now unreadable).
+    /// Files removed (deleted, renamed, or now unreadable), with their notes.
     pub removed: usize,
-    /// Notes left as they were.
+    /// Files left as they were.
     pub unchanged: usize,
     /// Files that could not be indexed.
     pub failed: Vec<Failure>,
@@ -72,8 +75,9 @@ pub struct Failure {
 
 /// What a parse worker sends to the writer.
 enum Outcome {
-    /// New or changed note: its documents.
-    Index { id: String, existed: bool, docs: Vec<TantivyDocument> },
+    /// New or changed file: the documents of every note it holds, note by
+    /// note.
+    Index { id: String, existed: bool, notes: Vec<Vec<TantivyDocument>> },
     /// Same bytes as indexed.
     Unchanged,
     /// Could not be read or parsed; `existed` says an old version must go.
@@ -176,7 +180,7 @@ pub fn update_and_read(
     }
 
     for id in &removed {
-        writer.delete_term(Term::from_field_text(ix.fields.note_id, id));
+        writer.delete_term(Term::from_field_text(ix.fields.file_id, id));
         summary.removed += 1;
     }
 
@@ -204,28 +208,34 @@ pub fn update_and_read(
         for outcome in receive {
             progress.inc(1);
             match outcome {
-                Outcome::Index { id, existed, docs } => {
+                Outcome::Index { id, existed, notes } => {
                     if existed {
-                        writer.delete_term(Term::from_field_text(ix.fields.note_id, &id));
+                        writer.delete_term(Term::from_field_text(ix.fields.file_id, &id));
                         summary.updated += 1;
                     } else {
                         summary.added += 1;
                     }
-                    // One batch: one segment, consecutive ids (QUOTE_BLOCK).
-                    let mut docs = docs.into_iter();
-                    let batch: Vec<UserOperation<PacedDocument>> = docs
-                        .next()
-                        .map(|note| pacer.ticketed(note))
-                        .into_iter()
-                        .chain(docs.map(PacedDocument::from))
-                        .map(UserOperation::Add)
-                        .collect();
-                    writer.run(batch).map_err(|e| Error::tantivy("indexing", e))?;
+                    // One batch per note: one segment, consecutive ids
+                    // (QUOTE_BLOCK). The notes of a many-book file go to
+                    // the indexing threads side by side (a 10 MB clippings
+                    // file as one batch kept all but one thread idle); the
+                    // delete above is by file, so they still go together.
+                    for docs in notes {
+                        let mut docs = docs.into_iter();
+                        let batch: Vec<UserOperation<PacedDocument>> = docs
+                            .next()
+                            .map(|note| pacer.ticketed(note))
+                            .into_iter()
+                            .chain(docs.map(PacedDocument::from))
+                            .map(UserOperation::Add)
+                            .collect();
+                        writer.run(batch).map_err(|e| Error::tantivy("indexing", e))?;
+                    }
                 }
                 Outcome::Unchanged => summary.unchanged += 1,
                 Outcome::Failed { id, existed, error } => {
                     if existed {
-                        writer.delete_term(Term::from_field_text(ix.fields.note_id, &id));
+                        writer.delete_term(Term::from_field_text(ix.fields.file_id, &id));
                         summary.removed += 1;
                     }
                     summary.failed.push(Failure {
@@ -238,7 +248,7 @@ pub fn update_and_read(
                 }
                 Outcome::Vanished { id, existed } => {
                     if existed {
-                        writer.delete_term(Term::from_field_text(ix.fields.note_id, &id));
+                        writer.delete_term(Term::from_field_text(ix.fields.file_id, &id));
                         summary.removed += 1;
                     }
                 }
@@ -309,11 +319,12 @@ fn process(
     }
     // Parsed under its own path; the path as shown only names problems.
     let shown = || PathBuf::from(paths.show(&file.path));
-    match note::parse(&file.path, &bytes) {
-        Ok(parsed) => {
-            if !parsed.warnings.is_empty() {
+    match note::parse_many(&file.path, &bytes) {
+        Ok(notes) => {
+            let warned = notes.iter().any(|p| !p.warnings.is_empty());
+            if warned {
                 let path = shown();
-                for warning in &parsed.warnings {
+                for warning in notes.iter().flat_map(|p| &p.warnings) {
                     report(&NoteError {
                         path: path.clone(),
                         line: warning.line,
@@ -326,11 +337,17 @@ fn process(
             let stamp = FileStamp { size: bytes.len() as u64, mtime: file.mtime, fingerprint };
             let stamp =
                 if stamp.size == file.size { stamp } else { FileStamp { mtime: 0, ..stamp } };
-            Outcome::Index {
-                id: id.to_string(),
-                existed,
-                docs: document::documents(fields, &parsed.note, id, stamp),
-            }
+            let many = notes.len() > 1;
+            let notes = notes
+                .iter()
+                .enumerate()
+                .map(|(n, parsed)| {
+                    let note_id = if many { format!("{id}#{}", n + 1) } else { id.to_string() };
+                    let ids = document::Ids { file: id, note: &note_id };
+                    document::documents(fields, &parsed.note, ids, stamp)
+                })
+                .collect();
+            Outcome::Index { id: id.to_string(), existed, notes }
         }
         Err(mut error) => {
             error.path = shown();
@@ -340,7 +357,10 @@ fn process(
     }
 }
 
-/// A note's identity in the index: its absolute path as walked.
+/// A file's identity in the index: its absolute path as walked. A file
+/// holding one note gives the note this id; the notes of a file holding
+/// several (a clippings file, one per book) are `ID#1`, `ID#2`, … in file
+/// order.
 ///
 /// A path that is not UTF-8 cannot be its own lossy text: `caf\xE9.md` and
 /// `caf\xE8.md` both read `caf�.md`, and one id for two files made every
