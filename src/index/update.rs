@@ -82,7 +82,8 @@ enum Outcome {
     Unchanged,
     /// Could not be read or parsed; `existed` says an old version must go.
     Failed { id: String, existed: bool, error: NoteError },
-    /// Vanished since the walk.
+    /// Vanished since the walk, or not a note after all (a `.json` file
+    /// that is no highlight export).
     Vanished { id: String, existed: bool },
 }
 
@@ -319,8 +320,9 @@ fn process(
     }
     // Parsed under its own path; the path as shown only names problems.
     let shown = || PathBuf::from(paths.show(&file.path));
-    match note::parse_many(&file.path, &bytes) {
-        Ok(notes) => {
+    match note::parse_file(&file.path, &bytes) {
+        Ok(None) => Outcome::Vanished { id: id.to_string(), existed },
+        Ok(Some(notes)) => {
             let warned = notes.iter().any(|p| !p.warnings.is_empty());
             if warned {
                 let path = shown();

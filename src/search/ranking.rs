@@ -48,12 +48,8 @@ pub const NOTE_FIELDS: [FieldRank; 4] =
 /// it too, but a match in the passage ranks first; its book's title and
 /// author help a topic query find it (book reviews: 40/40 first, as before
 /// BM25F).
-pub const QUOTE_FIELDS: [FieldRank; 4] = [
-    ("quote", 1.0, B),
-    ("note_text", 0.5, B),
-    ("quote_title", 0.4, B),
-    ("quote_author", 0.4, B),
-];
+pub const QUOTE_FIELDS: [FieldRank; 4] =
+    [("quote", 1.0, B), ("note_text", 0.5, B), ("quote_title", 0.4, B), ("quote_author", 0.4, B)];
 
 /// A word matching a note and its quotes, or a phrase matching several
 /// fields, scores its best part plus this share of the others: quotes are
