@@ -13,11 +13,13 @@
 pub mod bench;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod error;
 pub mod index;
 pub mod note;
 pub mod output;
 pub mod search;
+pub mod serve;
 pub mod walk;
 
 pub use error::{Error, NoteError, Result};

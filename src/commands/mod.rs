@@ -6,8 +6,9 @@
 mod bench;
 mod index;
 mod search;
+mod serve;
 mod show;
-mod stats;
+pub mod stats;
 
 use std::process::ExitCode;
 
@@ -22,10 +23,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Search(search) => search::run(&search, crate::search::Target::Notes),
         Command::Quotes(search) => search::run(&search, crate::search::Target::Quotes),
         Command::Bench(bench) => bench::run(&bench),
+        Command::Serve(serve) => serve::run(&serve),
     }
 }
 
 /// Threads to use by default: the machine's cores, at most 8.
 pub fn default_threads() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).min(8)
+    crate::config::default_threads()
 }

@@ -2,23 +2,21 @@
 //! print. Exit 0 with hits, 1 with none.
 
 use std::io::{IsTerminal, Write};
-use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::Context;
-
 use crate::cli::SearchArgs;
+use crate::config::{Config, FilterText};
 use crate::error::Error;
-use crate::index::update::{self, UpdateOptions};
+use crate::index::update;
 use crate::index::{FolderState, FolioIndex, folder_state};
 use crate::output;
-use crate::search::{Engine, Filters, Request, Target, query};
+use crate::search::{Engine, Request, Target};
 
 /// Runs a search for notes or quotes.
 pub fn run(args: &SearchArgs, target: Target) -> anyhow::Result<ExitCode> {
-    let path = args.location.resolve();
-    let (ix, reader) = open_fresh(&path, args.no_refresh)?;
-    let filters = filters(args)?;
+    let config = Config::new(args.location.index.clone());
+    let (ix, reader) = open_fresh(&config, args.no_refresh)?;
+    let filters = crate::config::filters(&filter_text(args), "--").map_err(anyhow::Error::msg)?;
     let engine = match reader {
         Some(reader) => Engine::with_reader(ix, reader),
         None => Engine::open(ix)?,
@@ -40,8 +38,7 @@ pub fn run(args: &SearchArgs, target: Target) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if args.json {
-        serde_json::to_writer(&mut out, &results).context("writing JSON")?;
-        writeln!(out)?;
+        output::json::results(&mut out, &results, 0)?;
     } else {
         let color = stdout_is_colour_terminal();
         output::hits::write(&mut out, &results, color)?;
@@ -55,9 +52,10 @@ pub fn run(args: &SearchArgs, target: Target) -> anyhow::Result<ExitCode> {
 /// process is writing, searches the last commit and says so. The reader
 /// the update used comes back with it, when there is one.
 fn open_fresh(
-    path: &Path,
+    config: &Config,
     no_refresh: bool,
 ) -> anyhow::Result<(FolioIndex, Option<tantivy::IndexReader>)> {
+    let path = &config.index;
     if no_refresh {
         return Ok((FolioIndex::open(path)?, None));
     }
@@ -66,12 +64,7 @@ fn open_fresh(
         update::resolve_roots(&[], &crate::index::Payload::default())?;
     }
     let ix = FolioIndex::open_or_create(path, false)?;
-    let options = UpdateOptions {
-        roots: Vec::new(),
-        threads: super::default_threads(),
-        memory_mb: 100,
-        progress: true,
-    };
+    let options = config.update_options(true);
     let reader = match update::update_and_read(&ix, &options, &super::index::print_warning) {
         Ok((summary, reader)) => {
             if fresh {
@@ -96,32 +89,15 @@ fn open_fresh(
     Ok((ix, reader))
 }
 
-fn filters(args: &SearchArgs) -> anyhow::Result<Filters> {
-    let range = |flag: &str, value: &Option<String>| -> anyhow::Result<Option<(u64, u64)>> {
-        match value {
-            None => Ok(None),
-            Some(text) => query::parse_range(text).map(Some).with_context(|| {
-                format!("--{flag} {text}: expected a number or a range like 2010..2020")
-            }),
-        }
-    };
-    Ok(Filters {
+fn filter_text(args: &SearchArgs) -> FilterText {
+    FilterText {
         author: args.author.clone(),
-        years: range("year", &args.year)?,
+        year: args.year.clone(),
         tag: args.tag.clone(),
-        pages: range("page", &args.page)?,
-        locations: range("location", &args.locations)?,
-        since: match &args.since {
-            None => None,
-            Some(text) => Some(
-                crate::index::document::days_since_epoch(text.trim())
-                    .filter(|_| text.trim().len() >= 10)
-                    .with_context(|| {
-                        format!("--since {text}: expected a date like 2024-03-09 (YYYY-MM-DD)")
-                    })?,
-            ),
-        },
-    })
+        page: args.page.clone(),
+        location: args.locations.clone(),
+        since: args.since.clone(),
+    }
 }
 
 fn stdout_is_colour_terminal() -> bool {

@@ -3,4 +3,5 @@
 //! quietly instead of panicking.
 
 pub mod hits;
+pub mod json;
 pub mod note;

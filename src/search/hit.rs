@@ -8,14 +8,14 @@
 //! and `total` counts the matching documents. A note hit is
 //!
 //! ```text
-//! {kind: "note", path, name, titles[{text, url}], authors[], year, score,
+//! {kind: "note", id, path, name, titles[{text, url}], authors[], year, score,
 //!  snippet: {text, highlights: [[start, end], ...]}, reference, matching_quotes}
 //! ```
 //!
 //! and a quote hit is
 //!
 //! ```text
-//! {kind: "quote", path, line, text, highlights, reference, note_text, added,
+//! {kind: "quote", id, note_id, path, line, text, highlights, reference, note_text, added,
 //!  note: {name, titles, authors, year}, score}
 //! ```
 //!
@@ -24,6 +24,11 @@
 //! that found the hit (every word, any word, near spellings), then
 //! Tantivy's explanation of the query (clauses summed, BM25F per word with
 //! each field's part, the quote join, boosts).
+//!
+//! `id` is the note's index id (a hex string, stable while the note keeps
+//! its file and name; `GET /api/notes/{id}` under `folio serve` reads it);
+//! a quote's `id` is its note's id, `:`, and its line, and `note_id` its
+//! note's id. Ids are opaque: never paths.
 //!
 //! `reference` is `{display, kind, pages, locations, attribution, url}` or
 //! `null` (`kind` `location` for a Kindle location without a page);
@@ -36,6 +41,20 @@ use serde::{Deserialize, Serialize};
 
 use super::snippet::Snippet;
 use crate::note::{Reference, Title};
+
+/// A note's index id: 16 hex digits of the xxh3 of its file's path, then 8
+/// of its name's (a clippings file holds one note per book). Opaque: the
+/// path cannot be read back from it, so an id in a URL names no file.
+pub fn note_key(path: &str, name: &str) -> String {
+    let file = xxhash_rust::xxh3::xxh3_64(path.as_bytes());
+    let name = xxhash_rust::xxh3::xxh3_64(name.as_bytes()) as u32;
+    format!("{file:016x}{name:08x}")
+}
+
+/// A quote's id: its note's id and its line.
+pub fn quote_key(note_id: &str, line: u64) -> String {
+    format!("{note_id}:{line}")
+}
 
 /// Whether hits have every word of the query.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -71,6 +90,8 @@ impl From<crate::index::document::Card> for NoteInfo {
 /// A ranked note.
 #[derive(Debug, Clone, Serialize)]
 pub struct NoteHit {
+    /// The note's index id ([`note_key`]).
+    pub id: String,
     /// The note's file, relative to the current folder when under it.
     pub path: String,
     /// Note name.
@@ -97,6 +118,10 @@ pub struct NoteHit {
 /// A ranked quote.
 #[derive(Debug, Clone, Serialize)]
 pub struct QuoteHit {
+    /// The quote's id: its note's id, `:`, its line ([`quote_key`]).
+    pub id: String,
+    /// Its note's index id.
+    pub note_id: String,
     /// The note's file.
     pub path: String,
     /// The quote's line in the file.

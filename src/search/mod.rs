@@ -12,6 +12,7 @@ pub mod best_field;
 pub mod bm25f;
 pub mod hit;
 pub mod join;
+pub mod note;
 pub mod query;
 pub mod ranking;
 pub mod snippet;
@@ -207,8 +208,10 @@ impl Engine {
             .count();
         let reference = if matches.is_empty() { None } else { reference_for(&spans, &snippet) };
         let path = paths.show(std::path::Path::new(&card.path));
+        let id = hit::note_key(&card.path, &card.name);
         let NoteInfo { name, titles, authors, year } = card.into();
         Hit::Note(NoteHit {
+            id,
             path,
             name,
             titles,
@@ -234,9 +237,13 @@ impl Engine {
         let text = text_field(doc, f.quote);
         let matches = highlighter.find(text);
         let whole = snippet::whole(text, &matches);
+        let note_id = hit::note_key(&card.path, &card.name);
+        let line = doc.get_first(f.line).and_then(|v| v.as_u64()).unwrap_or(0);
         Hit::Quote(QuoteHit {
+            id: hit::quote_key(&note_id, line),
+            note_id,
             path: paths.show(std::path::Path::new(&card.path)),
-            line: doc.get_first(f.line).and_then(|v| v.as_u64()).unwrap_or(0),
+            line,
             text: whole.text,
             highlights: whole.highlights,
             reference: json_field(doc, f.reference),

@@ -1,0 +1,117 @@
+//! Options resolved once, for every front end: the index folder, the note
+//! folders, indexing threads and memory, and the search filters from their
+//! text. `folio search`, `folio quotes` and `folio serve` read them from
+//! here, so a flag and a URL parameter mean the same thing.
+
+use std::path::PathBuf;
+
+use crate::index::update::UpdateOptions;
+use crate::search::{Filters, query};
+
+/// Indexing memory, MB, for an update a search or the server runs (a
+/// small change set; `folio index --memory` sets it for full builds).
+pub const REFRESH_MEMORY_MB: usize = 100;
+
+/// The resolved settings of one run.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The index folder: `--index`, else `$FOLIO_INDEX` (clap reads it),
+    /// else `./index`.
+    pub index: PathBuf,
+    /// Note folders given on the command line; empty means the folders the
+    /// index remembers (see [`crate::index::update::resolve_roots`]).
+    pub roots: Vec<PathBuf>,
+    /// Parsing and indexing threads.
+    pub threads: usize,
+    /// Indexing memory budget, MB.
+    pub memory_mb: usize,
+}
+
+impl Config {
+    /// The settings for an index folder given (or not) on the command line.
+    pub fn new(index: Option<PathBuf>) -> Self {
+        Config {
+            index: index.unwrap_or_else(|| PathBuf::from("index")),
+            roots: Vec::new(),
+            threads: default_threads(),
+            memory_mb: REFRESH_MEMORY_MB,
+        }
+    }
+
+    /// The options of an incremental update with these settings.
+    pub fn update_options(&self, progress: bool) -> UpdateOptions {
+        UpdateOptions {
+            roots: self.roots.clone(),
+            threads: self.threads,
+            memory_mb: self.memory_mb,
+            progress,
+        }
+    }
+}
+
+/// Threads to use by default: the machine's cores, at most 8.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).min(8)
+}
+
+/// The filters as text, from flags or URL parameters.
+#[derive(Debug, Clone, Default)]
+pub struct FilterText {
+    /// Words of an author's name.
+    pub author: Option<String>,
+    /// A year or range of years: `2018`, `2010..2020`.
+    pub year: Option<String>,
+    /// A tag.
+    pub tag: Option<String>,
+    /// A page or range of pages.
+    pub page: Option<String>,
+    /// A Kindle location or range of them.
+    pub location: Option<String>,
+    /// A day, `YYYY-MM-DD`.
+    pub since: Option<String>,
+}
+
+/// Parses the filters; an error names the parameter as `prefix` + its name
+/// (`--year` on the command line, `year` in a URL) and the form expected.
+pub fn filters(text: &FilterText, prefix: &str) -> Result<Filters, String> {
+    let range = |name: &str, value: &Option<String>, example: &str| match value {
+        None => Ok(None),
+        Some(value) => query::parse_range(value).map(Some).ok_or_else(|| {
+            format!("{prefix}{name} {value}: expected a number or a range like {example}")
+        }),
+    };
+    let since = match &text.since {
+        None => None,
+        Some(value) => Some(
+            crate::index::document::days_since_epoch(value.trim())
+                .filter(|_| value.trim().len() >= 10)
+                .ok_or_else(|| {
+                    format!("{prefix}since {value}: expected a date like 2024-03-09 (YYYY-MM-DD)")
+                })?,
+        ),
+    };
+    Ok(Filters {
+        author: text.author.clone(),
+        years: range("year", &text.year, "2010..2020")?,
+        tag: text.tag.clone(),
+        pages: range("page", &text.page, "50..60")?,
+        locations: range("location", &text.location, "1600..1700")?,
+        since,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_name_the_parameter_the_way_it_was_given() {
+        let bad = FilterText { year: Some("soon".into()), ..FilterText::default() };
+        let flag = filters(&bad, "--").expect_err("bad year");
+        assert!(flag.starts_with("--year soon: expected"), "{flag}");
+        let param = filters(&bad, "").expect_err("bad year");
+        assert!(param.starts_with("year soon: expected"), "{param}");
+        let good = FilterText { page: Some("50..60".into()), ..FilterText::default() };
+        assert_eq!(filters(&good, "").expect("parses").pages, Some((50, 60)));
+    }
+}
