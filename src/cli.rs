@@ -33,6 +33,9 @@ pub enum Command {
     Show(ShowArgs),
     /// What the index holds.
     Stats(StatsArgs),
+    /// Serve a search page and a JSON API over the index, kept fresh by
+    /// watching the note folders.
+    Serve(ServeArgs),
     /// Generate a synthetic corpus, build an index of it, time builds and
     /// queries; or, with --relevance, measure ranking on a test collection.
     Bench(BenchArgs),
@@ -149,6 +152,30 @@ pub struct StatsArgs {
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `folio serve`.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct ServeArgs {
+    /// Address and port to listen on. Anything but loopback lets other
+    /// machines read your notes (folio warns); port 0 picks a free one.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:7878")]
+    pub listen: std::net::SocketAddr,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub location: IndexLocation,
+    /// Open the page in the system's browser.
+    #[arg(long)]
+    pub open: bool,
+    /// A host name the `Host` header may carry besides IP addresses and
+    /// localhost (requests naming others are refused, against DNS
+    /// rebinding); repeatable.
+    #[arg(long = "allow-host", value_name = "NAME")]
+    pub allow_hosts: Vec<String>,
+    /// Wait this many milliseconds after a file changes before refreshing,
+    /// so a burst of changes becomes one commit.
+    #[arg(long, value_name = "MS", default_value_t = 150)]
+    pub debounce: u64,
 }
 
 /// `folio bench`.

@@ -22,3 +22,6 @@ mod bench;
 
 /// Highlight exports: clippings, Readwise, the Kindle and Apple Books plugins.
 mod highlights;
+
+/// `folio serve`: the HTTP API, hostile requests, watching the notes.
+mod serve;

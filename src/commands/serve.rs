@@ -1,0 +1,21 @@
+//! `folio serve`: flags to [`crate::serve::Options`], then run until
+//! Ctrl-C or SIGTERM.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use crate::cli::ServeArgs;
+use crate::config::Config;
+
+/// Runs the server.
+pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    crate::serve::run(crate::serve::Options {
+        config: Config::new(args.location.index.clone()),
+        listen: args.listen,
+        allow_hosts: args.allow_hosts.clone(),
+        open: args.open,
+        debounce: Duration::from_millis(args.debounce),
+        timeout: Duration::from_secs(10),
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

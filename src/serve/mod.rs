@@ -1,0 +1,284 @@
+//! `folio serve`: one process that holds the index open, answers the HTTP
+//! API and the search page, and keeps the index fresh by watching the note
+//! folders.
+//!
+//! ```text
+//! request ─host check─▶ router ─api─▶ spawn_blocking(Engine::search) ─output::json─▶ response
+//! note folders ─notify (debounced)─▶ refresher thread ─index::update─▶ new Engine swapped in
+//! ```
+//!
+//! Searches read the [`Engine`] of the last commit through an
+//! `RwLock<Option<Arc<Engine>>>` held only long enough to clone the `Arc`;
+//! the refresher swaps a new one in after each commit, so a refresh never
+//! blocks a search. Safe by default: loopback only unless `--listen` says
+//! otherwise, a `Host` check against DNS rebinding, no CORS, read-only,
+//! bounded parameters and bodies, a timeout per request.
+
+mod api;
+mod watch;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::task::Poll;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use crate::config::Config;
+use crate::search::Engine;
+
+/// How `folio serve` runs.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Index folder, note folders, threads.
+    pub config: Config,
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Host names (beyond loopback names and IP addresses) the `Host`
+    /// header may carry.
+    pub allow_hosts: Vec<String>,
+    /// Open the page in the system's browser once listening.
+    pub open: bool,
+    /// Debounce of file events before a refresh.
+    pub debounce: Duration,
+    /// Time a request may take before a 408.
+    pub timeout: Duration,
+}
+
+/// What every request handler sees.
+pub struct AppState {
+    /// The searcher of the last commit; `None` while the first build runs.
+    engine: RwLock<Option<Arc<Engine>>>,
+    /// The index folder.
+    index: PathBuf,
+    /// Extra names `Host` may carry (lower case).
+    allow_hosts: Vec<String>,
+    /// Commits the refresher has made or seen since start.
+    refreshes: std::sync::atomic::AtomicU64,
+}
+
+impl AppState {
+    /// The engine, unless the first build is still running.
+    fn engine(&self) -> Option<Arc<Engine>> {
+        match self.engine.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Swaps in the engine of a new commit.
+    fn set_engine(&self, engine: Engine) {
+        let engine = Some(Arc::new(engine));
+        match self.engine.write() {
+            Ok(mut guard) => *guard = engine,
+            Err(poisoned) => *poisoned.into_inner() = engine,
+        }
+    }
+}
+
+/// Runs the server until Ctrl-C or SIGTERM.
+pub fn run(options: Options) -> anyhow::Result<()> {
+    if !options.listen.ip().is_loopback() {
+        eprintln!(
+            "folio: warning: listening on {}, not on loopback: anyone who can reach this \
+             machine can read your notes (there is no login); --listen 127.0.0.1:7878 keeps \
+             them to this machine",
+            options.listen
+        );
+    }
+    let state = Arc::new(AppState {
+        engine: RwLock::new(None),
+        index: options.config.index.clone(),
+        allow_hosts: options.allow_hosts.iter().map(|h| h.to_ascii_lowercase()).collect(),
+        refreshes: std::sync::atomic::AtomicU64::new(0),
+    });
+    // The refresher opens (or builds) the index and keeps it fresh; until
+    // its first engine is in, the API answers 503.
+    let _watcher = watch::start(options.config.clone(), state.clone(), options.debounce)?;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        // Searches run on blocking threads: a few per core keeps the CPU
+        // busy without a queue of hundreds of threads under load.
+        .max_blocking_threads(crate::config::default_threads() * 2)
+        .enable_io()
+        .enable_time()
+        .build()?;
+    runtime.block_on(serve(options, state))
+}
+
+async fn serve(options: Options, state: Arc<AppState>) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(options.listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", options.listen))?;
+    let local = listener.local_addr()?;
+    let url = format!("http://{local}/");
+    eprintln!("folio: serving {} on {url} (Ctrl-C stops)", state.index.display());
+    if options.open {
+        open_browser(&url);
+    }
+    let app = router(state, options.timeout);
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    eprintln!("folio: stopped");
+    Ok(())
+}
+
+/// The routes and layers.
+fn router(state: Arc<AppState>, timeout: Duration) -> Router {
+    Router::new()
+        .route("/", get(page_html))
+        .route("/app.js", get(page_js))
+        .route("/app.css", get(page_css))
+        .route("/healthz", get(api::healthz))
+        .route("/api/search", get(api::search_notes))
+        .route("/api/quotes", get(api::search_quotes))
+        .route("/api/notes/{id}", get(api::note))
+        .route("/api/stats", get(api::stats))
+        .fallback(api::not_found)
+        .layer(tower_http::compression::CompressionLayer::new())
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(api::MAX_BODY))
+        .layer(middleware::from_fn_with_state(state.clone(), check_host))
+        .with_state(state)
+}
+
+/// Refuses a request whose `Host` is a name this server was not told to
+/// answer to: a page on another site that rebinds its name to 127.0.0.1
+/// sends its own name, and is refused. IP addresses and `localhost` pass.
+async fn check_host(
+    axum::extract::State(state): axum::extract::State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let host = request.headers().get(header::HOST).and_then(|h| h.to_str().ok());
+    match host {
+        Some(host) if host_allowed(host, &state.allow_hosts) => next.run(request).await,
+        Some(host) => api::ApiError::new(
+            StatusCode::FORBIDDEN,
+            format!(
+                "Host {host:?} is not allowed (DNS rebinding defence); \
+                 use an IP address or localhost, or start folio serve with --allow-host NAME"
+            ),
+        )
+        .into_response(),
+        None => api::ApiError::new(StatusCode::BAD_REQUEST, "the Host header is missing")
+            .into_response(),
+    }
+}
+
+/// Whether a `Host` header value names this server.
+fn host_allowed(host: &str, allowed: &[String]) -> bool {
+    let host = host.trim().to_ascii_lowercase();
+    // Strip the port: `[::1]:7878`, `127.0.0.1:7878`, `localhost:7878`.
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        match rest.split_once(']') {
+            Some((ip, _)) => ip.to_string(),
+            None => return false,
+        }
+    } else {
+        match host.rsplit_once(':') {
+            Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name.to_string(),
+            Some(_) => return false,
+            None => host.clone(),
+        }
+    };
+    name == "localhost"
+        || name.parse::<std::net::IpAddr>().is_ok()
+        || allowed.iter().any(|a| *a == name || *a == host)
+}
+
+/// Resolves on Ctrl-C or SIGTERM; in-flight requests then finish.
+fn shutdown_signal() -> impl Future<Output = ()> {
+    let terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    async move {
+        let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
+        let mut terminate = terminate;
+        std::future::poll_fn(|cx| {
+            if ctrl_c.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(());
+            }
+            if let Some(t) = terminate.as_mut()
+                && t.poll_recv(cx).is_ready()
+            {
+                return Poll::Ready(());
+            }
+            Poll::Pending
+        })
+        .await;
+        eprintln!("folio: shutting down");
+    }
+}
+
+fn open_browser(url: &str) {
+    let opener = if cfg!(target_os = "macos") { "open" } else { "xdg-open" };
+    if let Err(e) = std::process::Command::new(opener)
+        .arg(url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+    {
+        eprintln!("folio: could not open a browser ({opener}: {e}); open {url} yourself");
+    }
+}
+
+const PAGE_HTML: &str = include_str!("page/index.html");
+const PAGE_JS: &str = include_str!("page/app.js");
+const PAGE_CSS: &str = include_str!("page/app.css");
+
+/// Headers of every page asset: no framing by other sites, no sniffing,
+/// and nothing loaded from elsewhere.
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::X_FRAME_OPTIONS, "DENY"),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'self'; frame-ancestors 'none'; base-uri 'none'",
+            ),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn page_html() -> Response {
+    asset("text/html; charset=utf-8", PAGE_HTML)
+}
+
+async fn page_js() -> Response {
+    asset("text/javascript; charset=utf-8", PAGE_JS)
+}
+
+async fn page_css() -> Response {
+    asset("text/css; charset=utf-8", PAGE_CSS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_by_ip_and_localhost_pass_and_other_names_do_not() {
+        let extra = vec!["books.lan".to_string()];
+        for ok in ["127.0.0.1:7878", "localhost:7878", "[::1]:7878", "192.168.1.4", "books.lan:80"]
+        {
+            assert!(host_allowed(ok, &extra), "{ok}");
+        }
+        for bad in ["evil.example:7878", "localhost.evil.example", "[::1", "a:b:c", ""] {
+            assert!(!host_allowed(bad, &extra), "{bad}");
+        }
+    }
+}
