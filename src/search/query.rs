@@ -606,10 +606,11 @@ impl<'a> Builder<'a> {
         };
         let mut parts: Vec<Box<dyn Query>> = Vec::with_capacity(2);
         if !own.is_empty() {
-            parts.push(Box::new(Bm25F::new(own, documents)));
+            parts.push(Box::new(Bm25F::new(own, documents).sought(self.sought)));
         }
         if !quoted.is_empty() {
-            parts.push(Box::new(QuotesOfNote::new(Box::new(Bm25F::new(quoted, self.quotes)))));
+            let inner = Bm25F::new(quoted, self.quotes).sought(self.sought);
+            parts.push(Box::new(QuotesOfNote::new(Box::new(inner))));
         }
         match parts.len() {
             1 => parts.pop().unwrap_or_else(|| Box::new(tantivy::query::EmptyQuery)),
