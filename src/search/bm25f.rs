@@ -41,7 +41,7 @@ pub struct FieldTerm {
 }
 
 /// A word on any of its fields, scored by BM25F.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Bm25F {
     fields: Vec<FieldTerm>,
     /// Documents that can hold these fields (the target's kind): the `N`
@@ -52,13 +52,36 @@ pub struct Bm25F {
     /// document at a time; walked end to end, Tantivy's buffered union is
     /// faster.
     sought: bool,
+    /// Another part of the word (a note's quotes, other documents), and
+    /// the share of the lesser part added to the greater: walked in the
+    /// same buffered union as the fields, as [`super::best_field`] would
+    /// combine them.
+    other: Option<(Box<dyn Query>, Score)>,
+}
+
+impl Clone for Bm25F {
+    fn clone(&self) -> Self {
+        Bm25F {
+            fields: self.fields.clone(),
+            documents: self.documents,
+            sought: self.sought,
+            other: self.other.as_ref().map(|(q, tie)| (q.box_clone(), *tie)),
+        }
+    }
 }
 
 impl Bm25F {
     /// The word of `fields` (one [`FieldTerm`] per field, same word), over
     /// `documents` documents of the target's kind.
     pub fn new(fields: Vec<FieldTerm>, documents: u64) -> Self {
-        Bm25F { fields, documents, sought: false }
+        Bm25F { fields, documents, sought: false, other: None }
+    }
+
+    /// The word, scored as the best of its BM25F and `other` plus `tie` ×
+    /// the lesser (for a word walked end to end; a sought word's parts go
+    /// in a [`super::best_field::BestField`]).
+    pub fn with_other(self, other: Box<dyn Query>, tie: Score) -> Self {
+        Bm25F { other: Some((other, tie)), ..self }
     }
 
     /// The same word, for a query that will mostly seek it.
@@ -84,7 +107,12 @@ impl Query for Bm25F {
         }
         let doc_freq = doc_freq.min(n);
         let idf = ((n - doc_freq) as Score + 0.5) / (doc_freq as Score + 0.5);
+        let other = match &self.other {
+            Some((q, tie)) => Some((q.weight(scoring)?, *tie)),
+            None => None,
+        };
         Ok(Box::new(Bm25FWeight {
+            other,
             fields,
             idf: (1.0 + idf).ln(),
             doc_freq,
@@ -97,6 +125,9 @@ impl Query for Bm25F {
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
         for f in &self.fields {
             visitor(&f.term, false);
+        }
+        if let Some((q, _)) = &self.other {
+            q.query_terms(visitor);
         }
     }
 }
@@ -135,6 +166,7 @@ struct Bm25FWeight {
     documents: u64,
     scoring: bool,
     sought: bool,
+    other: Option<(Box<dyn Weight>, Score)>,
 }
 
 /// BM25's saturation of a combined frequency, times idf and `(k1 + 1)`
@@ -168,7 +200,16 @@ impl Bm25FWeight {
 impl Weight for Bm25FWeight {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
         let mut fields = self.cursors(reader)?;
-        if fields.len() <= 1 {
+        let other = match &self.other {
+            Some((w, _)) => Some(w.scorer(reader, boost)?).filter(|s| s.doc() != TERMINATED),
+            None => None,
+        };
+        if fields.is_empty()
+            && let Some(other) = other
+        {
+            return Ok(other); // the note part is 0: the other part alone
+        }
+        if other.is_none() && fields.len() <= 1 {
             // One field holds the word here (always so for a quote join's
             // inner query): no cursors to merge. The merge's loops cost a
             // fifth of a one-word search at 20,000 notes.
@@ -177,23 +218,29 @@ impl Weight for Bm25FWeight {
                 None => Box::new(EmptyScorer),
             });
         }
-        if !self.sought && self.scoring {
-            // Walked end to end: Tantivy's buffered union of the fields,
-            // each scoring its weighted frequency, summed and saturated by
-            // the combiner (what the best-field walk did before BM25F; the
-            // one-document merge below made a common word 40 % slower).
-            let idf = self.idf * boost;
-            let parts: Vec<(Occur, Box<dyn Weight>)> = fields
+        if !self.sought || other.is_some() {
+            // Walked end to end: Tantivy's buffered union of the fields
+            // (and the other part), each scoring its weighted frequency,
+            // summed and saturated by the combiner, as the best-field walk
+            // did before BM25F. A merge one document at a time, and a union
+            // of unions for the other part, made a common word 40 % slower.
+            let mut parts: Vec<(Occur, Box<dyn Weight>)> = fields
                 .into_iter()
                 .map(|cursor| {
-                    (Occur::Should, Box::new(FieldTfWeight::new(cursor)) as Box<dyn Weight>)
+                    let part: Box<dyn Scorer> = Box::new(FieldTfScorer { cursor });
+                    (Occur::Should, Box::new(Taken::new(part)) as Box<dyn Weight>)
                 })
                 .collect();
+            if let Some(other) = other {
+                let part: Box<dyn Scorer> = Box::new(Negated(other));
+                parts.push((Occur::Should, Box::new(Taken::new(part))));
+            }
+            let (idf, tie) = (self.idf * boost, self.other.as_ref().map_or(0.0, |o| o.1));
             let union = BooleanWeight::with_minimum_number_should_match(
                 parts,
                 1,
-                true,
-                Box::new(move || Saturate { idf, tf: 0.0 }),
+                self.scoring,
+                Box::new(move || Saturate { idf, tie, tf: 0.0, other: -1.0 }),
             );
             return union.scorer(reader, 1.0);
         }
@@ -204,6 +251,34 @@ impl Weight for Bm25FWeight {
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        let own = self.explain_fields(reader, doc);
+        let Some((other, tie)) = &self.other else { return own };
+        let parts: Vec<Explanation> =
+            [own.ok(), other.explain(reader, doc).ok()].into_iter().flatten().collect();
+        let (mut best, mut sum) = (0.0 as Score, 0.0 as Score);
+        for part in &parts {
+            best = best.max(part.value());
+            sum += part.value();
+        }
+        if parts.is_empty() {
+            return Err(tantivy::TantivyError::InvalidArgument(format!(
+                "document {doc} does not hold the word"
+            )));
+        }
+        let mut out = Explanation::new_with_string(
+            format!("best part, plus {tie} × the others"),
+            best + tie * (sum - best),
+        );
+        for part in parts {
+            out.add_detail(part);
+        }
+        Ok(out)
+    }
+}
+
+impl Bm25FWeight {
+    /// The word's BM25F over its fields, explained.
+    fn explain_fields(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
         let mut tf = 0.0;
         let mut parts = Vec::new();
         for mut cursor in self.cursors(reader)? {
@@ -264,46 +339,85 @@ struct Cursor {
     per_norm: Arc<[Score; 256]>,
 }
 
-/// Sums the fields' weighted frequencies and saturates the sum once.
+/// Sums the fields' weighted frequencies and saturates the sum once; the
+/// other part (its score negated, to tell it from a frequency) is combined
+/// as the best part plus `tie` × the lesser.
 #[derive(Default, Clone, Copy)]
 struct Saturate {
     idf: Score,
+    tie: Score,
     tf: Score,
+    /// The other part's score; negative when it does not match.
+    other: Score,
 }
 
 impl ScoreCombiner for Saturate {
     fn update<S: Scorer>(&mut self, scorer: &mut S) {
-        self.tf += scorer.score();
+        let score = scorer.score();
+        if score.is_sign_negative() {
+            self.other = -score;
+        } else {
+            self.tf += score;
+        }
     }
 
     fn clear(&mut self) {
         self.tf = 0.0;
+        self.other = -1.0;
     }
 
     fn score(&self) -> Score {
-        saturate(self.idf, self.tf)
+        let own = saturate(self.idf, self.tf);
+        if self.other < 0.0 {
+            return own;
+        }
+        own.max(self.other) + self.tie * own.min(self.other)
     }
 }
 
-/// One field's cursor, handed once to the buffered union; its score is the
-/// field's weighted, normalised frequency.
-struct FieldTfWeight {
-    cursor: std::sync::Mutex<Option<Cursor>>,
-}
+/// The other part of a [`Saturate`] union: its score, negated.
+struct Negated(Box<dyn Scorer>);
 
-impl FieldTfWeight {
-    fn new(cursor: Cursor) -> Self {
-        FieldTfWeight { cursor: std::sync::Mutex::new(Some(cursor)) }
+impl DocSet for Negated {
+    fn advance(&mut self) -> DocId {
+        self.0.advance()
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        self.0.seek(target)
+    }
+
+    fn doc(&self) -> DocId {
+        self.0.doc()
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.0.size_hint()
     }
 }
 
-impl Weight for FieldTfWeight {
+impl Scorer for Negated {
+    fn score(&mut self) -> Score {
+        -self.0.score()
+    }
+}
+
+/// A scorer made already, handed once to the buffered union (which takes
+/// weights).
+struct Taken {
+    scorer: std::sync::Mutex<Option<Box<dyn Scorer>>>,
+}
+
+impl Taken {
+    fn new(scorer: Box<dyn Scorer>) -> Self {
+        Taken { scorer: std::sync::Mutex::new(Some(scorer)) }
+    }
+}
+
+impl Weight for Taken {
     fn scorer(&self, _: &SegmentReader, _: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        let cursor = self.cursor.lock().ok().and_then(|mut c| c.take());
-        Ok(match cursor {
-            Some(cursor) => Box::new(FieldTfScorer { cursor }),
-            None => Box::new(EmptyScorer),
-        })
+        let scorer = self.scorer.lock().ok().and_then(|mut c| c.take());
+        Ok(scorer.unwrap_or_else(|| Box::new(EmptyScorer)))
     }
 
     fn explain(&self, _: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {

@@ -605,12 +605,22 @@ impl<'a> Builder<'a> {
             Target::Quotes => self.quotes,
         };
         let mut parts: Vec<Box<dyn Query>> = Vec::with_capacity(2);
-        if !own.is_empty() {
-            parts.push(Box::new(Bm25F::new(own, documents).sought(self.sought)));
-        }
-        if !quoted.is_empty() {
+        let quotes = (!quoted.is_empty()).then(|| {
             let inner = Bm25F::new(quoted, self.quotes).sought(self.sought);
-            parts.push(Box::new(QuotesOfNote::new(Box::new(inner))));
+            Box::new(QuotesOfNote::new(Box::new(inner))) as Box<dyn Query>
+        });
+        if !own.is_empty() {
+            let word = Bm25F::new(own, documents).sought(self.sought);
+            match quotes {
+                // Walked end to end, both parts go in one buffered union.
+                Some(quotes) if !self.sought && !self.explaining => {
+                    return Box::new(word.with_other(quotes, TIE_BREAKER));
+                }
+                Some(quotes) => parts.extend([Box::new(word) as Box<dyn Query>, quotes]),
+                None => parts.push(Box::new(word)),
+            }
+        } else {
+            parts.extend(quotes);
         }
         match parts.len() {
             1 => parts.pop().unwrap_or_else(|| Box::new(tantivy::query::EmptyQuery)),
