@@ -218,7 +218,7 @@ impl Weight for Bm25FWeight {
                 None => Box::new(EmptyScorer),
             });
         }
-        if !self.sought || other.is_some() {
+        if !self.sought {
             // Walked end to end: Tantivy's buffered union of the fields
             // (and the other part), each scoring its weighted frequency,
             // summed and saturated by the combiner, as the best-field walk
@@ -245,7 +245,8 @@ impl Weight for Bm25FWeight {
             return union.scorer(reader, 1.0);
         }
         let docs: Vec<DocId> = fields.iter().map(|c| c.postings.doc()).collect();
-        let mut scorer = Bm25FScorer { fields, docs, doc: 0, idf: self.idf * boost };
+        let other = other.map(|s| (s, self.other.as_ref().map_or(0.0, |o| o.1)));
+        let mut scorer = Bm25FScorer { fields, docs, doc: 0, idf: self.idf * boost, other };
         scorer.doc = scorer.smallest();
         Ok(Box::new(scorer))
     }
@@ -505,11 +506,14 @@ struct Bm25FScorer {
     doc: DocId,
     /// idf × the query's boost.
     idf: Score,
+    /// The other part's cursor, and the share of the lesser part.
+    other: Option<(Box<dyn Scorer>, Score)>,
 }
 
 impl Bm25FScorer {
     fn smallest(&self) -> DocId {
-        self.docs.iter().copied().min().unwrap_or(TERMINATED)
+        let fields = self.docs.iter().copied().min().unwrap_or(TERMINATED);
+        self.other.as_ref().map_or(fields, |(o, _)| fields.min(o.doc()))
     }
 }
 
@@ -520,6 +524,11 @@ impl DocSet for Bm25FScorer {
             if *doc == current {
                 *doc = cursor.postings.advance();
             }
+        }
+        if let Some((other, _)) = &mut self.other
+            && other.doc() == current
+        {
+            other.advance();
         }
         self.doc = self.smallest();
         self.doc
@@ -534,6 +543,11 @@ impl DocSet for Bm25FScorer {
                 *doc = cursor.postings.seek(target);
             }
         }
+        if let Some((other, _)) = &mut self.other
+            && other.doc() < target
+        {
+            other.seek(target);
+        }
         self.doc = self.smallest();
         self.doc
     }
@@ -543,7 +557,8 @@ impl DocSet for Bm25FScorer {
     }
 
     fn size_hint(&self) -> u32 {
-        self.fields.iter().map(|c| c.postings.size_hint()).sum()
+        let other = self.other.as_ref().map_or(0, |(o, _)| o.size_hint());
+        self.fields.iter().map(|c| c.postings.size_hint()).sum::<u32>() + other
     }
 }
 
@@ -557,7 +572,14 @@ impl Scorer for Bm25FScorer {
                 tf += cursor.postings.term_freq() as Score * cursor.per_norm[id as usize];
             }
         }
-        saturate(self.idf, tf)
+        let own = saturate(self.idf, tf);
+        match &mut self.other {
+            Some((other, tie)) if other.doc() == doc => {
+                let other = other.score();
+                own.max(other) + *tie * own.min(other)
+            }
+            _ => own,
+        }
     }
 }
 
