@@ -115,8 +115,8 @@ pub struct SearchArgs {
     /// Also show near matches (typos) after the exact ones.
     #[arg(long)]
     pub fuzzy: bool,
-    /// Rank by plain BM25 over any word, without putting hits that have
-    /// every word first.
+    /// Rank by BM25F over any word, without putting hits that have every
+    /// word first.
     #[arg(long)]
     pub any: bool,
     /// Show why each hit ranks where it does: a tree of the scores it is

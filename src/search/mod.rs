@@ -45,8 +45,8 @@ pub struct Request {
     pub filters: Filters,
     /// Also show near matches after the exact ones.
     pub fuzzy: bool,
-    /// Hits with every word first (the default); `false` ranks by plain
-    /// BM25 over any word.
+    /// Hits with every word first (the default); `false` ranks by
+    /// BM25F over any word.
     pub all_first: bool,
     /// Search the text as plain words, without the query syntax: no
     /// `field:`, `-word`, quotes or `OR` (what `folio bench --relevance`

@@ -232,10 +232,9 @@ pub struct Builder<'a> {
     /// The target's default fields, weights and `b`s, from
     /// [`NOTE_FIELDS`] or [`QUOTE_FIELDS`], looked up once.
     default_fields: Vec<(Field, f32, f32)>,
-    /// Note documents in the index (BM25F's `N` for note fields).
-    notes: u64,
-    /// Quote documents in the index (`N` for quote fields).
-    quotes: u64,
+    /// Note and quote documents in the index (BM25F's `N`), counted when
+    /// a word first needs them (a phrase does not).
+    counts: std::cell::OnceCell<(u64, u64)>,
     /// Whether each word's fields will mostly be sought (every word
     /// required, or filters): then [`BestField`] walks them faster than
     /// Tantivy's buffered union, which is faster when walked end to end.
@@ -259,12 +258,9 @@ impl<'a> Builder<'a> {
                 fields.schema.get_field(name).ok().map(|f| (f, weight, b))
             })
             .collect();
-        let count =
-            |kind: &str| searcher.doc_freq(&Term::from_field_text(fields.kind, kind)).unwrap_or(0);
         Builder {
             default_fields,
-            notes: count(crate::index::schema::KIND_NOTE),
-            quotes: count(crate::index::schema::KIND_QUOTE),
+            counts: std::cell::OnceCell::new(),
             fields,
             analyzer: crate::index::schema::analyzer(),
             target,
@@ -615,6 +611,13 @@ impl<'a> Builder<'a> {
     /// documents, with their own lengths) counts as a second part, combined
     /// as the best part plus [`TIE_BREAKER`] × the other.
     fn word_query(&self, word: &str, fields: &[(Field, f32, f32)]) -> Box<dyn Query> {
+        let (notes, quote_docs) = *self.counts.get_or_init(|| {
+            let count = |kind: &str| {
+                let term = Term::from_field_text(self.fields.kind, kind);
+                self.searcher.doc_freq(&term).unwrap_or(0)
+            };
+            (count(crate::index::schema::KIND_NOTE), count(crate::index::schema::KIND_QUOTE))
+        });
         let joined = |field: Field| self.target == Target::Notes && field == self.fields.quote;
         let term = |&(field, weight, b): &(Field, f32, f32)| FieldTerm {
             term: Term::from_field_text(field, word),
@@ -624,15 +627,27 @@ impl<'a> Builder<'a> {
         let own: Vec<FieldTerm> = fields.iter().filter(|f| !joined(f.0)).map(term).collect();
         let quoted: Vec<FieldTerm> = fields.iter().filter(|f| joined(f.0)).map(term).collect();
         let documents = match self.target {
-            Target::Notes => self.notes,
-            Target::Quotes => self.quotes,
+            Target::Notes => notes,
+            Target::Quotes => quote_docs,
         };
         let mut parts: Vec<Box<dyn Query>> = Vec::with_capacity(2);
+        let quotes = (!quoted.is_empty()).then(|| {
+            let inner = Bm25F::new(quoted, quote_docs).sought(self.sought);
+            Box::new(QuotesOfNote::new(Box::new(inner))) as Box<dyn Query>
+        });
         if !own.is_empty() {
-            parts.push(Box::new(Bm25F::new(own, documents)));
-        }
-        if !quoted.is_empty() {
-            parts.push(Box::new(QuotesOfNote::new(Box::new(Bm25F::new(quoted, self.quotes)))));
+            let word = Bm25F::new(own, documents).sought(self.sought);
+            match quotes {
+                // Both parts in one walk (one buffered union, or one merge
+                // when sought), not a walk of walks.
+                Some(quotes) if !self.explaining => {
+                    return Box::new(word.with_other(quotes, TIE_BREAKER));
+                }
+                Some(quotes) => parts.extend([Box::new(word) as Box<dyn Query>, quotes]),
+                None => parts.push(Box::new(word)),
+            }
+        } else {
+            parts.extend(quotes);
         }
         match parts.len() {
             1 => parts.pop().unwrap_or_else(|| Box::new(tantivy::query::EmptyQuery)),

@@ -447,6 +447,31 @@ fn explain_adds_up_to_each_hit_score() {
     }
     assert!(explained > 10, "only {explained} hits explained");
 
+    // Explaining builds each word's note and quote parts as two queries;
+    // searching walks them in one union: the same scores either way.
+    for words in [&["stateful"][..], &["--any", "--", "memory", "river", "stateful"], &["river"]] {
+        let scores = |explain: bool| {
+            let mut all = vec!["search", "--json", "--limit", "50"];
+            if explain {
+                all.push("--explain");
+            }
+            all.extend_from_slice(words);
+            let r = env.folio(&all).json();
+            hits(&r)
+                .iter()
+                .map(|h| (h["path"].as_str().map(str::to_string), h["score"].as_f64()))
+                .collect::<Vec<_>>()
+        };
+        let (plain, explained) = (scores(false), scores(true));
+        assert_eq!(plain.len(), explained.len(), "{words:?}");
+        assert!(!plain.is_empty(), "{words:?}");
+        for ((pa, ps), (ea, es)) in plain.iter().zip(&explained) {
+            assert_eq!(pa, ea, "{words:?}");
+            let (ps, es) = (ps.unwrap_or(f64::NAN), es.unwrap_or(f64::NAN));
+            assert!((ps - es).abs() < 1e-4 * ps.max(1.0), "{words:?} {pa:?}: {ps} vs {es}");
+        }
+    }
+
     // For people: an indented tree under each hit, with each word's fields.
     let run = env.folio(&["search", "--explain", "--", "stateful"]);
     run.expect_code(0);
