@@ -48,7 +48,8 @@ fn main() {
         let wall = started.elapsed().as_secs_f64();
         latencies.sort();
         let at = |q: f64| {
-            latencies.get(((latencies.len() as f64 * q) as usize).min(latencies.len().saturating_sub(1)))
+            latencies
+                .get(((latencies.len() as f64 * q) as usize).min(latencies.len().saturating_sub(1)))
                 .map_or(0.0, |d: &Duration| d.as_secs_f64() * 1e3)
         };
         println!(
@@ -63,7 +64,13 @@ fn main() {
 }
 
 /// One client's latencies and errors.
-fn client(addr: &str, path: &str, words: &[&str], seed: usize, deadline: Instant) -> (Vec<Duration>, usize) {
+fn client(
+    addr: &str,
+    path: &str,
+    words: &[&str],
+    seed: usize,
+    deadline: Instant,
+) -> (Vec<Duration>, usize) {
     let mut stream = BufReader::new(TcpStream::connect(addr).unwrap());
     stream.get_ref().set_nodelay(true).unwrap();
     let mut latencies = Vec::new();
