@@ -174,7 +174,7 @@ pub struct ServeArgs {
     pub allow_hosts: Vec<String>,
     /// Wait this many milliseconds after a file changes before refreshing,
     /// so a burst of changes becomes one commit.
-    #[arg(long, value_name = "MS", default_value_t = 150)]
+    #[arg(long, value_name = "MS", default_value_t = 50)]
     pub debounce: u64,
 }
 
