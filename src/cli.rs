@@ -108,6 +108,10 @@ pub struct SearchArgs {
     /// every word first.
     #[arg(long)]
     pub any: bool,
+    /// Count every match exactly (slower on common words); without it the
+    /// count stops at 1,000 and shows as "1,000+".
+    #[arg(long)]
+    pub count: bool,
     /// Print one JSON object with the hits.
     #[arg(long)]
     pub json: bool,

@@ -45,6 +45,10 @@ pub struct Request {
     /// Hits with every word first (the default); `false` ranks by plain
     /// BM25 over any word.
     pub all_first: bool,
+    /// Count every match exactly (`--count`). Without it the top hits are
+    /// collected without counting ([`count_up_to`]), and `total` is exact
+    /// only up to [`COUNT_CAP`].
+    pub count: bool,
 }
 
 impl Request {
@@ -58,6 +62,7 @@ impl Request {
             filters: Filters::default(),
             fuzzy: false,
             all_first: true,
+            count: false,
         }
     }
 }
@@ -97,7 +102,7 @@ impl Engine {
         let mut ranked: Vec<(f32, DocAddress)> = Vec::new();
         let mut highlights = HighlightTerms::default();
         let mut matching = Matching::All;
-        let mut total = 0;
+        let mut total = Total { count: 0, exact: true };
 
         let long = parsed.plain_words > query::ALL_WORDS_MAX || !request.all_first;
         let modes: &[Mode] = if long { &[Mode::Any] } else { &[Mode::All, Mode::Any] };
@@ -107,7 +112,8 @@ impl Engine {
             }
             let Some(q) = builder.build(&parsed, mode, &request.filters) else { break };
             let before = ranked.len();
-            let count = fill(&searcher, &*q, limit, &mut seen, &mut ranked, "searching")?;
+            let count =
+                fill(&searcher, &*q, limit, request.count, &mut seen, &mut ranked, "searching")?;
             total = total.max(count);
             merge(&mut highlights, &builder.highlights);
             if mode == Mode::Any && ranked.len() > before || long {
@@ -120,8 +126,15 @@ impl Engine {
         if ranked.is_empty() || request.fuzzy {
             let exact = ranked.len();
             if let Some(q) = builder.build(&parsed, Mode::Fuzzy, &request.filters) {
-                let count =
-                    fill(&searcher, &*q, limit, &mut seen, &mut ranked, "searching near matches")?;
+                let count = fill(
+                    &searcher,
+                    &*q,
+                    limit,
+                    request.count,
+                    &mut seen,
+                    &mut ranked,
+                    "searching near matches",
+                )?;
                 merge(&mut highlights, &builder.highlights);
                 if exact == 0 && !ranked.is_empty() {
                     total = count;
@@ -147,7 +160,14 @@ impl Engine {
                 Target::Quotes => self.quote_hit(&doc, score, &mut highlighter, &paths),
             });
         }
-        Ok(Results { query: request.query.clone(), matching, total, notices, hits })
+        Ok(Results {
+            query: request.query.clone(),
+            matching,
+            total: total.count.max(hits.len()),
+            total_exact: total.exact,
+            notices,
+            hits,
+        })
     }
 
     fn note_hit(
@@ -218,25 +238,91 @@ impl Engine {
     }
 }
 
+/// Matches counted without `--count` stop here: `total` is then a lower
+/// bound (shown as "1,000+").
+pub const COUNT_CAP: usize = 1000;
+
+/// How many documents a pass matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Total {
+    count: usize,
+    /// `false` when counting stopped at [`COUNT_CAP`].
+    exact: bool,
+}
+
+impl Total {
+    /// The larger of two counts (each pass's matches include the earlier
+    /// passes' in practice: all words, then any word).
+    fn max(self, other: Total) -> Total {
+        if other.count > self.count { other } else { self }
+    }
+}
+
 /// Runs one pass and adds its hits not seen yet, up to `limit` in all;
 /// returns how many documents the pass matched.
+///
+/// Without `count`, only the top documents are collected: Tantivy then
+/// walks each segment through `Weight::for_each_pruning`, which skips
+/// blocks that cannot reach the top (block-max WAND) where the query
+/// allows it, instead of visiting every match for a count. When fewer than
+/// asked came back, they are all the matches; otherwise matches are
+/// counted, without scoring, up to [`COUNT_CAP`].
 fn fill(
     searcher: &Searcher,
     query: &dyn tantivy::query::Query,
     limit: usize,
+    count: bool,
     seen: &mut HashSet<DocAddress>,
     ranked: &mut Vec<(f32, DocAddress)>,
     doing: &str,
-) -> Result<usize> {
-    let (top, count) = searcher
-        .search(query, &(TopDocs::with_limit(limit + ranked.len()).order_by_score(), Count))
-        .map_err(|e| Error::tantivy(doing, e))?;
+) -> Result<Total> {
+    let want = limit + ranked.len();
+    let top_docs = TopDocs::with_limit(want).order_by_score();
+    let (top, total) = if count {
+        let (top, n) =
+            searcher.search(query, &(top_docs, Count)).map_err(|e| Error::tantivy(doing, e))?;
+        (top, Total { count: n, exact: true })
+    } else {
+        let top = searcher.search(query, &top_docs).map_err(|e| Error::tantivy(doing, e))?;
+        let total = if top.len() < want {
+            Total { count: top.len(), exact: true }
+        } else {
+            count_up_to(searcher, query, COUNT_CAP).map_err(|e| Error::tantivy(doing, e))?
+        };
+        (top, total)
+    };
     for (score, addr) in top {
         if ranked.len() < limit && seen.insert(addr) {
             ranked.push((score, addr));
         }
     }
-    Ok(count)
+    Ok(total)
+}
+
+/// Counts the live documents `query` matches, without scoring, stopping at
+/// `cap`.
+fn count_up_to(
+    searcher: &Searcher,
+    query: &dyn tantivy::query::Query,
+    cap: usize,
+) -> tantivy::Result<Total> {
+    let weight = query.weight(tantivy::query::EnableScoring::disabled_from_searcher(searcher))?;
+    let mut count = 0;
+    for reader in searcher.segment_readers() {
+        let mut scorer = weight.scorer(reader, 1.0)?;
+        let alive = reader.alive_bitset();
+        let mut doc = scorer.doc();
+        while doc != tantivy::TERMINATED {
+            if alive.is_none_or(|a| a.is_alive(doc)) {
+                count += 1;
+                if count >= cap {
+                    return Ok(Total { count, exact: false });
+                }
+            }
+            doc = scorer.advance();
+        }
+    }
+    Ok(Total { count, exact: true })
 }
 
 /// An explanation from a weight's own scorer (folio's custom queries

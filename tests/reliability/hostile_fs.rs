@@ -140,7 +140,7 @@ fn files_deleted_or_growing_during_the_walk() {
                 .is_ok_and(|t| t.contains("xylophone"))
         })
         .count() as u64;
-    let run = env.folio(&["search", "--index", "ix", "--json", "-n", "1", "xylophone"]);
+    let run = env.folio(&["search", "--index", "ix", "--json", "--count", "-n", "1", "xylophone"]);
     run.expect_code(0);
     assert_eq!(u64_of(&run.json(), "total"), grown, "{run}");
 }
