@@ -357,8 +357,9 @@ pub fn run(options: &Options) -> Result<Report> {
     let quiet = |_: &crate::error::NoteError| {};
     reset_peak_rss();
     let started = Instant::now();
-    let ix = FolioIndex::open_or_create(&index_dir, true)?;
-    let summary = update::update(&ix, &update_options, &count)?;
+    let built =
+        crate::index::lifecycle::refresh(&index_dir, &update_options, true, &|_| {}, &count)?;
+    let (ix, summary) = (built.index, built.summary);
     let build_seconds = started.elapsed().as_secs_f64();
     let peak_rss_bytes = peak_rss();
     let segments = ix.reader()?.searcher().segment_readers().len();

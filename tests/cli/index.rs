@@ -363,19 +363,6 @@ fn rebuild_gives_the_same_counts() {
 }
 
 #[test]
-fn another_format_asks_for_a_rebuild() {
-    let env = TestEnv::new();
-    let n = env.copy_seeds("notes") as u64;
-    index(&env, &["notes", "--index", "ix"]);
-    env.write("ix/folio-index", "folio index format 0\n");
-    for args in [&["stats", "--index", "ix"][..], &["index", "notes", "--index", "ix"]] {
-        env.folio(args).expect_failure().expect_stderr("--rebuild");
-    }
-    let summary = index(&env, &["notes", "--index", "ix", "--rebuild"]);
-    check_step(&env, &summary, [n, 0, 0, 0], "rebuild after a format change");
-}
-
-#[test]
 fn missing_notes_folder_is_named() {
     let env = TestEnv::new();
     let run = env.folio(&["index", "no-such-folder", "--index", "ix", "--json"]);
@@ -436,9 +423,9 @@ fn a_second_writer_fails_fast_with_a_clear_message() {
         generate(&env, &corpus, count);
         let args = ["index", corpus.as_str(), "--index", ix.as_str(), "--json"];
         let mut first = env.spawn(env.command(&args));
-        // Wait until the first run has created its index.
-        let meta = env.path(&ix).join("meta.json");
-        while !meta.exists() && !first.finished() {
+        // Wait until the first run holds the writer lock.
+        let lock = env.path(&ix).join(".folio-writer.lock");
+        while !lock.exists() && !first.finished() {
             std::thread::sleep(Duration::from_millis(1));
         }
         let second = env.folio(&args);

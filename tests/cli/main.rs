@@ -16,3 +16,6 @@ mod index;
 
 /// `folio search` and `folio quotes` on the seed notes.
 mod search;
+
+/// The index's lifecycle: rebuilds aside, upgrades, refusals, leftovers.
+mod lifecycle;
