@@ -33,6 +33,8 @@ pub enum Command {
     Show(ShowArgs),
     /// What the index holds.
     Stats(StatsArgs),
+    /// Merge the index's segments into one, for the fastest searches.
+    Optimize(OptimizeArgs),
     /// Generate a synthetic corpus, build an index of it, time builds and queries.
     Bench(BenchArgs),
 }
@@ -138,6 +140,17 @@ pub struct StatsArgs {
     #[allow(missing_docs)]
     pub location: IndexLocation,
     /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `folio optimize`.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct OptimizeArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub location: IndexLocation,
+    /// Print one JSON object: segments before and after, seconds.
     #[arg(long)]
     pub json: bool,
 }

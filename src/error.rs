@@ -125,6 +125,18 @@ pub enum Error {
         /// The format this build writes.
         expected: u32,
     },
+    /// The disk holding the index ran out of space during a write.
+    #[error(
+        "no space left on the disk holding {} ({free} bytes free); the index was left \
+         as it was: free some space and run the command again",
+        path.display()
+    )]
+    DiskFull {
+        /// The index folder.
+        path: PathBuf,
+        /// Bytes available after the failure.
+        free: u64,
+    },
     /// There is no index yet.
     #[error("no folio index at {}; run `folio index` to build one", path.display())]
     NoIndex {

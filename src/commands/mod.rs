@@ -5,6 +5,7 @@
 
 mod bench;
 mod index;
+mod optimize;
 mod search;
 mod show;
 mod stats;
@@ -19,6 +20,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Show(show) => show::run(&show),
         Command::Index(index) => index::run(&index),
         Command::Stats(stats) => stats::run(&stats),
+        Command::Optimize(optimize) => optimize::run(&optimize),
         Command::Search(search) => search::run(&search, crate::search::Target::Notes),
         Command::Quotes(search) => search::run(&search, crate::search::Target::Quotes),
         Command::Bench(bench) => bench::run(&bench),

@@ -25,6 +25,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::merge;
 use super::schema::FORMAT_VERSION;
 use super::update::{self, Summary, UpdateOptions};
 use super::{FolderState, FolioIndex, MARKER, Payload, folder_state};
@@ -197,7 +198,12 @@ pub fn refresh(
     if format == Format::Current && !rebuild {
         let mut ix = FolioIndex::open_dir(path, &live)?;
         ix.lock = Some(lock);
-        let (summary, reader) = update::update_and_read(&ix, options, report)?;
+        let (summary, reader) = update::update_and_read(&ix, options, report)
+            .and_then(|(summary, reader)| {
+                settle(&ix, &summary, &reader)?;
+                Ok((summary, reader))
+            })
+            .map_err(|e| name_a_full_disk(path, e))?;
         ix.lock = None;
         return Ok(Refreshed { index: ix, summary, reader });
     }
@@ -316,6 +322,7 @@ fn build(
         ix.lock = Some(Arc::clone(lock));
         let options = UpdateOptions { roots, ..options.clone() };
         let (summary, reader) = update::update_and_read(&ix, &options, report)?;
+        settle(&ix, &summary, &reader)?;
         fail_point("before-switch")?;
         switch(path, &name)?;
         ix.lock = None;
@@ -323,6 +330,11 @@ fn build(
     })();
     match built {
         Ok(refreshed) => {
+            if std::env::var("FOLIO_FAIL_AT").is_ok_and(|at| at == "after-switch") {
+                // Test hook: die as a kill would, between the switch and
+                // the deletion of the old generation.
+                std::process::abort();
+            }
             // The old generation is no longer live: delete it now, or the
             // next writer will.
             if let Some(old) = old {
@@ -331,15 +343,44 @@ fn build(
             Ok(refreshed)
         }
         Err(err) => {
+            // Looked at before the new generation's files are deleted.
+            let err = name_a_full_disk(path, err);
             let _ = std::fs::remove_dir_all(&dir);
             Err(err)
         }
     }
 }
 
+/// Free bytes below which a failed write is put down to a full disk.
+const FULL_DISK_BYTES: u64 = 16 << 20;
+
+/// `err`, or [`Error::DiskFull`] when the disk holding `path` has (almost)
+/// no space left: Tantivy's writer threads report "an index writer was
+/// killed" and lose the `ENOSPC` that killed them.
+fn name_a_full_disk(path: &Path, err: Error) -> Error {
+    match fs4::available_space(path) {
+        Ok(free) if free < FULL_DISK_BYTES => Error::DiskFull { path: path.to_path_buf(), free },
+        _ => err,
+    }
+}
+
+/// After a commit, merges toward [`merge::MAX_SEGMENTS`] segments (bounded
+/// merges) and points `reader` at the result.
+fn settle(ix: &FolioIndex, summary: &Summary, reader: &tantivy::IndexReader) -> Result<()> {
+    if !summary.committed {
+        return Ok(());
+    }
+    let merged = merge::merge_down(ix, merge::MAX_SEGMENTS, merge::MERGE_MAX_DOCS)?;
+    if merged.after != merged.before {
+        reader.reload().map_err(|e| Error::tantivy("reloading the reader", e))?;
+    }
+    Ok(())
+}
+
 /// Test hook: `FOLIO_FAIL_AT=<point>` makes the run fail there with an I/O
-/// error, as a full disk would (tests/reliability). Costs one environment
-/// lookup per rebuild.
+/// error, as a full disk would (`tests/cli/lifecycle.rs`); `after-switch`
+/// aborts the process right after the switch. Costs one environment lookup
+/// per rebuild.
 fn fail_point(point: &str) -> Result<()> {
     match std::env::var("FOLIO_FAIL_AT") {
         Ok(at) if at == point => Err(Error::io(

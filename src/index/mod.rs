@@ -11,6 +11,7 @@
 pub mod analyzer;
 pub mod document;
 pub mod lifecycle;
+pub mod merge;
 pub mod paced;
 pub mod schema;
 pub mod update;

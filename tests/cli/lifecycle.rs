@@ -253,3 +253,53 @@ fn leftovers_are_cleaned_by_the_next_run() {
     assert!(!env.path("ix/gen-000099").exists(), "the leftover generation is deleted");
     assert!(!env.path("ix/CURRENT.tmp").exists(), "the temporary CURRENT is deleted");
 }
+
+/// A run that dies right after the switch (before it deletes the old
+/// generation) leaves the new index live; the next run deletes the old one.
+#[test]
+fn a_run_that_dies_after_the_switch_leaves_the_new_index() {
+    let env = TestEnv::new();
+    let (n, _) = build(&env);
+    let old = live(&env, "ix");
+    env.write("notes/extra.md", "title: Extra\n\nA zyzzyva note about memory.\n");
+    let mut cmd = env.command(&["index", "--rebuild", "--index", "ix"]);
+    cmd.env("FOLIO_FAIL_AT", "after-switch");
+    let run = env.run(cmd);
+    run.check(run.code() != Some(0), "the run died");
+    assert_ne!(live(&env, "ix"), old, "the new generation is live");
+    assert!(old.exists(), "the old generation is still there");
+    assert_eq!(search_total(&env, "ix", "zyzzyva"), 1, "the new index answers");
+    let run = env.folio(&["index", "--index", "ix", "--json"]);
+    run.expect_code(0);
+    assert_eq!(u64_of(&run.json(), "notes"), n + 1, "{run}");
+    assert!(!old.exists(), "the next run deleted the old generation");
+    assert_eq!(generations(&env, "ix").len(), 1);
+}
+
+/// `folio optimize` merges the index into one segment; searches answer the
+/// same before and after.
+#[test]
+fn optimize_merges_into_one_segment() {
+    let env = TestEnv::new();
+    build(&env);
+    // Small updates leave small segments behind.
+    for i in 0..3 {
+        env.write(&format!("notes/extra-{i}.md"), format!("title: Extra {i}\n\nmemory {i}\n"));
+        env.folio(&["index", "--index", "ix"]).expect_code(0);
+    }
+    let hits = search_total(&env, "ix", "memory");
+    let stats = env.folio(&["stats", "--index", "ix", "--json"]).expect_code(0).json();
+    let before = u64_of(&stats, "segments");
+    assert!(before > 1, "{stats:#}");
+    let run = env.folio(&["optimize", "--index", "ix", "--json"]);
+    run.expect_code(0);
+    let done = run.json();
+    assert_eq!(u64_of(&done, "segments_before"), before, "{done:#}");
+    assert_eq!(u64_of(&done, "segments_after"), 1, "{done:#}");
+    let stats = env.folio(&["stats", "--index", "ix", "--json"]).expect_code(0).json();
+    assert_eq!(u64_of(&stats, "segments"), 1, "{stats:#}");
+    assert_eq!(search_total(&env, "ix", "memory"), hits);
+    // The text output says what it did.
+    let run = env.folio(&["optimize", "--index", "ix"]);
+    run.expect_code(0).check(run.stdout.contains("1 segments → 1"), "before → after");
+}
