@@ -87,6 +87,8 @@ pub struct Report {
     pub queries: Vec<QueryReport>,
     /// All timed runs of the mix together.
     pub overall: Latency,
+    /// All timed runs of the mix with every match counted (`--count`).
+    pub overall_counted: Latency,
     /// The same queries as Tantivy-only top-10 searches over title, author
     /// and body (no filters, no snippets, no stored fields): the floor.
     pub tantivy_top10: Vec<QueryReport>,
@@ -222,6 +224,10 @@ pub struct QueryReport {
     pub hits: usize,
     /// Timings.
     pub latency: Latency,
+    /// Timings of the same search counting every match (`--count`),
+    /// interleaved with the others; none for Tantivy's floor.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub counted: Option<Latency>,
 }
 
 /// One query of the mix.
@@ -413,7 +419,7 @@ pub fn run(options: &Options) -> Result<Report> {
         None => query_mix(),
     };
     let engine = Engine::open(FolioIndex::open(&index_dir)?)?;
-    let (queries, overall) = time_mix(&engine, &mix, options.rounds.max(1))?;
+    let (queries, overall, overall_counted) = time_mix(&engine, &mix, options.rounds.max(1))?;
     let tantivy_top10 = time_tantivy(&engine, &mix, options.rounds.max(1))?;
     let process_search_ms = match (&options.exe, mix.first()) {
         (Some(exe), Some(first)) => {
@@ -432,19 +438,22 @@ pub fn run(options: &Options) -> Result<Report> {
         refresh,
         queries,
         overall,
+        overall_counted,
         tantivy_top10,
         process_search_ms,
     })
 }
 
 /// Times the mix round by round (each round runs every query once, so a
-/// slow stretch of the machine hits all queries alike).
+/// slow stretch of the machine hits all queries alike), each query also
+/// with every match counted, right after it.
 fn time_mix(
     engine: &Engine,
     mix: &[MixQuery],
     rounds: usize,
-) -> Result<(Vec<QueryReport>, Latency)> {
+) -> Result<(Vec<QueryReport>, Latency, Latency)> {
     let mut samples = vec![Vec::with_capacity(rounds); mix.len()];
+    let mut counted = vec![Vec::with_capacity(rounds); mix.len()];
     let mut hits = vec![0; mix.len()];
     let started = Instant::now();
     for round in 0..WARMUP_ROUNDS + rounds {
@@ -458,17 +467,23 @@ fn time_mix(
             let results = engine.search(&q.request)?;
             let seconds = started.elapsed().as_secs_f64();
             std::hint::black_box(&results);
-            hits[i] = results.total;
+            let request = Request { count: true, ..q.request.clone() };
+            let started = Instant::now();
+            let exact = engine.search(&request)?;
+            let counted_seconds = started.elapsed().as_secs_f64();
+            hits[i] = exact.total;
             if round >= WARMUP_ROUNDS {
                 samples[i].push(seconds);
+                counted[i].push(counted_seconds);
             }
         }
     }
     let all: Vec<f64> = samples.iter().flatten().copied().collect();
+    let all_counted: Vec<f64> = counted.iter().flatten().copied().collect();
     let reports = mix
         .iter()
-        .zip(samples.iter().zip(hits))
-        .map(|(q, (s, hits))| QueryReport {
+        .zip(samples.iter().zip(hits).zip(&counted))
+        .map(|(q, ((s, hits), c))| QueryReport {
             name: q.name.clone(),
             query: q.request.query.clone(),
             target: match q.request.target {
@@ -479,13 +494,16 @@ fn time_mix(
             filters: q.flags.clone(),
             hits,
             latency: Latency::of(s),
+            counted: Some(Latency::of(c)),
         })
         .collect();
-    Ok((reports, Latency::of(&all)))
+    Ok((reports, Latency::of(&all), Latency::of(&all_counted)))
 }
 
 /// The floor: Tantivy's own query parser over title, author and body, top
-/// 10 by score and a count, as tantivy-cli's bench does.
+/// 10 by score and a count, as tantivy-cli's bench does (`counted`), and
+/// the top 10 alone (`latency`): plain term queries then take Tantivy's
+/// block-max WAND path, which skips blocks that cannot reach the top.
 fn time_tantivy(engine: &Engine, mix: &[MixQuery], rounds: usize) -> Result<Vec<QueryReport>> {
     use tantivy::collector::{Count, TopDocs};
     let ix = engine.index();
@@ -498,7 +516,9 @@ fn time_tantivy(engine: &Engine, mix: &[MixQuery], rounds: usize) -> Result<Vec<
             Error::tantivy(format!("parsing {:?} for Tantivy", q.request.query), e.into())
         })?;
         let collector = (TopDocs::with_limit(10).order_by_score(), Count);
+        let top_only = TopDocs::with_limit(10).order_by_score();
         let mut samples = Vec::with_capacity(rounds);
+        let mut counted = Vec::with_capacity(rounds);
         let mut hits = 0;
         let budget = Instant::now();
         for round in 0..WARMUP_ROUNDS + rounds {
@@ -510,11 +530,17 @@ fn time_tantivy(engine: &Engine, mix: &[MixQuery], rounds: usize) -> Result<Vec<
             let started = Instant::now();
             let (top, count) =
                 searcher.search(&query, &collector).map_err(|e| Error::tantivy("searching", e))?;
-            let seconds = started.elapsed().as_secs_f64();
+            let counted_seconds = started.elapsed().as_secs_f64();
             std::hint::black_box(&top);
             hits = count;
+            let started = Instant::now();
+            let top =
+                searcher.search(&query, &top_only).map_err(|e| Error::tantivy("searching", e))?;
+            let seconds = started.elapsed().as_secs_f64();
+            std::hint::black_box(&top);
             if round >= WARMUP_ROUNDS {
                 samples.push(seconds);
+                counted.push(counted_seconds);
             }
         }
         reports.push(QueryReport {
@@ -524,6 +550,7 @@ fn time_tantivy(engine: &Engine, mix: &[MixQuery], rounds: usize) -> Result<Vec<
             filters: String::new(),
             hits,
             latency: Latency::of(&samples),
+            counted: Some(Latency::of(&counted)),
         });
     }
     Ok(reports)
