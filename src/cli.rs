@@ -110,8 +110,8 @@ pub struct SearchArgs {
     /// every word first.
     #[arg(long)]
     pub any: bool,
-    /// Count every match exactly (slower on common words); without it the
-    /// count stops at 1,000 and shows as "1,000+".
+    /// Count every match exactly. Without it, a search that can skip the
+    /// matches it does not show counts them only up to 1,000 ("1,000+").
     #[arg(long)]
     pub count: bool,
     /// Print one JSON object with the hits.

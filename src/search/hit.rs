@@ -6,8 +6,9 @@
 //! where `matching` is `all` (every hit has every word), `any` (some hits
 //! were filled in with fewer words) or `fuzzy` (no exact match; near
 //! spellings), and `total` counts the matching documents: exactly when
-//! `total_exact` is `true`, else it is a lower bound (counting stops at
-//! 1,000 unless `--count` asks for every match). A note hit is
+//! `total_exact` is `true`, else it is a lower bound (a search Tantivy can
+//! prune counts only up to 1,000 unless `--count` asks for every match).
+//! A note hit is
 //!
 //! ```text
 //! {kind: "note", path, name, titles[{text, url}], authors[], year, score,

@@ -45,9 +45,9 @@ pub struct Request {
     /// Hits with every word first (the default); `false` ranks by plain
     /// BM25 over any word.
     pub all_first: bool,
-    /// Count every match exactly (`--count`). Without it the top hits are
-    /// collected without counting ([`count_up_to`]), and `total` is exact
-    /// only up to [`COUNT_CAP`].
+    /// Count every match exactly (`--count`). Without it, a query Tantivy
+    /// can prune collects only its top hits, and `total` is exact only up
+    /// to [`COUNT_CAP`] (see `fill`).
     pub count: bool,
 }
 
@@ -261,12 +261,16 @@ impl Total {
 /// Runs one pass and adds its hits not seen yet, up to `limit` in all;
 /// returns how many documents the pass matched.
 ///
-/// Without `count`, only the top documents are collected: Tantivy then
-/// walks each segment through `Weight::for_each_pruning`, which skips
-/// blocks that cannot reach the top (block-max WAND) where the query
-/// allows it, instead of visiting every match for a count. When fewer than
-/// asked came back, they are all the matches; otherwise matches are
-/// counted, without scoring, up to [`COUNT_CAP`].
+/// Counting costs nothing when every match is scored anyway, which is what
+/// Tantivy does for folio's own queries (a word over several fields, the
+/// quote join): its top-k collection only skips blocks (block-max WAND)
+/// for a single term or a boolean query of plain term queries. So matches
+/// are counted in the same pass unless the query is one Tantivy can prune
+/// ([`prunable`]) and no count was asked for: then only the top documents
+/// are collected, and when as many came back as were asked, matches are
+/// counted without scoring up to [`COUNT_CAP`]. On the benchmark mix at
+/// 20,000 notes, collecting without the count and counting up to the cap
+/// afterwards was 0.69 ms p50 against 0.52 ms for one counting pass.
 fn fill(
     searcher: &Searcher,
     query: &dyn tantivy::query::Query,
@@ -278,7 +282,7 @@ fn fill(
 ) -> Result<Total> {
     let want = limit + ranked.len();
     let top_docs = TopDocs::with_limit(want).order_by_score();
-    let (top, total) = if count {
+    let (top, total) = if count || !prunable(query) {
         let (top, n) =
             searcher.search(query, &(top_docs, Count)).map_err(|e| Error::tantivy(doing, e))?;
         (top, Total { count: n, exact: true })
@@ -297,6 +301,22 @@ fn fill(
         }
     }
     Ok(total)
+}
+
+/// Whether Tantivy's top-k collection can skip blocks of `query` (block-max
+/// WAND): a term query, or a boolean query whose clauses all are (what
+/// `BooleanWeight::for_each_pruning` specialises).
+pub fn prunable(query: &dyn tantivy::query::Query) -> bool {
+    use tantivy::query::{BooleanQuery, Occur, TermQuery};
+    if query.downcast_ref::<TermQuery>().is_some() {
+        return true;
+    }
+    query.downcast_ref::<BooleanQuery>().is_some_and(|b| {
+        !b.clauses().is_empty()
+            && b.clauses().iter().all(|(occur, q)| {
+                *occur != Occur::MustNot && q.downcast_ref::<TermQuery>().is_some()
+            })
+    })
 }
 
 /// Counts the live documents `query` matches, without scoring, stopping at
@@ -377,4 +397,57 @@ fn reference_for(spans: &Spans, snippet: &snippet::Snippet) -> Option<Reference>
         .filter(|r| r.offset >= para.0 && r.offset < para.1)
         .min_by_key(|r| r.offset.abs_diff(from))
         .map(|r| r.reference.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tantivy::query::{BooleanQuery, DisjunctionMaxQuery, Occur, Query, TermQuery};
+    use tantivy::schema::{IndexRecordOption, Schema, TEXT};
+    use tantivy::{Index, Term, doc};
+
+    fn term(field: tantivy::schema::Field, word: &str) -> Box<dyn Query> {
+        Box::new(TermQuery::new(Term::from_field_text(field, word), IndexRecordOption::WithFreqs))
+    }
+
+    /// A query Tantivy can prune collects its top hits and counts up to
+    /// the cap; asked to count, or a query it cannot prune, counts all.
+    #[test]
+    fn totals_past_the_cap_are_lower_bounds_unless_counted() -> tantivy::Result<()> {
+        let mut schema = Schema::builder();
+        let text = schema.add_text_field("text", TEXT);
+        let index = Index::create_in_ram(schema.build());
+        let mut writer = index.writer::<TantivyDocument>(15_000_000)?;
+        for i in 0..3000 {
+            writer.add_document(doc!(text => if i % 2 == 0 { "common even" } else { "common" }))?;
+        }
+        writer.commit()?;
+        let searcher = index.reader()?.searcher();
+        let run = |q: &dyn Query, count: bool| {
+            let (mut seen, mut ranked) = (HashSet::new(), Vec::new());
+            let total = fill(&searcher, q, 10, count, &mut seen, &mut ranked, "test");
+            (total.expect("searches"), ranked.len())
+        };
+        let plain = term(text, "common");
+        assert!(prunable(&*plain));
+        assert_eq!(run(&*plain, false), (Total { count: COUNT_CAP, exact: false }, 10));
+        assert_eq!(run(&*plain, true), (Total { count: 3000, exact: true }, 10));
+        let both = BooleanQuery::new(vec![
+            (Occur::Must, term(text, "common")),
+            (Occur::Must, term(text, "even")),
+        ]);
+        assert!(prunable(&both));
+        assert_eq!(run(&both, false).0, Total { count: COUNT_CAP, exact: false });
+        // A few matches are all counted.
+        let rare = BooleanQuery::new(vec![(Occur::Must, term(text, "nowhere"))]);
+        assert_eq!(run(&rare, false).0, Total { count: 0, exact: true });
+        // Folio's shapes (a word over fields) are scored in full: counted.
+        let dismax = BooleanQuery::new(vec![(
+            Occur::Must,
+            Box::new(DisjunctionMaxQuery::new(vec![term(text, "common")])) as Box<dyn Query>,
+        )]);
+        assert!(!prunable(&dismax));
+        assert_eq!(run(&dismax, false).0, Total { count: 3000, exact: true });
+        Ok(())
+    }
 }
