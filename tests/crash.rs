@@ -365,6 +365,7 @@ fn kills_during_rebuilds_and_upgrades() {
     let mut full = timed.elapsed;
     let mut next_new = NOTES;
     let mut outcomes: Vec<(&str, &str)> = Vec::new();
+    let mut searches_during = 0;
 
     for (kind, extra) in [("rebuild", &["--rebuild"][..]), ("upgrade", &[])] {
         for round in 0..kills() {
@@ -417,6 +418,7 @@ fn kills_during_rebuilds_and_upgrades() {
             }
             let _ = child.kill();
             let _ = child.wait();
+            searches_during += seen.len();
             for hits in &seen {
                 assert!(
                     *hits == Some(old_hits) || *hits == Some(new_hits),
@@ -451,7 +453,11 @@ fn kills_during_rebuilds_and_upgrades() {
             assert_eq!(leftovers(&ix), Vec::<String>::new(), "{kind} {round}: leftovers");
         }
     }
-    eprintln!("rebuild and upgrade kill outcomes: {outcomes:?} in {:?}", started.elapsed());
+    eprintln!(
+        "rebuild and upgrade kill outcomes: {outcomes:?}; {searches_during} searches during \
+         the rebuilds, each from a complete index; {:?}",
+        started.elapsed()
+    );
     let mid_run = outcomes.iter().filter(|o| o.1 != "done").count();
     assert!(mid_run >= outcomes.len() / 2, "most kills should land mid-run: {outcomes:?}");
 }

@@ -370,7 +370,7 @@ fn settle(ix: &FolioIndex, summary: &Summary, reader: &tantivy::IndexReader) -> 
     if !summary.committed {
         return Ok(());
     }
-    let merged = merge::merge_down(ix, merge::MAX_SEGMENTS, merge::MERGE_MAX_DOCS)?;
+    let merged = merge::merge_down(ix, merge::MAX_SEGMENTS, merge::MERGE_MAX_BYTES)?;
     if merged.after != merged.before {
         reader.reload().map_err(|e| Error::tantivy("reloading the reader", e))?;
     }

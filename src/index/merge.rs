@@ -1,6 +1,7 @@
 //! Keeping segments in check: after a build or a refresh, the smallest
 //! segments are merged until at most [`MAX_SEGMENTS`] remain, each merge
-//! reading at most [`MERGE_MAX_DOCS`] documents so the memory a merge maps
+//! reading at most [`MERGE_MAX_BYTES`] of segment files, so the memory a
+//! merge maps (its input is memory-mapped and counts in the resident set)
 //! stays bounded; `folio optimize` merges without that bound.
 //!
 //! A search pays per segment: at 1,000,000 notes a build left 49 segments
@@ -16,11 +17,13 @@ use super::FolioIndex;
 use crate::error::{Error, Result};
 
 /// Segments a build or refresh leaves at most (when merges within
-/// [`MERGE_MAX_DOCS`] can get there).
+/// [`MERGE_MAX_BYTES`] can get there).
 pub const MAX_SEGMENTS: usize = 8;
 
-/// Documents one merge after a build may read.
-pub const MERGE_MAX_DOCS: u64 = 400_000;
+/// Bytes of segment files one merge after a build may read: with the
+/// build's own memory released, this keeps a million-note build within
+/// its 400 MB peak.
+pub const MERGE_MAX_BYTES: u64 = 192 << 20;
 
 /// Segments merged at once at most.
 const MERGE_WIDTH: usize = 8;
@@ -35,10 +38,10 @@ pub struct Merged {
 }
 
 /// Merges the smallest segments of `ix`'s live index until at most
-/// `target` remain, each merge reading at most `max_docs` documents (it
-/// stops earlier when the next merge would read more). Takes the writer
-/// lock (or uses the one `ix` holds).
-pub fn merge_down(ix: &FolioIndex, target: usize, max_docs: u64) -> Result<Merged> {
+/// `target` remain, each merge reading at most `max_bytes` of segment
+/// files (it stops earlier when the next merge would read more). Takes the
+/// writer lock (or uses the one `ix` holds).
+pub fn merge_down(ix: &FolioIndex, target: usize, max_bytes: u64) -> Result<Merged> {
     let target = target.max(1);
     let segments = |ix: &FolioIndex| {
         ix.index.searchable_segment_metas().map_err(|e| Error::tantivy("reading the segments", e))
@@ -50,21 +53,22 @@ pub fn merge_down(ix: &FolioIndex, target: usize, max_docs: u64) -> Result<Merge
     let mut writer = ix.writer::<TantivyDocument>(1, 15)?;
     writer.set_merge_policy(Box::new(NoMergePolicy));
     loop {
-        let mut metas = segments(ix)?;
+        let metas = segments(ix)?;
         if metas.len() <= target {
             break;
         }
-        metas.sort_by_key(|m| m.num_docs());
+        let mut sized: Vec<(u64, tantivy::index::SegmentId)> =
+            metas.iter().map(|m| (bytes_of(ix, m), m.id())).collect();
+        sized.sort_unstable_by_key(|&(bytes, _)| bytes);
         let width = (metas.len() - target + 1).min(MERGE_WIDTH);
         let mut group = Vec::with_capacity(width);
-        let mut docs = 0u64;
-        for meta in &metas {
-            let more = u64::from(meta.num_docs());
-            if group.len() == width || (!group.is_empty() && docs + more > max_docs) {
+        let mut total = 0u64;
+        for &(bytes, id) in &sized {
+            if group.len() == width || (!group.is_empty() && total + bytes > max_bytes) {
                 break;
             }
-            group.push(meta.id());
-            docs += more;
+            group.push(id);
+            total += bytes;
         }
         if group.len() < 2 {
             break;
@@ -73,4 +77,17 @@ pub fn merge_down(ix: &FolioIndex, target: usize, max_docs: u64) -> Result<Merge
     }
     writer.wait_merging_threads().map_err(|e| Error::tantivy("merging segments", e))?;
     Ok(Merged { before, after: segments(ix)?.len() })
+}
+
+/// Bytes of a segment's files on disk (0 for a file that cannot be read).
+fn bytes_of(ix: &FolioIndex, meta: &tantivy::index::SegmentMeta) -> u64 {
+    use tantivy::index::SegmentComponent::{
+        FastFields, FieldNorms, Positions, Postings, Store, Terms,
+    };
+    // The components a merge reads (deletes are a bitset, small).
+    [Postings, Positions, Terms, Store, FastFields, FieldNorms]
+        .into_iter()
+        .filter_map(|component| std::fs::metadata(ix.dir.join(meta.relative_path(component))).ok())
+        .map(|m| m.len())
+        .sum()
 }
