@@ -6,7 +6,7 @@
 //!
 //! A search pays per segment: at 1,000,000 notes a build left 49 segments
 //! and the rare-word search went from 0.5 to 1.3 ms. The merge policy that
-//! runs during a build ([`super::merge_policy`]) only merges small
+//! runs during a build (`merge_policy` in `index`) only merges small
 //! segments, because a merge maps all of its input; this step runs after
 //! the commit, one bounded merge at a time.
 
