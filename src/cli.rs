@@ -33,6 +33,8 @@ pub enum Command {
     Show(ShowArgs),
     /// What the index holds.
     Stats(StatsArgs),
+    /// Merge the index's segments into one, for the fastest searches.
+    Optimize(OptimizeArgs),
     /// Generate a synthetic corpus, build an index of it, time builds and
     /// queries; or, with --relevance, measure ranking on a test collection.
     Bench(BenchArgs),
@@ -121,6 +123,10 @@ pub struct SearchArgs {
     /// boosts); with --json, an `explanation` object per hit.
     #[arg(long)]
     pub explain: bool,
+    /// Count every match exactly. Without it, a search that can skip the
+    /// matches it does not show counts them only up to 1,000 ("1,000+").
+    #[arg(long)]
+    pub count: bool,
     /// Print one JSON object with the hits.
     #[arg(long)]
     pub json: bool,
@@ -147,6 +153,17 @@ pub struct StatsArgs {
     #[allow(missing_docs)]
     pub location: IndexLocation,
     /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `folio optimize`.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct OptimizeArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub location: IndexLocation,
+    /// Print one JSON object: segments before and after, seconds.
     #[arg(long)]
     pub json: bool,
 }

@@ -22,3 +22,6 @@ mod bench;
 
 /// Highlight exports: clippings, Readwise, the Kindle and Apple Books plugins.
 mod highlights;
+
+/// The index's lifecycle: rebuilds aside, upgrades, refusals, leftovers.
+mod lifecycle;
