@@ -26,8 +26,8 @@ struct Optimized {
 pub fn run(args: &OptimizeArgs) -> anyhow::Result<ExitCode> {
     let path = args.location.resolve();
     let started = Instant::now();
-    let ix = super::open_upgraded(&path)?;
-    let merged = merge::merge_down(&ix, 1, u64::MAX)?;
+    let mut ix = super::open_upgraded(&path)?;
+    let merged = merge::merge_down(&mut ix, 1, u64::MAX)?;
     let done = Optimized {
         segments_before: merged.before,
         segments_after: merged.after,

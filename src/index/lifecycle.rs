@@ -200,7 +200,7 @@ pub fn refresh(
         ix.lock = Some(lock);
         let (summary, reader) = update::update_and_read(&ix, options, report)
             .and_then(|(summary, reader)| {
-                settle(&ix, &summary, &reader)?;
+                let reader = settle(&mut ix, &summary, reader)?;
                 Ok((summary, reader))
             })
             .map_err(|e| name_a_full_disk(path, e))?;
@@ -322,7 +322,7 @@ fn build(
         ix.lock = Some(Arc::clone(lock));
         let options = UpdateOptions { roots, ..options.clone() };
         let (summary, reader) = update::update_and_read(&ix, &options, report)?;
-        settle(&ix, &summary, &reader)?;
+        let reader = settle(&mut ix, &summary, reader)?;
         fail_point("before-switch")?;
         switch(path, &name)?;
         ix.lock = None;
@@ -366,15 +366,21 @@ fn name_a_full_disk(path: &Path, err: Error) -> Error {
 
 /// After a commit, merges toward [`merge::MAX_SEGMENTS`] segments (bounded
 /// merges) and points `reader` at the result.
-fn settle(ix: &FolioIndex, summary: &Summary, reader: &tantivy::IndexReader) -> Result<()> {
-    if !summary.committed {
-        return Ok(());
+/// The reader is handed in and back: it is dropped while segments merge
+/// (see [`merge::merge_down`]) and a new one opened on the result.
+fn settle(
+    ix: &mut FolioIndex,
+    summary: &Summary,
+    reader: tantivy::IndexReader,
+) -> Result<tantivy::IndexReader> {
+    if !summary.committed || merge::segment_count(ix)? <= merge::MAX_SEGMENTS {
+        return Ok(reader);
     }
-    let merged = merge::merge_down(ix, merge::MAX_SEGMENTS, merge::MERGE_MAX_BYTES)?;
-    if merged.after != merged.before {
-        reader.reload().map_err(|e| Error::tantivy("reloading the reader", e))?;
-    }
-    Ok(())
+    drop(reader);
+    merge::merge_down(ix, merge::MAX_SEGMENTS, merge::MERGE_MAX_BYTES)?;
+    let reader = ix.new_reader()?;
+    ix.reader = Some(reader.clone());
+    Ok(reader)
 }
 
 /// Test hook: `FOLIO_FAIL_AT=<point>` makes the run fail there with an I/O

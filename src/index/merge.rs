@@ -37,19 +37,32 @@ pub struct Merged {
     pub after: usize,
 }
 
+/// Searchable segments of `ix`'s last commit.
+pub fn segment_count(ix: &FolioIndex) -> Result<usize> {
+    segments(ix).map(|metas| metas.len())
+}
+
+fn segments(ix: &FolioIndex) -> Result<Vec<tantivy::index::SegmentMeta>> {
+    ix.index.searchable_segment_metas().map_err(|e| Error::tantivy("reading the segments", e))
+}
+
 /// Merges the smallest segments of `ix`'s live index until at most
 /// `target` remain, each merge reading at most `max_bytes` of segment
 /// files (it stops earlier when the next merge would read more). Takes the
 /// writer lock (or uses the one `ix` holds).
-pub fn merge_down(ix: &FolioIndex, target: usize, max_bytes: u64) -> Result<Merged> {
+///
+/// `ix`'s reader is closed first (the next [`FolioIndex::reader`] opens a
+/// new one): a merge reads its input through memory maps, and while a
+/// reader keeps the same segments mapped, every page a merge read stays in
+/// the resident set. At 1,000,000 notes that held the whole 2.8 GB index
+/// (peak RSS 2,678 MB after a build's merges, instead of the input of one).
+pub fn merge_down(ix: &mut FolioIndex, target: usize, max_bytes: u64) -> Result<Merged> {
     let target = target.max(1);
-    let segments = |ix: &FolioIndex| {
-        ix.index.searchable_segment_metas().map_err(|e| Error::tantivy("reading the segments", e))
-    };
     let before = segments(ix)?.len();
     if before <= target {
         return Ok(Merged { before, after: before });
     }
+    ix.reader = None;
     let mut writer = ix.writer::<TantivyDocument>(1, 15)?;
     writer.set_merge_policy(Box::new(NoMergePolicy));
     loop {
