@@ -36,6 +36,8 @@ pub enum Command {
     /// Serve a search page and a JSON API over the index, kept fresh by
     /// watching the note folders.
     Serve(ServeArgs),
+    /// Merge the index's segments into one, for the fastest searches.
+    Optimize(OptimizeArgs),
     /// Generate a synthetic corpus, build an index of it, time builds and
     /// queries; or, with --relevance, measure ranking on a test collection.
     Bench(BenchArgs),
@@ -124,6 +126,10 @@ pub struct SearchArgs {
     /// boosts); with --json, an `explanation` object per hit.
     #[arg(long)]
     pub explain: bool,
+    /// Count every match exactly. Without it, a search that can skip the
+    /// matches it does not show counts them only up to 1,000 ("1,000+").
+    #[arg(long)]
+    pub count: bool,
     /// Print one JSON object with the hits.
     #[arg(long)]
     pub json: bool,
@@ -176,6 +182,17 @@ pub struct ServeArgs {
     /// so a burst of changes becomes one commit.
     #[arg(long, value_name = "MS", default_value_t = 50)]
     pub debounce: u64,
+}
+
+/// `folio optimize`.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct OptimizeArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub location: IndexLocation,
+    /// Print one JSON object: segments before and after, seconds.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `folio bench`.

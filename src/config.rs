@@ -10,7 +10,7 @@ use crate::search::{Filters, query};
 
 /// Indexing memory, MB, for an update a search or the server runs (a
 /// small change set; `folio index --memory` sets it for full builds).
-pub const REFRESH_MEMORY_MB: usize = 100;
+pub const REFRESH_MEMORY_MB: usize = crate::commands::WRITE_MEMORY_MB;
 
 /// The resolved settings of one run.
 #[derive(Debug, Clone)]

@@ -57,6 +57,7 @@ pub fn request(bytes: &[u8]) -> Option<Request> {
         all_first: flags & 0x04 == 0,
         plain: false,
         explain: false,
+        count: false,
     })
 }
 

@@ -59,12 +59,13 @@ pub fn write(out: &mut dyn Write, results: &Results, color: bool) -> io::Result<
             }
         }
     }
+    let total = thousands(results.total.max(results.hits.len()));
+    let plus = if results.total_exact { "" } else { "+" };
     writeln!(
         out,
-        "{}{} of {} shown · matching: {matching}{}",
+        "{}{} of {total}{plus} shown · matching: {matching}{}",
         dim(color),
         results.hits.len(),
-        results.total.max(results.hits.len()),
         reset(color)
     )?;
     Ok(())
@@ -147,6 +148,19 @@ fn reset(color: bool) -> &'static str {
     if color { RESET } else { "" }
 }
 
+/// `1234567` as `1,234,567`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,5 +172,13 @@ mod tests {
             highlight("a stateful b", &[[2, 10]], true),
             format!("a {BOLD}stateful{RESET} b")
         );
+    }
+
+    #[test]
+    fn totals_are_grouped_by_thousands() {
+        let cases = [(0, "0"), (999, "999"), (1000, "1,000"), (1234567, "1,234,567")];
+        for (n, text) in cases {
+            assert_eq!(thousands(n), text);
+        }
     }
 }

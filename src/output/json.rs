@@ -18,6 +18,7 @@ pub fn results(out: &mut dyn Write, results: &Results, offset: usize) -> io::Res
         query: results.query.clone(),
         matching: results.matching,
         total: results.total,
+        total_exact: results.total_exact,
         notices: results.notices.clone(),
         hits: results.hits.iter().skip(offset).cloned().collect(),
     };

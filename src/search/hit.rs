@@ -2,10 +2,13 @@
 //!
 //! # JSON contract (`folio search --json`, `folio quotes --json`)
 //!
-//! One object: `{query, matching, total, notices, hits: [...]}` where
-//! `matching` is `all` (every hit has every word), `any` (some hits were
-//! filled in with fewer words) or `fuzzy` (no exact match; near spellings),
-//! and `total` counts the matching documents. A note hit is
+//! One object: `{query, matching, total, total_exact, notices, hits: [...]}`
+//! where `matching` is `all` (every hit has every word), `any` (some hits
+//! were filled in with fewer words) or `fuzzy` (no exact match; near
+//! spellings), and `total` counts the matching documents: exactly when
+//! `total_exact` is `true`, else it is a lower bound (a search Tantivy can
+//! prune counts only up to 1,000 unless `--count` asks for every match).
+//! A note hit is
 //!
 //! ```text
 //! {kind: "note", id, path, name, titles[{text, url}], authors[], year, score,
@@ -175,8 +178,11 @@ pub struct Results {
     pub query: String,
     /// How the hits match.
     pub matching: Matching,
-    /// Matching documents in all.
+    /// Matching documents in all, or at least this many when
+    /// `total_exact` is `false`.
     pub total: usize,
+    /// Whether `total` was counted to the end (`--count`, or few matches).
+    pub total_exact: bool,
     /// Things the person should know (syntax fallback, near matches, …).
     pub notices: Vec<String>,
     /// Ranked hits.

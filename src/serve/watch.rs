@@ -5,6 +5,7 @@
 //! wake-ups, so as one or a few commits. When another folio process holds
 //! the writer, the server keeps answering from its last commit and retries.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -16,7 +17,7 @@ use super::AppState;
 use crate::config::Config;
 use crate::error::Error;
 use crate::index::update::{self, UpdateOptions};
-use crate::index::{FolderState, FolioIndex, folder_state};
+use crate::index::{FolderState, Payload, folder_state, lifecycle};
 use crate::search::Engine;
 
 /// How long to wait before trying again when another process is writing.
@@ -32,18 +33,23 @@ pub struct Watching {
 /// that is not folio's) stop `folio serve` before it listens.
 pub fn start(config: Config, state: Arc<AppState>, debounce: Duration) -> anyhow::Result<Watching> {
     let path = config.index.clone();
-    let fresh = folder_state(&path)? == FolderState::Empty;
-    let ix = FolioIndex::open_or_create(&path, false)?;
-    let roots = update::resolve_roots(&config.roots, &ix.payload()?)?;
-    if !fresh {
-        // Serve the last commit at once; the first refresh catches up.
-        state.set_engine(Engine::open(share(&ix))?);
-    } else {
-        eprintln!(
-            "folio: building the index in {} (the API answers 503 until done)",
-            path.display()
-        );
-    }
+    let roots = match folder_state(&path)? {
+        FolderState::Empty => {
+            eprintln!(
+                "folio: building the index in {} (the API answers 503 until done)",
+                path.display()
+            );
+            update::resolve_roots(&config.roots, &Payload::default())?
+        }
+        _ => {
+            // Serve the last commit at once (an index of an older format
+            // is rebuilt first); the first refresh catches up.
+            let ix = crate::commands::open_upgraded(&path)?;
+            let roots = update::resolve_roots(&config.roots, &ix.payload()?)?;
+            state.set_engine(Engine::open(ix)?);
+            roots
+        }
+    };
 
     let index_dir = path.canonicalize().unwrap_or(path.clone());
     let (wake, woken) = crossbeam_channel::unbounded::<()>();
@@ -65,17 +71,12 @@ pub fn start(config: Config, state: Arc<AppState>, debounce: Duration) -> anyhow
     let options = UpdateOptions { roots, ..config.update_options(false) };
     std::thread::Builder::new()
         .name("folio-refresh".into())
-        .spawn(move || refresh_loop(ix, options, state, woken))?;
+        .spawn(move || refresh_loop(path, options, state, woken))?;
     Ok(Watching { _debouncer: debouncer })
 }
 
-/// Another handle on the same index (Tantivy's `Index` is shared).
-fn share(ix: &FolioIndex) -> FolioIndex {
-    FolioIndex { path: ix.path.clone(), index: ix.index.clone(), fields: ix.fields.clone() }
-}
-
 fn refresh_loop(
-    ix: FolioIndex,
+    path: PathBuf,
     options: UpdateOptions,
     state: Arc<AppState>,
     woken: crossbeam_channel::Receiver<()>,
@@ -90,16 +91,14 @@ fn refresh_loop(
         // Every wake-up queued so far is answered by this one update.
         while woken.try_recv().is_ok() {}
         due = false;
-        match update::update_and_read(&ix, &options, &report) {
-            Ok((summary, reader)) => {
+        match lifecycle::refresh(&path, &options, false, &crate::commands::print_event, &report) {
+            Ok(refreshed) => {
                 said_busy = false;
-                if summary.committed || state.engine().is_none() {
-                    state.set_engine(Engine::with_reader(share(&ix), reader));
-                    state.refreshes.fetch_add(1, Ordering::Relaxed);
-                }
+                let summary = &refreshed.summary;
                 if summary.added + summary.updated + summary.removed > 0 {
                     eprintln!(
-                        "folio: refreshed in {:.2} s: {} added, {} updated, {} removed ({} notes, {} quotes)",
+                        "folio: refreshed in {:.2} s: {} added, {} updated, {} removed \
+                         ({} notes, {} quotes)",
                         summary.seconds,
                         summary.added,
                         summary.updated,
@@ -107,6 +106,10 @@ fn refresh_loop(
                         summary.notes,
                         summary.quotes
                     );
+                }
+                if summary.committed || state.engine().is_none() {
+                    state.set_engine(Engine::with_reader(refreshed.index, refreshed.reader));
+                    state.refreshes.fetch_add(1, Ordering::Relaxed);
                 }
             }
             Err(Error::IndexBusy { .. }) => {

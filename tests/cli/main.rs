@@ -25,3 +25,6 @@ mod highlights;
 
 /// `folio serve`: the HTTP API, hostile requests, watching the notes.
 mod serve;
+
+/// The index's lifecycle: rebuilds aside, upgrades, refusals, leftovers.
+mod lifecycle;

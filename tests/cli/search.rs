@@ -55,7 +55,7 @@ fn first_command_of_the_readme_builds_the_index_and_finds_the_seed_quote() {
     run.check(run.stdout.contains("p.52"), "its page reference");
     run.check(run.stdout.contains("seeds/000_51aab255d746149c.txt:44"), "its file and line");
     run.check(!run.stdout.contains('\x1b'), "no colour when piped");
-    run.check(env.path("index/meta.json").is_file(), "the index was built in ./index");
+    run.check(env.path("index/CURRENT").is_file(), "the index was built in ./index");
 }
 
 #[test]
