@@ -368,3 +368,30 @@ fn listening_beyond_loopback_warns() {
     let _ = child.wait();
     assert!(first.contains("warning: listening on 0.0.0.0"), "{first}");
 }
+
+#[test]
+fn while_another_process_writes_the_server_answers_and_catches_up_after() {
+    let (env, server) = seeded();
+    // Another folio writer: the folder-wide lock, held by this process
+    // (once the server's first refresh has let it go).
+    let started = Instant::now();
+    let lock = loop {
+        match folio::index::lifecycle::WriterLock::acquire(&env.path("index")) {
+            Ok(lock) => break lock,
+            Err(e) => assert!(started.elapsed() < Duration::from_secs(10), "{e}"),
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    env.write("seeds/held.md", "title: Held Back\n\nheldbackword in a note\n");
+    let started = Instant::now();
+    while !server.log().contains("another folio process is writing") {
+        assert!(started.elapsed() < Duration::from_secs(10), "no retry notice: {}", server.log());
+        let (status, value) = server.get("/api/quotes?q=stateful");
+        assert_eq!(status, 200, "answers from the last commit: {value:#}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (_, value) = server.get("/api/search?q=heldbackword");
+    assert!(hits(&value).is_empty(), "not committed while the lock is held");
+    drop(lock);
+    server.wait_for("/api/search?q=heldbackword", Duration::from_secs(10), |v| !hits(v).is_empty());
+}
