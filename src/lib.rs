@@ -3,12 +3,14 @@
 //! ```text
 //! note file ─walk─▶ note::parse_many ─▶ Note(s) ─index::document─▶ Tantivy documents ─▶ index/
 //! query text ─search::query─▶ Tantivy query ─▶ ranked hits ─search::snippet─▶ Hit ─output─▶ text | JSON
+//! HTTP request ─serve::api─▶ the same search ─output::json─▶ JSON response
 //! ```
 //!
 //! A file is usually one note; a highlight export (`note::highlights`) is
 //! one note per book. Each arrow is one module. [`note`] knows nothing of Tantivy; `output`
-//! knows only hits and notes; `commands` is the one place that touches
-//! everything; only `cli` knows clap.
+//! knows only hits and notes; `config` resolves options once for every
+//! front end; `commands` (the CLI) and `serve` (HTTP) are the places that
+//! touch everything; only `cli` knows clap.
 
 pub mod bench;
 pub mod cli;
