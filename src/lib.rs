@@ -12,6 +12,7 @@
 pub mod bench;
 pub mod cli;
 pub mod commands;
+pub mod embed;
 pub mod error;
 pub mod index;
 pub mod note;
