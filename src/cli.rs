@@ -98,9 +98,16 @@ pub struct SearchArgs {
     /// Only notes with this tag.
     #[arg(long, value_name = "TAG")]
     pub tag: Option<String>,
-    /// Only quotes on these pages: 52, 50..60 (quotes only).
+    /// Only quotes on these pages: 52, 50..60 (quotes only; a Kindle
+    /// location is not a page).
     #[arg(long, value_name = "PAGE[..PAGE]")]
     pub page: Option<String>,
+    /// Only highlights at these Kindle locations: 1631, 1600..1700 (quotes only).
+    #[arg(long = "location", value_name = "LOC[..LOC]")]
+    pub locations: Option<String>,
+    /// Only highlights made on or after this day: 2024-03-09 (quotes only).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub since: Option<String>,
     /// Also show near matches (typos) after the exact ones.
     #[arg(long)]
     pub fuzzy: bool,

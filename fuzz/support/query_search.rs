@@ -51,6 +51,7 @@ pub fn request(bytes: &[u8]) -> Option<Request> {
             years: (flags & 0x20 != 0).then_some((1990, 2020)),
             tag: (flags & 0x40 != 0).then(|| "a".to_string()),
             pages: (flags & 0x80 != 0).then_some((1, 100)),
+            ..Filters::default()
         },
         fuzzy: flags & 0x08 != 0,
         all_first: flags & 0x04 == 0,

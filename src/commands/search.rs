@@ -108,6 +108,17 @@ fn filters(args: &SearchArgs) -> anyhow::Result<Filters> {
         years: range("year", &args.year)?,
         tag: args.tag.clone(),
         pages: range("page", &args.page)?,
+        locations: range("location", &args.locations)?,
+        since: match &args.since {
+            None => None,
+            Some(text) => Some(
+                crate::index::document::days_since_epoch(text.trim())
+                    .filter(|_| text.trim().len() >= 10)
+                    .with_context(|| {
+                        format!("--since {text}: expected a date like 2024-03-09 (YYYY-MM-DD)")
+                    })?,
+            ),
+        },
     })
 }
 

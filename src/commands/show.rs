@@ -1,4 +1,5 @@
-//! `folio show PATH [--json]`: one note, parsed.
+//! `folio show PATH [--json]`: one note, parsed; every note of a file that
+//! holds several (a highlight export: one per book), in file order.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -8,11 +9,12 @@ use anyhow::Context;
 use crate::cli::ShowArgs;
 use crate::{note, output};
 
-/// Prints one parsed note; warnings go to stderr and make the exit status 1,
-/// a note that cannot be read makes it 2.
+/// Prints the parsed notes of a file (JSON: one object per note, one a
+/// line); warnings go to stderr and make the exit status 1, a file that
+/// cannot be read makes it 2.
 pub fn run(args: &ShowArgs) -> anyhow::Result<ExitCode> {
-    let parsed = match note::read(&args.path) {
-        Ok(parsed) => parsed,
+    let notes = match note::read_many(&args.path) {
+        Ok(notes) => notes,
         Err(err) => {
             eprintln!("folio: {err}");
             return Ok(ExitCode::from(2));
@@ -20,15 +22,22 @@ pub fn run(args: &ShowArgs) -> anyhow::Result<ExitCode> {
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    if args.json {
-        serde_json::to_writer(&mut out, &parsed.note).context("writing JSON")?;
-        writeln!(out)?;
-    } else {
-        output::note::write(&mut out, &parsed.note)?;
+    for (i, parsed) in notes.iter().enumerate() {
+        if args.json {
+            serde_json::to_writer(&mut out, &parsed.note).context("writing JSON")?;
+            writeln!(out)?;
+        } else {
+            if i > 0 {
+                writeln!(out)?;
+            }
+            output::note::write(&mut out, &parsed.note)?;
+        }
     }
     out.flush()?;
-    for warning in parsed.warning_errors() {
+    let mut warned = false;
+    for warning in notes.iter().flat_map(|p| p.warning_errors()) {
         eprintln!("folio: warning: {warning}");
+        warned = true;
     }
-    Ok(if parsed.warnings.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if warned { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }

@@ -1,6 +1,6 @@
 //! `folio stats`: what the index holds.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,6 +22,9 @@ pub struct Stats {
     pub notes: u64,
     /// Quotes.
     pub quotes: u64,
+    /// Quotes by the export they were read from (`kindle-clippings`,
+    /// `readwise`, …); hand-written quotes are not counted here.
+    pub quotes_by_source: BTreeMap<String, u64>,
     /// Distinct authors (case-insensitive).
     pub authors: usize,
     /// Tantivy segments.
@@ -51,6 +54,9 @@ pub fn run(args: &StatsArgs) -> anyhow::Result<ExitCode> {
         writeln!(out, "index:     {}", stats.index.display())?;
         writeln!(out, "notes:     {}", stats.notes)?;
         writeln!(out, "quotes:    {}", stats.quotes)?;
+        for (source, count) in &stats.quotes_by_source {
+            writeln!(out, "  from {source}: {count}")?;
+        }
         writeln!(out, "authors:   {}", stats.authors)?;
         writeln!(out, "segments:  {}", stats.segments)?;
         writeln!(out, "size:      {:.1} MB", stats.bytes as f64 / 1e6)?;
@@ -91,6 +97,7 @@ pub fn stats(ix: &FolioIndex) -> crate::Result<Stats> {
         index: ix.path.clone(),
         notes: ix.count_kind(&reader, KIND_NOTE)?,
         quotes: ix.count_kind(&reader, KIND_QUOTE)?,
+        quotes_by_source: quotes_by_source(ix, &searcher)?,
         authors: authors.len(),
         segments: searcher.segment_readers().len(),
         bytes: ix.size_on_disk(),
@@ -98,6 +105,41 @@ pub fn stats(ix: &FolioIndex) -> crate::Result<Stats> {
         built_at: payload.built_at,
         format: FORMAT_VERSION,
     })
+}
+
+/// Quotes per export format: the `source` field's terms, each counted on
+/// quote documents.
+fn quotes_by_source(
+    ix: &FolioIndex,
+    searcher: &tantivy::Searcher,
+) -> crate::Result<BTreeMap<String, u64>> {
+    use tantivy::Term;
+    use tantivy::query::{BooleanQuery, Occur, TermQuery};
+    use tantivy::schema::IndexRecordOption;
+    let context = |e| Error::tantivy("counting quotes by source", e);
+    let mut sources = HashSet::new();
+    for segment in searcher.segment_readers() {
+        let inverted = segment.inverted_index(ix.fields.source).map_err(context)?;
+        let mut terms = inverted.terms().stream().map_err(|e| Error::io(&ix.path, e))?;
+        while terms.advance() {
+            sources.insert(String::from_utf8_lossy(terms.key()).into_owned());
+        }
+    }
+    let mut counts = BTreeMap::new();
+    for source in sources {
+        let term = |field, text: &str| -> Box<dyn tantivy::query::Query> {
+            Box::new(TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::Basic))
+        };
+        let query = BooleanQuery::new(vec![
+            (Occur::Must, term(ix.fields.kind, KIND_QUOTE)),
+            (Occur::Must, term(ix.fields.source, &source)),
+        ]);
+        let count = searcher.search(&query, &tantivy::collector::Count).map_err(context)?;
+        if count > 0 {
+            counts.insert(source, count as u64);
+        }
+    }
+    Ok(counts)
 }
 
 /// Paths as text, lossily when not UTF-8 (see [`crate::note::lossy_path`]).

@@ -76,10 +76,26 @@ pub fn card(note: &Note) -> Card {
     }
 }
 
+/// Which note of which file: the ids a note's documents carry.
+#[derive(Debug, Clone, Copy)]
+pub struct Ids<'a> {
+    /// The file's id (every note of the file shares it).
+    pub file: &'a str,
+    /// The note's own id.
+    pub note: &'a str,
+}
+
 /// The note's documents: the note first, then one per quote. They must be
 /// added as one batch (`IndexWriter::run`), in this order: see
-/// [`super::schema::QUOTE_BLOCK`].
-pub fn documents(fields: &Fields, note: &Note, id: &str, stamp: FileStamp) -> Vec<TantivyDocument> {
+/// [`super::schema::QUOTE_BLOCK`]. The notes of one file may share a batch,
+/// each note's documents following each other.
+pub fn documents(
+    fields: &Fields,
+    note: &Note,
+    ids: Ids<'_>,
+    stamp: FileStamp,
+) -> Vec<TantivyDocument> {
+    let id = ids.note;
     let card_json = serde_json::to_string(&card(note)).unwrap_or_default();
     let shared = Shared::new(note);
     let mut docs = Vec::with_capacity(1 + note.quotes.len());
@@ -87,6 +103,7 @@ pub fn documents(fields: &Fields, note: &Note, id: &str, stamp: FileStamp) -> Ve
     let mut doc = TantivyDocument::new();
     doc.add_text(fields.kind, KIND_NOTE);
     doc.add_text(fields.note_id, id);
+    doc.add_text(fields.file_id, ids.file);
     shared.add_to(fields, &mut doc, Kind::Note);
     doc.add_text(fields.body, prose_without_quotes(note));
     let quotes = note.quotes.len() as u32;
@@ -122,6 +139,7 @@ pub fn documents(fields: &Fields, note: &Note, id: &str, stamp: FileStamp) -> Ve
         let back = i as u32 + 1;
         doc.add_u64(fields.quote_block, quote_block(back, quotes - back));
         doc.add_text(fields.note_id, id);
+        doc.add_text(fields.file_id, ids.file);
         shared.add_to(fields, &mut doc, Kind::Quote);
         doc.add_text(fields.quote, &quote.text);
         doc.add_u64(fields.line, quote.line as u64);
@@ -130,6 +148,19 @@ pub fn documents(fields: &Fields, note: &Note, id: &str, stamp: FileStamp) -> Ve
             if let Some([first, last]) = reference.pages {
                 doc.add_u64(fields.page_start, first);
                 doc.add_u64(fields.page_end, last);
+            }
+            if let Some([first, last]) = reference.locations {
+                doc.add_u64(fields.location_start, first);
+                doc.add_u64(fields.location_end, last);
+            }
+        }
+        if let Some(text) = &quote.note_text {
+            doc.add_text(fields.note_text, text);
+        }
+        if let Some(added) = &quote.added {
+            doc.add_text(fields.added, added);
+            if let Some(days) = days_since_epoch(added) {
+                doc.add_u64(fields.added_days, days);
             }
         }
         doc.add_text(fields.card, &card_json);
@@ -187,6 +218,44 @@ impl<'a> Shared<'a> {
         for &year in &self.years {
             doc.add_u64(fields.year, year);
         }
+        if let Some(source) = &self.note.source {
+            doc.add_text(fields.source, source);
+        }
+    }
+}
+
+/// Days from 1970-01-01 to the date an ISO 8601 text starts with
+/// (`2024-03-09`, `2024-03-09T14:56:46`); `None` when it is not one.
+pub fn days_since_epoch(iso: &str) -> Option<u64> {
+    let date = iso.get(..10)?;
+    let mut parts = date.split('-');
+    let year: i64 = parts.next()?.parse().ok()?;
+    let month: i64 = parts.next()?.parse().ok()?;
+    let day: i64 = parts.next()?.parse().ok()?;
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || year < 1970 {
+        return None;
+    }
+    // Howard Hinnant's days_from_civil.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    u64::try_from(era * 146_097 + doe - 719_468).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::days_since_epoch;
+
+    #[test]
+    fn dates_count_days_from_the_epoch() {
+        assert_eq!(days_since_epoch("1970-01-01"), Some(0));
+        assert_eq!(days_since_epoch("2000-03-01"), Some(11_017));
+        assert_eq!(days_since_epoch("2024-03-09T14:56:46"), Some(19_791));
+        assert_eq!(days_since_epoch("2024-13-01"), None);
+        assert_eq!(days_since_epoch("soon"), None);
     }
 }
 

@@ -317,7 +317,7 @@ impl FolioIndex {
         Ok(metas.payload.and_then(|p| serde_json::from_str(&p).ok()).unwrap_or_default())
     }
 
-    /// The file stamps of every indexed note, by note id.
+    /// The stamps of every indexed file, by file id.
     pub fn stamps(&self, reader: &IndexReader) -> Result<FxHashMap<String, FileStamp>> {
         let searcher = reader.searcher();
         let mut stamps = FxHashMap::default();
@@ -325,7 +325,7 @@ impl FolioIndex {
         for segment in searcher.segment_readers() {
             let fast = segment.fast_fields();
             let name = |field| self.fields.schema.get_field_name(field);
-            let Some(ids) = fast.str(name(self.fields.note_id)).map_err(context)? else {
+            let Some(ids) = fast.str(name(self.fields.file_id)).map_err(context)? else {
                 continue;
             };
             let size = fast.u64(name(self.fields.size)).map_err(context)?;
@@ -354,8 +354,12 @@ impl FolioIndex {
                     continue;
                 }
                 let Some(ord) = ids.ords().first(doc) else { continue };
-                // Each live note document has its own id: take it, no copy.
+                // Take the id, no copy; the other notes of a file (taken
+                // already) carry the same stamp.
                 let Some(name) = names.get_mut(ord as usize).map(std::mem::take) else { continue };
+                if name.is_empty() {
+                    continue;
+                }
                 stamps.insert(
                     name,
                     FileStamp {

@@ -21,8 +21,18 @@
 //! stored body at query time (only for the hits shown), which keeps the build
 //! from tokenizing the prose twice.
 //!
-//! Update bookkeeping lives in fast fields of note documents (`note_id`,
-//! `size`, `mtime`, `fingerprint`), so it commits atomically with the notes.
+//! A file may hold many notes (a Kindle clippings file: one per book). Each
+//! note has its own `note_id`; every document of a file carries its
+//! `file_id`, so a changed or removed file's notes are deleted together, by
+//! one term. Update bookkeeping lives in fast fields of note documents
+//! (`file_id`, `size`, `mtime`, `fingerprint`: the file's stamp, the same on
+//! each of its notes), so it commits atomically with the notes.
+//!
+//! A highlight's quote document also holds the reader's note on it
+//! (`note_text`, analysed and stored: found by its words, ranked below the
+//! passage), when it was made (`added` as written, `added_days` for
+//! `--since`), its Kindle locations (`location_start`/`location_end`, for
+//! `--location`), and the export it came from (`source`, for `stats`).
 
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
@@ -33,7 +43,7 @@ pub const ANALYZER: &str = "folio_en";
 
 /// Version of the index layout this build writes and reads. Bump it when the
 /// schema or the meaning of a field changes.
-pub const FORMAT_VERSION: u32 = 6;
+pub const FORMAT_VERSION: u32 = 7;
 
 /// Fast field: a document's place in its note's block of documents (the
 /// note, then its quotes), packed by [`quote_block`].
@@ -64,8 +74,14 @@ pub struct Fields {
     pub schema: Schema,
     /// `note` or `quote`.
     pub kind: Field,
-    /// The note's identity (its absolute path): raw, for delete-then-add.
+    /// The note's identity: its file's id, with `#n` after it when the file
+    /// holds several notes. Raw.
     pub note_id: Field,
+    /// The file's identity (its absolute path): raw and fast, on every
+    /// document of the file, for delete-then-add and the stamps.
+    pub file_id: Field,
+    /// The export format a highlight note came from (`readwise`, …); raw.
+    pub source: Field,
     /// Titles, analysed.
     pub title: Field,
     /// Authors, analysed.
@@ -106,6 +122,16 @@ pub struct Fields {
     pub mtime: Field,
     /// xxh3 of the file's bytes.
     pub fingerprint: Field,
+    /// The reader's own note on a highlight: analysed and stored.
+    pub note_text: Field,
+    /// When a highlight was made, ISO 8601 as the export gave it; stored.
+    pub added: Field,
+    /// When a highlight was made, in days since 1970-01-01, for `--since`.
+    pub added_days: Field,
+    /// First Kindle location of a quote's reference.
+    pub location_start: Field,
+    /// Last Kindle location of a quote's reference.
+    pub location_end: Field,
 }
 
 impl Fields {
@@ -120,7 +146,9 @@ impl Fields {
             if stored { options.set_stored() } else { options }
         };
         let kind = b.add_text_field("kind", STRING);
-        let note_id = b.add_text_field("note_id", STRING | FAST);
+        let note_id = b.add_text_field("note_id", STRING);
+        let file_id = b.add_text_field("file_id", STRING | FAST);
+        let source = b.add_text_field("source", STRING);
         let title = b.add_text_field("title", analysed(false));
         let author = b.add_text_field("author", analysed(false));
         let quote_title = b.add_text_field("quote_title", analysed(false));
@@ -144,10 +172,17 @@ impl Fields {
         let size = b.add_u64_field("size", FAST);
         let mtime = b.add_u64_field("mtime", FAST);
         let fingerprint = b.add_u64_field("fingerprint", FAST);
+        let note_text = b.add_text_field("note_text", analysed(true));
+        let added = b.add_text_field("added", STORED);
+        let added_days = b.add_u64_field("added_days", INDEXED);
+        let location_start = b.add_u64_field("location_start", INDEXED);
+        let location_end = b.add_u64_field("location_end", INDEXED);
         Fields {
             schema: b.build(),
             kind,
             note_id,
+            file_id,
+            source,
             title,
             author,
             quote_title,
@@ -168,6 +203,11 @@ impl Fields {
             size,
             mtime,
             fingerprint,
+            note_text,
+            added,
+            added_days,
+            location_start,
+            location_end,
         }
     }
 

@@ -72,7 +72,7 @@ pub struct Failure {
 
 /// What a parse worker sends to the writer.
 enum Outcome {
-    /// New or changed note: its documents.
+    /// New or changed file: the documents of every note it holds.
     Index { id: String, existed: bool, docs: Vec<TantivyDocument> },
     /// Same bytes as indexed.
     Unchanged,
@@ -176,7 +176,7 @@ pub fn update_and_read(
     }
 
     for id in &removed {
-        writer.delete_term(Term::from_field_text(ix.fields.note_id, id));
+        writer.delete_term(Term::from_field_text(ix.fields.file_id, id));
         summary.removed += 1;
     }
 
@@ -206,12 +206,13 @@ pub fn update_and_read(
             match outcome {
                 Outcome::Index { id, existed, docs } => {
                     if existed {
-                        writer.delete_term(Term::from_field_text(ix.fields.note_id, &id));
+                        writer.delete_term(Term::from_field_text(ix.fields.file_id, &id));
                         summary.updated += 1;
                     } else {
                         summary.added += 1;
                     }
-                    // One batch: one segment, consecutive ids (QUOTE_BLOCK).
+                    // One batch per file: one segment, each note's documents
+                    // at consecutive ids (QUOTE_BLOCK).
                     let mut docs = docs.into_iter();
                     let batch: Vec<UserOperation<PacedDocument>> = docs
                         .next()
@@ -225,7 +226,7 @@ pub fn update_and_read(
                 Outcome::Unchanged => summary.unchanged += 1,
                 Outcome::Failed { id, existed, error } => {
                     if existed {
-                        writer.delete_term(Term::from_field_text(ix.fields.note_id, &id));
+                        writer.delete_term(Term::from_field_text(ix.fields.file_id, &id));
                         summary.removed += 1;
                     }
                     summary.failed.push(Failure {
@@ -238,7 +239,7 @@ pub fn update_and_read(
                 }
                 Outcome::Vanished { id, existed } => {
                     if existed {
-                        writer.delete_term(Term::from_field_text(ix.fields.note_id, &id));
+                        writer.delete_term(Term::from_field_text(ix.fields.file_id, &id));
                         summary.removed += 1;
                     }
                 }
@@ -309,11 +310,12 @@ fn process(
     }
     // Parsed under its own path; the path as shown only names problems.
     let shown = || PathBuf::from(paths.show(&file.path));
-    match note::parse(&file.path, &bytes) {
-        Ok(parsed) => {
-            if !parsed.warnings.is_empty() {
+    match note::parse_many(&file.path, &bytes) {
+        Ok(notes) => {
+            let warned = notes.iter().any(|p| !p.warnings.is_empty());
+            if warned {
                 let path = shown();
-                for warning in &parsed.warnings {
+                for warning in notes.iter().flat_map(|p| &p.warnings) {
                     report(&NoteError {
                         path: path.clone(),
                         line: warning.line,
@@ -326,11 +328,14 @@ fn process(
             let stamp = FileStamp { size: bytes.len() as u64, mtime: file.mtime, fingerprint };
             let stamp =
                 if stamp.size == file.size { stamp } else { FileStamp { mtime: 0, ..stamp } };
-            Outcome::Index {
-                id: id.to_string(),
-                existed,
-                docs: document::documents(fields, &parsed.note, id, stamp),
+            let many = notes.len() > 1;
+            let mut docs = Vec::new();
+            for (n, parsed) in notes.iter().enumerate() {
+                let note_id = if many { format!("{id}#{}", n + 1) } else { id.to_string() };
+                let ids = document::Ids { file: id, note: &note_id };
+                docs.extend(document::documents(fields, &parsed.note, ids, stamp));
             }
+            Outcome::Index { id: id.to_string(), existed, docs }
         }
         Err(mut error) => {
             error.path = shown();
@@ -340,7 +345,10 @@ fn process(
     }
 }
 
-/// A note's identity in the index: its absolute path as walked.
+/// A file's identity in the index: its absolute path as walked. A file
+/// holding one note gives the note this id; the notes of a file holding
+/// several (a clippings file, one per book) are `ID#1`, `ID#2`, … in file
+/// order.
 ///
 /// A path that is not UTF-8 cannot be its own lossy text: `caf\xE9.md` and
 /// `caf\xE8.md` both read `caf�.md`, and one id for two files made every

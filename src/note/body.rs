@@ -117,7 +117,14 @@ impl Builder<'_> {
         let text = self.text[start..end].to_string();
         let reference = self.quote_reference.take();
         if !text.trim().is_empty() || reference.is_some() {
-            self.quotes.push(Quote { text, line, offset: start, reference });
+            self.quotes.push(Quote {
+                text,
+                line,
+                offset: start,
+                reference,
+                note_text: None,
+                added: None,
+            });
         }
     }
 }

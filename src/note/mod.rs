@@ -8,7 +8,9 @@
 //!   readable text, quotes and their `<footer>` references;
 //! - [`reference`](mod@reference): what a page reference says (`p. 52`, `pp. 175-176`,
 //!   `chapter XXIV`, `Calvino, 1972, p. 97`, …);
-//! - [`markup`]: HTML and entities in header values and raw HTML blocks.
+//! - [`markup`]: HTML and entities in header values and raw HTML blocks;
+//! - [`highlights`]: highlight exports (Kindle clippings, Readwise, the
+//!   Kindle and Apple Books plugins), one note per book.
 //!
 //! # The JSON contract (`folio show --json`)
 //!
@@ -17,13 +19,25 @@
 //! ```text
 //! path, name, titles[{text, url}], authors[], publisher, years[], year,
 //! isbn, isbn13, acquired, start, stop, tags[], fields{key: [values]},
-//! body, quotes[{text, line, offset, reference}],
-//! references[{display, kind, pages, attribution, url, offset}]
+//! body, quotes[{text, line, offset, reference, note_text, added}],
+//! references[{display, kind, pages, locations, attribution, url, offset}],
+//! source
 //! ```
 //!
-//! `reference` is `{display, kind, pages, attribution, url}` or `null`;
-//! `kind` is one of `page`, `page_range`, `chapter`, `section`, `link`,
-//! `other`; `pages` is `[first, last]` for arabic page numbers, else `null`.
+//! `reference` is `{display, kind, pages, locations, attribution, url}` or
+//! `null`; `kind` is one of `page`, `page_range`, `location`, `chapter`,
+//! `section`, `link`, `other`; `pages` is `[first, last]` for arabic page
+//! numbers, else `null`; `locations` is `[first, last]` Kindle locations,
+//! else `null` (a highlight with a page and a location has kind `page`,
+//! shows `p. 88`, and keeps both). A highlight's `note_text` is the
+//! reader's own note on it and `added` when it was made (ISO 8601, `null`
+//! when the export does not say). `source` is the export a highlight note
+//! was read from (`kindle-clippings`, `readwise`, `kindle-plugin`,
+//! `apple-books`, `koreader`, `bookcision`), `null` for a hand-written note.
+//!
+//! A highlight export holds many notes (a clippings file, one per book):
+//! [`parse_many`] reads them all, and `folio show --json` prints one object
+//! per note, one a line.
 //! Absent scalar header values are `null`. `offset`s are byte offsets into
 //! `body`; `line`s are 1-based lines of the file.
 //!
@@ -88,6 +102,10 @@ pub struct Note {
     pub quotes: Vec<Quote>,
     /// Page references written inline in the prose, like `"bathos" (p.216)`.
     pub references: Vec<InlineReference>,
+    /// The export format a highlight note was read from (`kindle-clippings`,
+    /// `readwise`, `kindle-plugin`, `apple-books`, `koreader`, `bookcision`);
+    /// `None` for a note written by hand.
+    pub source: Option<String>,
 }
 
 /// Serializes a path as text, lossily when it is not UTF-8 (serde's own
@@ -114,8 +132,14 @@ pub struct Quote {
     pub line: usize,
     /// Byte offset of `text` in the note's body.
     pub offset: usize,
-    /// What its `<footer>` says, if it has one.
+    /// What its `<footer>` says, if it has one; for a highlight, its page,
+    /// location or chapter.
     pub reference: Option<Reference>,
+    /// The reader's own note on a highlight, when the export has one.
+    pub note_text: Option<String>,
+    /// When the highlight was made, ISO 8601 (`2024-03-09` or
+    /// `2024-03-09T14:56:46`), when the export records it.
+    pub added: Option<String>,
 }
 
 /// A page reference found in the prose, with its place in the body.
@@ -181,9 +205,62 @@ pub fn read_error_message(err: &std::io::Error) -> String {
     }
 }
 
+/// Reads the file at `path` as every note it holds (see [`parse_many`]).
+pub fn read_many(path: &Path) -> Result<Vec<Parsed>, NoteError> {
+    let bytes =
+        std::fs::read(path).map_err(|err| NoteError::new(path, read_error_message(&err)))?;
+    parse_many(path, &bytes)
+}
+
+/// Parses every note a file holds: a highlight export (recognised by its
+/// content, see [`highlights`]) is one note per book, in file order; any
+/// other file is one note, as [`parse`] reads it. The file's warnings go
+/// with its first note.
+pub fn parse_many(path: &Path, bytes: &[u8]) -> Result<Vec<Parsed>, NoteError> {
+    let (text, mut warnings) = decode(path, bytes)?;
+    let mut found = Vec::new();
+    let Some(export) = highlights::read(&text, &mut found) else {
+        return Ok(vec![parse_text(path, &text, warnings)]);
+    };
+    warnings.append(&mut found);
+    if export.books.is_empty() {
+        let mut message = format!(
+            "a {} export with no highlights or notes (bookmarks only?); nothing to index",
+            export.source
+        );
+        if let Some(first) = warnings.first() {
+            message.push_str(&format!(" ({})", first.message));
+        }
+        return Err(NoteError::new(path, message));
+    }
+    let mut parsed: Vec<Parsed> = export
+        .books
+        .into_iter()
+        .map(|book| Parsed {
+            note: highlights::to_note(book, path, export.source),
+            warnings: Vec::new(),
+        })
+        .collect();
+    if let Some(first) = parsed.first_mut() {
+        first.warnings = warnings;
+    }
+    Ok(parsed)
+}
+
 /// Parses a note from its bytes; `path` names it in messages and gives the
-/// fallback name and title.
+/// fallback name and title. A highlight export is read as an ordinary note
+/// here: [`parse_many`] reads its books.
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<Parsed, NoteError> {
+    let (text, warnings) = decode(path, bytes)?;
+    Ok(parse_text(path, &text, warnings))
+}
+
+/// The file's text: refused when binary or empty, read lossily (with a
+/// warning) when not UTF-8, without its byte-order mark.
+fn decode<'a>(
+    path: &Path,
+    bytes: &'a [u8],
+) -> Result<(std::borrow::Cow<'a, str>, Vec<Warning>), NoteError> {
     if bytes.contains(&0) {
         return Err(NoteError::new(
             path,
@@ -205,11 +282,23 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Parsed, NoteError> {
         }
     };
     // A byte-order mark is an encoding artefact, not text.
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let text = match text {
+        std::borrow::Cow::Borrowed(t) => {
+            std::borrow::Cow::Borrowed(t.strip_prefix('\u{feff}').unwrap_or(t))
+        }
+        std::borrow::Cow::Owned(t) => match t.strip_prefix('\u{feff}') {
+            Some(rest) => std::borrow::Cow::Owned(rest.to_string()),
+            None => std::borrow::Cow::Owned(t),
+        },
+    };
     if text.trim().is_empty() {
         return Err(NoteError::new(path, "empty file, nothing to index; skipped"));
     }
+    Ok((text, warnings))
+}
 
+/// Parses an ordinary (hand-written) note from its decoded text.
+fn parse_text(path: &Path, text: &str, mut warnings: Vec<Warning>) -> Parsed {
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let split = header::split(text, &mut warnings);
     let mut note = Note { path: path.to_path_buf(), ..Note::default() };
@@ -232,5 +321,5 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Parsed, NoteError> {
     note.body = body.text;
     note.quotes = body.quotes;
     note.references = reference::find_inline(&note.body);
-    Ok(Parsed { note, warnings })
+    Parsed { note, warnings }
 }

@@ -26,6 +26,8 @@ pub enum ReferenceKind {
     Section,
     /// A link: `[A talk](https://…)`.
     Link,
+    /// A Kindle location without a page: `loc. 1631`, `loc. 1631-1640`.
+    Location,
     /// Anything else: an attribution only, like `St. Augustine`.
     Other,
 }
@@ -39,6 +41,7 @@ impl ReferenceKind {
             ReferenceKind::Chapter => "chapter",
             ReferenceKind::Section => "section",
             ReferenceKind::Link => "link",
+            ReferenceKind::Location => "location",
             ReferenceKind::Other => "other",
         }
     }
@@ -55,10 +58,77 @@ pub struct Reference {
     /// `[first, last]` arabic page numbers; `null` for roman pages and
     /// non-page kinds.
     pub pages: Option<[u64; 2]>,
+    /// `[first, last]` Kindle locations, when the export gives them; kept
+    /// beside `pages` (a page is what people turn to, the location is kept).
+    #[serde(default)]
+    pub locations: Option<[u64; 2]>,
     /// Who or what is cited before the locator, when written.
     pub attribution: Option<String>,
     /// The target of a link reference.
     pub url: Option<String>,
+}
+
+impl Reference {
+    /// The reference of a highlight: its page when it has one (`p. 88`,
+    /// kind `page`, the location kept beside it), else its location
+    /// (`loc. 1631`, `loc. 1631-1640`, kind `location`), else its chapter.
+    /// `None` when the export gives none of them.
+    pub fn highlight(
+        page: Option<&str>,
+        location: Option<[u64; 2]>,
+        chapter: Option<&str>,
+    ) -> Option<Reference> {
+        let page = page.map(str::trim).filter(|p| !p.is_empty());
+        if let Some(page) = page {
+            let mut reference = parse(&format!("p. {page}")).unwrap_or(Reference {
+                display: format!("p. {page}"),
+                kind: ReferenceKind::Page,
+                pages: None,
+                locations: None,
+                attribution: None,
+                url: None,
+            });
+            if let (ReferenceKind::PageRange, Some([a, b])) = (reference.kind, reference.pages)
+                && a == b
+            {
+                reference.kind = ReferenceKind::Page;
+                reference.display = format!("p. {a}");
+            }
+            if reference.kind == ReferenceKind::PageRange {
+                reference.display = format!("pp. {page}");
+            }
+            if !matches!(reference.kind, ReferenceKind::Page | ReferenceKind::PageRange) {
+                reference.kind = ReferenceKind::Page;
+                reference.attribution = None;
+            }
+            reference.locations = location;
+            return Some(reference);
+        }
+        if let Some([first, last]) = location {
+            let display = if first == last {
+                format!("loc. {first}")
+            } else {
+                format!("loc. {first}-{last}")
+            };
+            return Some(Reference {
+                display,
+                kind: ReferenceKind::Location,
+                pages: None,
+                locations: location,
+                attribution: None,
+                url: None,
+            });
+        }
+        let chapter = chapter.map(str::trim).filter(|c| !c.is_empty())?;
+        Some(Reference {
+            display: chapter.to_string(),
+            kind: ReferenceKind::Chapter,
+            pages: None,
+            locations: None,
+            attribution: None,
+            url: None,
+        })
+    }
 }
 
 static LINK: LazyLock<Regex> = LazyLock::new(|| {
@@ -86,6 +156,7 @@ pub fn parse(raw: &str) -> Option<Reference> {
             display: fold_spaces(&strip_tags(&link["text"])),
             kind: ReferenceKind::Link,
             pages: None,
+            locations: None,
             attribution: None,
             url: Some(link["url"].to_string()),
         });
@@ -98,6 +169,7 @@ pub fn parse(raw: &str) -> Option<Reference> {
         display: display.clone(),
         kind: ReferenceKind::Other,
         pages: None,
+        locations: None,
         attribution: None,
         url: None,
     };
@@ -260,6 +332,24 @@ mod tests {
             Some("https://youtu.be/kyrKMIDSVYE?t=18m14s")
         );
         assert_eq!(parse("   "), None);
+    }
+
+    #[test]
+    fn a_highlight_shows_its_page_and_keeps_its_location() {
+        let both = Reference::highlight(Some("88"), Some([1631, 1631]), None).unwrap();
+        assert_eq!((both.display.as_str(), both.kind), ("p. 88", Page));
+        assert_eq!((both.pages, both.locations), (Some([88, 88]), Some([1631, 1631])));
+        let range = Reference::highlight(Some("12-13"), None, None).unwrap();
+        assert_eq!((range.display.as_str(), range.kind), ("pp. 12-13", PageRange));
+        let roman = Reference::highlight(Some("xvi"), Some([5, 6]), None).unwrap();
+        assert_eq!((roman.display.as_str(), roman.kind, roman.pages), ("p. xvi", Page, None));
+        let loc = Reference::highlight(None, Some([1631, 1631]), None).unwrap();
+        assert_eq!((loc.display.as_str(), loc.kind), ("loc. 1631", Location));
+        let span = Reference::highlight(None, Some([1631, 1640]), None).unwrap();
+        assert_eq!((span.display.as_str(), span.locations), ("loc. 1631-1640", Some([1631, 1640])));
+        let chapter = Reference::highlight(None, None, Some("Chapter 3")).unwrap();
+        assert_eq!((chapter.display.as_str(), chapter.kind), ("Chapter 3", Chapter));
+        assert_eq!(Reference::highlight(Some(" "), None, None), None);
     }
 
     #[test]

@@ -46,6 +46,9 @@ pub fn write(out: &mut dyn Write, results: &Results, color: bool) -> io::Result<
                     "   {}",
                     book_line(&h.note.titles, &h.note.authors, h.note.year, h.reference.as_ref())
                 )?;
+                if let Some(note) = &h.note_text {
+                    writeln!(out, "   note: {}", crate::output::note::one_line(note, 200))?;
+                }
                 writeln!(out, "   {}{}:{}{}", dim(color), h.path, h.line, reset(color))?;
             }
         }

@@ -33,6 +33,9 @@ pub fn write(out: &mut dyn Write, note: &Note) -> io::Result<()> {
             writeln!(out, "{:<10} {value}", format!("{key}:"))?;
         }
     }
+    if let Some(source) = &note.source {
+        writeln!(out, "source:    {source}")?;
+    }
     if !note.tags.is_empty() {
         writeln!(out, "tags:      {}", note.tags.join(", "))?;
     }
@@ -48,6 +51,12 @@ pub fn write(out: &mut dyn Write, note: &Note) -> io::Result<()> {
         writeln!(out, "{:>3}. line {}: “{}”", i + 1, quote.line, one_line(&quote.text, 160))?;
         if let Some(r) = &quote.reference {
             writeln!(out, "     — {}", describe(r))?;
+        }
+        if let Some(note) = &quote.note_text {
+            writeln!(out, "     note: {}", one_line(note, 160))?;
+        }
+        if let Some(added) = &quote.added {
+            writeln!(out, "     added: {added}")?;
         }
     }
     if !note.references.is_empty() {
@@ -65,6 +74,14 @@ pub fn describe(r: &Reference) -> String {
     let mut parts = vec![r.kind.as_str().replace('_', " ")];
     if let Some([first, last]) = r.pages {
         parts.push(if first == last { format!("{first}") } else { format!("{first}-{last}") });
+    }
+    if let Some([first, last]) = r.locations {
+        let numbers = if first == last { format!("{first}") } else { format!("{first}-{last}") };
+        if r.kind == crate::note::ReferenceKind::Location {
+            parts.push(numbers);
+        } else {
+            parts.push(format!("location {numbers}"));
+        }
     }
     if let Some(a) = &r.attribution {
         parts.push(format!("by {a}"));

@@ -15,11 +15,14 @@
 //! and a quote hit is
 //!
 //! ```text
-//! {kind: "quote", path, line, text, highlights, reference, note: {name,
-//!  titles, authors, year}, score}
+//! {kind: "quote", path, line, text, highlights, reference, note_text, added,
+//!  note: {name, titles, authors, year}, score}
 //! ```
 //!
-//! `reference` is `{display, kind, pages, attribution, url}` or `null`;
+//! `reference` is `{display, kind, pages, locations, attribution, url}` or
+//! `null` (`kind` `location` for a Kindle location without a page);
+//! `note_text` is the reader's own note on a highlight and `added` the ISO
+//! date it was made, each `null` when there is none;
 //! highlight offsets are character (not byte) offsets into the text they
 //! belong to, end exclusive.
 
@@ -95,6 +98,10 @@ pub struct QuoteHit {
     pub highlights: Vec<[usize; 2]>,
     /// Its reference.
     pub reference: Option<Reference>,
+    /// The reader's own note on the highlight.
+    pub note_text: Option<String>,
+    /// When the highlight was made (ISO 8601).
+    pub added: Option<String>,
     /// Its note.
     pub note: NoteInfo,
     /// Score.

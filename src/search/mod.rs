@@ -207,6 +207,8 @@ impl Engine {
             text: whole.text,
             highlights: whole.highlights,
             reference: json_field(doc, f.reference),
+            note_text: doc.get_first(f.note_text).and_then(|v| v.as_str()).map(str::to_string),
+            added: doc.get_first(f.added).and_then(|v| v.as_str()).map(str::to_string),
             note: card.into(),
             score,
         })

@@ -33,10 +33,11 @@ use crate::index::schema::Fields;
 /// ([`super::join::QuotesOfNote`]).
 pub const NOTE_FIELDS: [(&str, f32); 4] =
     [("title", 3.0), ("author", 2.0), ("quote", 1.5), ("body", 1.0)];
-/// For quotes, the passage itself counts most; its book's title and author
-/// help a topic query find it.
-pub const QUOTE_FIELDS: [(&str, f32); 3] =
-    [("quote", 1.0), ("quote_title", 0.4), ("quote_author", 0.4)];
+/// For quotes, the passage itself counts most; the reader's own note on a
+/// highlight finds it too, but a match in the passage ranks first; its
+/// book's title and author help a topic query find it.
+pub const QUOTE_FIELDS: [(&str, f32); 4] =
+    [("quote", 1.0), ("note_text", 0.5), ("quote_title", 0.4), ("quote_author", 0.4)];
 
 /// A word matching several fields scores its best field plus this share of
 /// the others.
@@ -88,6 +89,10 @@ pub struct Filters {
     pub tag: Option<String>,
     /// Inclusive page range (quotes).
     pub pages: Option<(u64, u64)>,
+    /// Inclusive Kindle location range (quotes).
+    pub locations: Option<(u64, u64)>,
+    /// Only highlights made on or after this day (days since 1970-01-01).
+    pub since: Option<u64>,
 }
 
 /// `2018` → (2018, 2018); `2010..2020` → (2010, 2020); `..2000`, `1990..`.
@@ -321,17 +326,36 @@ impl<'a> Builder<'a> {
                 None => self.notices.push("--page applies to quotes; ignored for notes".into()),
             }
         }
+        if let Some(range) = filters.locations {
+            match self.span_query(self.fields.location_start, self.fields.location_end, range) {
+                Some(q) => out.push(q),
+                None => {
+                    self.notices.push("--location applies to quotes; ignored for notes".into());
+                }
+            }
+        }
+        if let Some(day) = filters.since {
+            if self.target == Target::Quotes {
+                out.push(filter(u64_range(self.fields.added_days, day, u64::MAX)));
+            } else {
+                self.notices.push("--since applies to quotes; ignored for notes".into());
+            }
+        }
         out
     }
 
-    fn pages_query(&self, (lo, hi): (u64, u64)) -> Option<Box<dyn Query>> {
+    fn pages_query(&self, range: (u64, u64)) -> Option<Box<dyn Query>> {
+        self.span_query(self.fields.page_start, self.fields.page_end, range)
+    }
+
+    /// Quotes whose `[start, end]` (pages or locations) overlap `[lo, hi]`.
+    fn span_query(&self, start: Field, end: Field, (lo, hi): (u64, u64)) -> Option<Box<dyn Query>> {
         if self.target != Target::Quotes {
             return None;
         }
-        // A quote's pages [start, end] overlap [lo, hi].
         Some(filter(Box::new(BooleanQuery::new(vec![
-            (Occur::Must, u64_range(self.fields.page_start, 0, hi)),
-            (Occur::Must, u64_range(self.fields.page_end, lo, u64::MAX)),
+            (Occur::Must, u64_range(start, 0, hi)),
+            (Occur::Must, u64_range(end, lo, u64::MAX)),
         ]))))
     }
 

@@ -16,3 +16,6 @@ mod index;
 
 /// `folio search` and `folio quotes` on the seed notes.
 mod search;
+
+/// Highlight exports: clippings, Readwise, the Kindle and Apple Books plugins.
+mod highlights;

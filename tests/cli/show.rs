@@ -8,7 +8,7 @@ use crate::util::{TestEnv, has_entity, seeds_dir};
 const SEED: &str = "seeds/000_51aab255d746149c.txt";
 
 /// The keys `folio show --json` promises (README, src/note/mod.rs).
-const NOTE_KEYS: [&str; 17] = [
+const NOTE_KEYS: [&str; 18] = [
     "path",
     "name",
     "titles",
@@ -26,9 +26,10 @@ const NOTE_KEYS: [&str; 17] = [
     "body",
     "quotes",
     "references",
+    "source",
 ];
 
-const REFERENCE_KEYS: [&str; 4] = ["display", "kind", "pages", "attribution"];
+const REFERENCE_KEYS: [&str; 5] = ["display", "kind", "pages", "locations", "attribution"];
 
 #[track_caller]
 fn has_keys(value: &Value, keys: &[&str], what: &str) {

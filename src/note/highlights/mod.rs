@@ -2,7 +2,190 @@
 //! Kindle and Apple Books plugins, KOReader, Bookcision), recognised by their
 //! content and read into [`Book`]s, which become ordinary notes whose quotes
 //! are the highlights. `../shared/docs/highlights.md` lists every shape.
+//!
+//! Each format is a module with `parse(text, warnings) -> Option<Vec<Book>>`
+//! (`None`: not this format); [`read`] tries them in turn ([`FORMATS`]), and
+//! [`to_note`] turns a book into a [`Note`]. Nothing here knows the index.
 
+pub mod apple_books;
 pub mod book;
+pub mod clippings;
+pub mod kindle_plugin;
+pub mod readwise;
+
+use std::path::Path;
 
 pub use book::{Book, Highlight};
+
+use super::{Note, Quote, Reference, Title, Warning};
+
+/// A format's reader: the books of the text, or `None` when the text is
+/// not in that format.
+pub type Reader = fn(&str, &mut Vec<Warning>) -> Option<Vec<Book>>;
+
+/// Every export format, by its `source` name, in the order they are tried.
+/// A format is recognised by what the text holds, so the order only matters
+/// where two could claim one file (the Kindle plugin's files also look a
+/// little like Readwise's).
+pub const FORMATS: &[(&str, Reader)] = &[
+    ("kindle-clippings", clippings::parse),
+    ("kindle-plugin", kindle_plugin::parse),
+    ("readwise", readwise::parse),
+    ("apple-books", apple_books::parse),
+];
+
+/// What an export file holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Export {
+    /// The format's name (`kindle-clippings`, `readwise`, …).
+    pub source: &'static str,
+    /// Its books, in file order.
+    pub books: Vec<Book>,
+}
+
+/// Reads `text` as the first export format that recognises it; `None` when
+/// it is none of them (an ordinary note). Warnings of formats that did not
+/// recognise the text are dropped.
+pub fn read(text: &str, warnings: &mut Vec<Warning>) -> Option<Export> {
+    for (source, reader) in FORMATS {
+        let mut found = Vec::new();
+        if let Some(books) = reader(text, &mut found) {
+            warnings.append(&mut found);
+            return Some(Export { source, books });
+        }
+    }
+    None
+}
+
+/// A book as a note: its title and authors, one quote per highlight (with
+/// its page or location, the reader's note and date), the quotes and notes
+/// as the body. `path` is the export file; its name stands in for a
+/// missing title.
+pub fn to_note(book: Book, path: &Path, source: &str) -> Note {
+    let title = if book.title.trim().is_empty() {
+        path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+    } else {
+        book.title.trim().to_string()
+    };
+    let mut body = String::new();
+    let mut quotes = Vec::with_capacity(book.highlights.len());
+    for h in book.highlights {
+        if !body.is_empty() {
+            body.push_str("\n\n");
+        }
+        let offset = body.len();
+        body.push_str(&h.text);
+        let note_text = h.note.filter(|n| !n.trim().is_empty());
+        // A note with no highlight is its own quote: its text once in the body.
+        if let Some(note) = note_text.as_ref().filter(|n| n.trim() != h.text.trim()) {
+            body.push_str("\n\n");
+            body.push_str(note);
+        }
+        quotes.push(Quote {
+            reference: Reference::highlight(h.page.as_deref(), h.location, h.chapter.as_deref()),
+            text: h.text,
+            line: h.line,
+            offset,
+            note_text,
+            added: h.added,
+        });
+    }
+    let mut authors: Vec<String> = Vec::new();
+    for author in book.authors.iter().map(|a| display_author(a)) {
+        if !author.is_empty() && !authors.contains(&author) {
+            authors.push(author);
+        }
+    }
+    Note {
+        path: path.to_path_buf(),
+        name: title.clone(),
+        titles: vec![Title { text: title, url: book.url }],
+        authors,
+        body,
+        quotes,
+        source: Some(source.to_string()),
+        ..Note::default()
+    }
+}
+
+/// An author's name as people write it: `Lee, Kai-Fu` becomes `Kai-Fu Lee`
+/// (a role in parentheses stays at the end: `Epel, Elissa (FRW)` becomes
+/// `Elissa Epel (FRW)`). Exports write either form; one form per person
+/// means `folio stats` counts them once, and `--author` matches both
+/// anyway (it requires each word of the name, in any order).
+pub fn display_author(name: &str) -> String {
+    let name = super::markup::fold_spaces(name.trim());
+    let (core, role) = match name.rfind(" (") {
+        Some(at) if name.ends_with(')') => (&name[..at], &name[at..]),
+        _ => (name.as_str(), ""),
+    };
+    let mut parts = core.split(',');
+    if let (Some(last), Some(first), None) = (parts.next(), parts.next(), parts.next()) {
+        let (last, first) = (last.trim(), first.trim());
+        let words = last.split_whitespace().count();
+        let plain = |s: &str| !s.is_empty() && !s.chars().any(|c| c.is_ascii_digit());
+        // `Lee, Kai-Fu`, not `Jr.` suffixes or `Smith, 2001`.
+        if plain(last) && plain(first) && words <= 3 && !first.ends_with('.') {
+            return format!("{first} {last}{role}");
+        }
+    }
+    name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn last_first_authors_are_turned_around() {
+        let rows = [
+            ("Lee, Kai-Fu", "Kai-Fu Lee"),
+            ("Kai-Fu Lee", "Kai-Fu Lee"),
+            ("Epel, Elissa (FRW)", "Elissa Epel (FRW)"),
+            ("Hilery  Hutchinson", "Hilery Hutchinson"),
+            ("King, Martin Luther, Jr.", "King, Martin Luther, Jr."),
+            ("Lonely Planet", "Lonely Planet"),
+            ("Michael Crichton and John Lange", "Michael Crichton and John Lange"),
+        ];
+        for (written, shown) in rows {
+            assert_eq!(display_author(written), shown, "{written}");
+        }
+    }
+
+    #[test]
+    fn a_book_becomes_a_note_with_its_quotes_in_the_body() {
+        let book = Book {
+            title: String::new(),
+            authors: vec!["Lee, Kai-Fu".into(), "Kai-Fu Lee".into()],
+            url: None,
+            line: 1,
+            highlights: vec![
+                Highlight {
+                    text: "First.".into(),
+                    line: 3,
+                    page: Some("8".into()),
+                    location: Some([186, 186]),
+                    note: Some("mine".into()),
+                    added: Some("2024-03-09".into()),
+                    ..Highlight::default()
+                },
+                Highlight {
+                    text: "Second.".into(),
+                    line: 9,
+                    location: Some([200, 210]),
+                    ..Highlight::default()
+                },
+            ],
+        };
+        let note = to_note(book, Path::new("/x/My Clippings.txt"), "kindle-clippings");
+        assert_eq!(note.titles[0].text, "My Clippings");
+        assert_eq!(note.authors, ["Kai-Fu Lee"]);
+        assert_eq!(note.source.as_deref(), Some("kindle-clippings"));
+        let q = &note.quotes;
+        assert_eq!(&note.body[q[1].offset..q[1].offset + q[1].text.len()], "Second.");
+        assert_eq!(q[0].reference.as_ref().map(|r| r.display.as_str()), Some("p. 8"));
+        assert_eq!(q[1].reference.as_ref().map(|r| r.display.as_str()), Some("loc. 200-210"));
+        assert_eq!(q[0].note_text.as_deref(), Some("mine"));
+        assert!(note.body.contains("mine"));
+    }
+}

@@ -1,0 +1,754 @@
+//! Kindle `My Clippings.txt`: one file the device appends every highlight,
+//! note and bookmark of every book to, in the device's language.
+//!
+//! An entry is the book line (`Title (Author)`), a line saying what it is
+//! and where (`- Your Highlight on page 88 | Location 1631-1631 | Added on
+//! …`), a blank line, the text, and a line of ten `=`. The second line is
+//! read by its structure, not its words: its numbers in order, with the
+//! words only deciding which number is the page and which the location, so
+//! every language the device speaks reads the same.
+//!
+//! What the reader expects, beyond one quote per highlight:
+//!
+//! - bookmarks are not quotes;
+//! - a note entry is the reader's comment on the highlight of the same book
+//!   that ends where the note sits;
+//! - the device never edits an entry: an extended or re-made highlight is a
+//!   new entry overlapping the old one, one text containing the other; the
+//!   latest supersedes the earlier, so each passage appears once;
+//! - highlights that only touch (`829-829`, `829-830`, different texts) are
+//!   both kept.
+
+use std::collections::HashMap;
+
+use super::{Book, Highlight};
+use crate::note::Warning;
+
+/// The line that ends every entry.
+const SEPARATOR: &str = "==========";
+
+/// What an entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Highlight,
+    Note,
+    Bookmark,
+}
+
+/// Words for a bookmark and a note in the languages Kindles are sold in.
+/// Anything else with text is a highlight.
+const BOOKMARK_WORDS: [&str; 9] = [
+    "bookmark",
+    "marcador",
+    "lesezeichen",
+    "закладка",
+    "书签",
+    "signet",
+    "segnalibro",
+    "ブックマーク",
+    "bladwijzer",
+];
+const NOTE_WORDS: [&str; 9] =
+    ["note", "nota", "notiz", "заметка", "笔记", "メモ", "notitie", "注释", "notes"];
+/// Words that make a number a page; location words are the default.
+const PAGE_WORDS: [&str; 10] =
+    ["page", "pág", "pagina", "página", "seite", "стр", "页", "ページ", "blz", "p."];
+
+/// Reads a clippings file; `None` when the text is not one.
+pub fn parse(text: &str, warnings: &mut Vec<Warning>) -> Option<Vec<Book>> {
+    if !looks_like_clippings(text) {
+        return None;
+    }
+    let mut books: Vec<Book> = Vec::new();
+    let mut by_key: HashMap<String, usize> = HashMap::new();
+    // Per book: its entries (highlights and notes) in file order.
+    let mut entries: Vec<Vec<Entry>> = Vec::new();
+
+    let mut lines = text.lines().enumerate().peekable();
+    loop {
+        // Skip blank lines (and stray separators) between entries.
+        while lines.peek().is_some_and(|(_, l)| {
+            let l = clean(l);
+            l.is_empty() || l == SEPARATOR
+        }) {
+            lines.next();
+        }
+        let Some((title_index, title_line)) = lines.next() else { break };
+        let line = title_index + 1;
+        let mut body: Vec<&str> = Vec::new();
+        let mut closed = false;
+        for (_, l) in lines.by_ref() {
+            if clean(l) == SEPARATOR {
+                closed = true;
+                break;
+            }
+            body.push(l.trim_end_matches('\r'));
+        }
+        let book_line = clean(title_line);
+        let Some((meta, text_lines)) = body.split_first() else {
+            warnings.push(Warning {
+                line: Some(line),
+                message: format!(
+                    "clippings entry “{}” has no second line (kind, location, date); skipped",
+                    shorten(book_line)
+                ),
+            });
+            continue;
+        };
+        let meta = clean(meta);
+        if !is_meta_line(meta) {
+            warnings.push(Warning {
+                line: Some(line + 1),
+                message: "clippings entry without its “- Your Highlight … | Added on …” line; \
+                          skipped (was the file edited by hand?)"
+                    .to_string(),
+            });
+            continue;
+        }
+        if !closed {
+            warnings.push(Warning {
+                line: Some(line),
+                message: "the last clippings entry has no closing “==========” line (a \
+                          truncated file?); read as it is"
+                    .to_string(),
+            });
+        }
+        let place = read_meta(meta);
+        let text = text_lines.join("\n").trim().to_string();
+        if place.kind == Kind::Bookmark || text.is_empty() {
+            continue;
+        }
+        let (title, authors) = split_book_line(book_line);
+        let key = book_line.to_string();
+        let index = *by_key.entry(key).or_insert_with(|| {
+            books.push(Book { title, authors, url: None, line, highlights: Vec::new() });
+            entries.push(Vec::new());
+            books.len() - 1
+        });
+        entries[index].push(Entry { kind: place.kind, line, place, text });
+    }
+    for (book, entries) in books.iter_mut().zip(entries) {
+        book.highlights = resolve(entries);
+    }
+    books.retain(|b| !b.highlights.is_empty());
+    Some(books)
+}
+
+/// A highlight or note entry of one book.
+struct Entry {
+    kind: Kind,
+    line: usize,
+    place: Place,
+    text: String,
+}
+
+/// What the second line says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Place {
+    kind: Kind,
+    page: Option<String>,
+    location: Option<[u64; 2]>,
+    added: Option<String>,
+}
+
+/// Supersession and note attachment, for one book's entries in file order.
+fn resolve(entries: Vec<Entry>) -> Vec<Highlight> {
+    let mut highlights: Vec<(Highlight, bool)> = Vec::new();
+    let mut notes: Vec<Entry> = Vec::new();
+    for entry in entries {
+        match entry.kind {
+            Kind::Note => notes.push(entry),
+            _ => highlights.push((
+                Highlight {
+                    text: entry.text,
+                    line: entry.line,
+                    page: entry.place.page,
+                    location: entry.place.location,
+                    chapter: None,
+                    note: None,
+                    added: entry.place.added,
+                },
+                true,
+            )),
+        }
+    }
+    // An earlier highlight is superseded by a later one of the same book
+    // that overlaps it, one text containing the other: the reader extended
+    // or re-made it, and expects the latest.
+    let folded: Vec<String> = highlights.iter().map(|(h, _)| fold(&h.text)).collect();
+    let mut superseded_by: Vec<Option<usize>> = vec![None; highlights.len()];
+    for i in 0..highlights.len() {
+        for j in i + 1..highlights.len() {
+            let (a, b) = (&highlights[i].0, &highlights[j].0);
+            let overlap = match (a.location, b.location) {
+                (Some([a0, a1]), Some([b0, b1])) => a0 <= b1 && b0 <= a1,
+                (None, None) => a.page.is_some() && a.page == b.page,
+                _ => false,
+            };
+            if overlap && (folded[j].contains(&folded[i]) || folded[i].contains(&folded[j])) {
+                superseded_by[i] = Some(j);
+                break;
+            }
+        }
+    }
+    // Follow the chain to the latest form.
+    let latest = |mut i: usize| {
+        while let Some(j) = superseded_by[i] {
+            i = j;
+        }
+        i
+    };
+    for i in 0..highlights.len() {
+        if superseded_by[i].is_some() {
+            highlights[i].1 = false;
+        }
+    }
+    // A note sits where its highlight ends: the nearest such highlight in
+    // the file (the device writes the note just before or after it).
+    for note in notes {
+        let at = note.place.location.map(|[first, _]| first);
+        let target = highlights
+            .iter()
+            .enumerate()
+            .filter(|(_, (h, _))| match (at, h.location) {
+                (Some(at), Some([_, end])) => end == at,
+                (None, None) => note.place.page.is_some() && h.page == note.place.page,
+                _ => false,
+            })
+            .min_by_key(|(_, (h, _))| h.line.abs_diff(note.line))
+            .map(|(i, _)| latest(i));
+        match target {
+            Some(i) => {
+                let h = &mut highlights[i].0;
+                match &mut h.note {
+                    Some(existing) if existing.contains(&note.text) => {}
+                    Some(existing) => {
+                        existing.push_str("\n\n");
+                        existing.push_str(&note.text);
+                    }
+                    None => h.note = Some(note.text),
+                }
+            }
+            // A note with no highlight is still the reader's words about
+            // that place: keep it as a quote of its own.
+            None => highlights.push((
+                Highlight {
+                    text: note.text.clone(),
+                    line: note.line,
+                    page: note.place.page,
+                    location: note.place.location,
+                    chapter: None,
+                    note: Some(note.text),
+                    added: note.place.added,
+                },
+                true,
+            )),
+        }
+    }
+    let mut kept: Vec<Highlight> =
+        highlights.into_iter().filter(|(_, keep)| *keep).map(|(h, _)| h).collect();
+    kept.sort_by_key(|h| h.line);
+    kept
+}
+
+/// Text as compared for supersession: its words, lower-cased, without
+/// punctuation (an extended highlight's earlier end may have been a comma
+/// where the first one stopped at a full stop).
+fn fold(text: &str) -> String {
+    let mut folded = String::with_capacity(text.len());
+    for word in text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+        if !folded.is_empty() {
+            folded.push(' ');
+        }
+        folded.extend(word.chars().flat_map(char::to_lowercase));
+    }
+    folded
+}
+
+/// A line without its byte-order mark (any entry may start with one), line
+/// end and surrounding spaces.
+fn clean(line: &str) -> &str {
+    line.trim_start_matches('\u{feff}').trim()
+}
+
+fn shorten(text: &str) -> String {
+    let cut: String = text.chars().take(60).collect();
+    if cut.len() < text.len() { format!("{cut}…") } else { cut }
+}
+
+/// Whether the text is a clippings file: its first entry has a kind line
+/// (`- … | …`) and an `==========` line ends it.
+fn looks_like_clippings(text: &str) -> bool {
+    let mut lines = text.lines().map(clean).filter(|l| !l.is_empty());
+    let (Some(_title), Some(meta)) = (lines.next(), lines.next()) else { return false };
+    is_meta_line(meta) && text.lines().take(200).any(|l| clean(l) == SEPARATOR)
+}
+
+/// `- Your Highlight … | …` in any language (an en dash in Russian).
+fn is_meta_line(line: &str) -> bool {
+    (line.starts_with("- ") || line.starts_with("– ") || line.starts_with("— "))
+        && (line.contains('|') || line.chars().any(|c| c.is_ascii_digit()))
+}
+
+/// The book line: `Title (Author)`, the author being the last
+/// parenthesised group; `Last, First` names are turned around and `;`
+/// separates several (see [`super::display_author`]).
+fn split_book_line(line: &str) -> (String, Vec<String>) {
+    let line = line.trim();
+    if let Some(open) = last_group_start(line) {
+        let title = line[..open].trim();
+        let author = line[open + 1..line.len() - 1].trim();
+        if !title.is_empty() && !author.is_empty() {
+            let authors = author
+                .split(';')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(str::to_string)
+                .collect();
+            return (title.to_string(), authors);
+        }
+    }
+    (line.to_string(), Vec::new())
+}
+
+/// Byte index of the `(` that opens a parenthesised group ending the line.
+fn last_group_start(line: &str) -> Option<usize> {
+    if !line.ends_with(')') {
+        return None;
+    }
+    let mut depth = 0usize;
+    for (i, c) in line.char_indices().rev() {
+        match c {
+            ')' => depth += 1,
+            '(' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Reads the kind line: what the entry is, its page and location, and the
+/// date, by the numbers and the few words that tell them apart.
+fn read_meta(meta: &str) -> Place {
+    let lower = meta.to_lowercase();
+    let segments: Vec<&str> = lower.split('|').collect();
+    let head = segments.first().copied().unwrap_or("");
+    let kind = if BOOKMARK_WORDS.iter().any(|w| head.contains(w)) {
+        Kind::Bookmark
+    } else if NOTE_WORDS.iter().any(|w| has_word(head, w)) {
+        Kind::Note
+    } else {
+        Kind::Highlight
+    };
+    let mut place = Place { kind, page: None, location: None, added: None };
+    for (i, segment) in segments.iter().enumerate() {
+        if i > 0 && i + 1 == segments.len() && segments.len() > 1 && is_date(segment) {
+            place.added = parse_date(segment);
+            continue;
+        }
+        // Old Kindles put page and location in one segment:
+        // `Highlight on Page 23 | Loc. 345-46` is split, but
+        // `Highlight Loc. 1234-36` is one.
+        let Some((first, last, at)) = number_range(segment) else { continue };
+        let before = &segment[..at];
+        let after =
+            segment[at..].trim_start_matches(|c: char| c.is_ascii_digit() || "-–— ".contains(c));
+        // CJK writes the page word after the number (`第 12 页`, `12ページ`).
+        let is_page = PAGE_WORDS.iter().any(|w| before.contains(w))
+            || ["页", "ページ"].iter().any(|w| after.starts_with(w));
+        if is_page {
+            if place.page.is_none() {
+                place.page =
+                    Some(if first == last { first.to_string() } else { format!("{first}-{last}") });
+            }
+        } else if place.location.is_none()
+            && let Some(range) = expand_range(first, last)
+        {
+            place.location = Some(range);
+        }
+    }
+    place
+}
+
+/// Whether `word` is in `text` as a word of its own (`note` in `your note`,
+/// not in `denote`); CJK words match anywhere.
+fn has_word(text: &str, word: &str) -> bool {
+    if !word.is_ascii() {
+        return text.contains(word);
+    }
+    text.match_indices(word).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + word.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
+}
+
+/// Whether a segment is the date: it has a time (`2:56:46`) or a year.
+fn is_date(segment: &str) -> bool {
+    segment.contains(':') && segment.chars().filter(|c| c.is_ascii_digit()).count() >= 4
+}
+
+/// The first number or range in a segment (`1631-1640`, `#182-182`,
+/// `637–640`, `1234-36`), as written, with the byte index it starts at.
+fn number_range(segment: &str) -> Option<(&str, &str, usize)> {
+    let start = segment.find(|c: char| c.is_ascii_digit())?;
+    let rest = &segment[start..];
+    let first_len = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+    let first = &rest[..first_len];
+    let after = rest[first_len..].trim_start();
+    let after = after
+        .strip_prefix('-')
+        .or_else(|| after.strip_prefix('–'))
+        .or_else(|| after.strip_prefix('—'))
+        .map(str::trim_start);
+    let last = after
+        .map(|a| &a[..a.find(|c: char| !c.is_ascii_digit()).unwrap_or(a.len())])
+        .filter(|l| !l.is_empty())
+        .unwrap_or(first);
+    Some((first, last, start))
+}
+
+/// `[first, last]`, an abbreviated end expanded (`1234-36` → 1234-1236).
+fn expand_range(first: &str, last: &str) -> Option<[u64; 2]> {
+    let a: u64 = first.parse().ok()?;
+    let mut b: u64 = last.parse().ok()?;
+    if b < a && last.len() < first.len() {
+        let scale = 10u64.checked_pow(last.len() as u32)?;
+        b += a - a % scale;
+        if b < a {
+            b += scale;
+        }
+    }
+    Some(if b < a { [b, a] } else { [a, b] })
+}
+
+/// Month names (and the genitive Russian forms) in the device languages.
+const MONTHS: &[(&str, u32)] = &[
+    ("january", 1),
+    ("february", 2),
+    ("march", 3),
+    ("april", 4),
+    ("may", 5),
+    ("june", 6),
+    ("july", 7),
+    ("august", 8),
+    ("september", 9),
+    ("october", 10),
+    ("november", 11),
+    ("december", 12),
+    ("enero", 1),
+    ("febrero", 2),
+    ("marzo", 3),
+    ("abril", 4),
+    ("mayo", 5),
+    ("junio", 6),
+    ("julio", 7),
+    ("agosto", 8),
+    ("septiembre", 9),
+    ("setiembre", 9),
+    ("octubre", 10),
+    ("noviembre", 11),
+    ("diciembre", 12),
+    ("januar", 1),
+    ("februar", 2),
+    ("märz", 3),
+    ("mai", 5),
+    ("juni", 6),
+    ("juli", 7),
+    ("oktober", 10),
+    ("dezember", 12),
+    ("janvier", 1),
+    ("février", 2),
+    ("mars", 3),
+    ("avril", 4),
+    ("juin", 6),
+    ("juillet", 7),
+    ("août", 8),
+    ("septembre", 9),
+    ("octobre", 10),
+    ("novembre", 11),
+    ("décembre", 12),
+    ("gennaio", 1),
+    ("febbraio", 2),
+    ("aprile", 4),
+    ("maggio", 5),
+    ("giugno", 6),
+    ("luglio", 7),
+    ("settembre", 9),
+    ("ottobre", 10),
+    ("dicembre", 12),
+    ("января", 1),
+    ("февраля", 2),
+    ("марта", 3),
+    ("апреля", 4),
+    ("мая", 5),
+    ("июня", 6),
+    ("июля", 7),
+    ("августа", 8),
+    ("сентября", 9),
+    ("октября", 10),
+    ("ноября", 11),
+    ("декабря", 12),
+    ("janeiro", 1),
+    ("fevereiro", 2),
+    ("março", 3),
+    ("maio", 5),
+    ("junho", 6),
+    ("julho", 7),
+    ("setembro", 9),
+    ("outubro", 10),
+    ("dezembro", 12),
+    ("januari", 1),
+    ("februari", 2),
+    ("maart", 3),
+    ("mei", 5),
+    ("augustus", 8),
+];
+
+/// The date of the kind line as ISO 8601 (`2024-03-09T14:56:46`), from the
+/// year, the month (a name or a CJK `月` number), the day and the time;
+/// `None` when it cannot be told.
+fn parse_date(segment: &str) -> Option<String> {
+    let mut numbers: Vec<(usize, u32)> = Vec::new();
+    let mut month = None;
+    let mut time: Option<(u32, u32, u32)> = None;
+    let mut meridiem: Option<bool> = None;
+    let chars: Vec<(usize, char)> = segment.char_indices().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let (at, c) = chars[i];
+        if c.is_ascii_digit() {
+            let mut j = i;
+            while j < chars.len() && chars[j].1.is_ascii_digit() {
+                j += 1;
+            }
+            let end = chars.get(j).map_or(segment.len(), |(b, _)| *b);
+            let value: u32 = segment[at..end].parse().ok()?;
+            if chars.get(j).is_some_and(|(_, c)| *c == ':') {
+                // h:mm[:ss]; AM/PM is written after it, 下午/午後 before it.
+                let rest = &segment[end + 1..];
+                let clock_len =
+                    rest.find(|c: char| !c.is_ascii_digit() && c != ':').unwrap_or(rest.len());
+                let mut hms = rest[..clock_len].split(':');
+                let minute = hms.next().and_then(|m| m.parse().ok()).unwrap_or(0);
+                let second = hms.next().and_then(|s| s.parse().ok()).unwrap_or(0);
+                time = Some((value, minute, second));
+                let after = rest[clock_len..].trim_start();
+                let before = &segment[..at];
+                let pm = ["pm", "p. m.", "p.m."].iter().any(|w| after.starts_with(w))
+                    || ["下午", "午後"].iter().any(|w| before.contains(w));
+                let am = ["am", "a. m.", "a.m."].iter().any(|w| after.starts_with(w))
+                    || ["上午", "午前"].iter().any(|w| before.contains(w));
+                meridiem = if pm {
+                    Some(true)
+                } else if am {
+                    Some(false)
+                } else {
+                    None
+                };
+                break;
+            }
+            if chars.get(j).is_some_and(|(_, c)| *c == '月') {
+                month = Some(value);
+            } else {
+                numbers.push((at, value));
+            }
+            i = j;
+            continue;
+        }
+        if c.is_alphabetic() && month.is_none() {
+            let mut j = i;
+            while j < chars.len() && chars[j].1.is_alphabetic() {
+                j += 1;
+            }
+            let end = chars.get(j).map_or(segment.len(), |(b, _)| *b);
+            let word = &segment[at..end];
+            month = MONTHS.iter().find(|(m, _)| *m == word).map(|m| m.1);
+            i = j;
+            continue;
+        }
+        i += 1;
+    }
+    let year = numbers.iter().find(|(_, n)| (1900..=2200).contains(n))?.1;
+    let day = numbers.iter().find(|(_, n)| (1..=31).contains(n))?.1;
+    let month = month.filter(|m| (1..=12).contains(m))?;
+    let mut date = format!("{year:04}-{month:02}-{day:02}");
+    if let Some((mut hour, minute, second)) = time {
+        match meridiem {
+            Some(true) if hour < 12 => hour += 12,
+            Some(false) if hour == 12 => hour = 0,
+            _ => {}
+        }
+        if hour < 24 && minute < 60 && second < 61 {
+            date.push_str(&format!("T{hour:02}:{minute:02}:{second:02}"));
+        }
+    }
+    Some(date)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn place(meta: &str) -> Place {
+        read_meta(meta)
+    }
+
+    #[test]
+    fn every_kind_line_in_the_doc_reads_by_its_numbers() {
+        use Kind::*;
+        type Row<'a> = (&'a str, Kind, Option<&'a str>, Option<[u64; 2]>, Option<&'a str>);
+        let rows: &[Row] = &[
+            (
+                "- Your Highlight on page 88 | Location 1631-1631 | Added on Saturday, July 11, 2015 7:46:55 PM",
+                Highlight,
+                Some("88"),
+                Some([1631, 1631]),
+                Some("2015-07-11T19:46:55"),
+            ),
+            (
+                "- Your Note on page 8 | Location 186 | Added on Saturday, March 9, 2024 2:56:46 PM",
+                Note,
+                Some("8"),
+                Some([186, 186]),
+                Some("2024-03-09T14:56:46"),
+            ),
+            (
+                "- Your Bookmark on Location 1490 | Added on Wednesday, April 13, 2016 10:11:20 PM",
+                Bookmark,
+                None,
+                Some([1490, 1490]),
+                Some("2016-04-13T22:11:20"),
+            ),
+            (
+                "- La subrayado en la página 251 | posición 3374-3375 | Añadido el jueves, 18 de julio de 2024 10:34:35 p. m.",
+                Highlight,
+                Some("251"),
+                Some([3374, 3375]),
+                Some("2024-07-18T22:34:35"),
+            ),
+            (
+                "- Ihre Markierung bei Position 1129-1130 | Hinzugefügt am Freitag, 19. Dezember 2014 08:52:50",
+                Highlight,
+                None,
+                Some([1129, 1130]),
+                Some("2014-12-19T08:52:50"),
+            ),
+            (
+                "– Ваш выделенный отрывок в месте 637–640 | Добавлено: понедельник, 16 марта 2015 г. в 21:46:06",
+                Highlight,
+                None,
+                Some([637, 640]),
+                Some("2015-03-16T21:46:06"),
+            ),
+            (
+                "- 您在位置 #182-182的标注 | 添加于 2022年1月24日星期一 下午12:00:06",
+                Highlight,
+                None,
+                Some([182, 182]),
+                Some("2022-01-24T12:00:06"),
+            ),
+            (
+                "- 您在第 12-12 页的标注 | 添加于 2022年1月24日星期一 上午9:05:00",
+                Highlight,
+                Some("12"),
+                None,
+                Some("2022-01-24T09:05:00"),
+            ),
+            (
+                "- Highlight Loc. 1234-36 | Added on Monday, May 5, 2011, 09:12 AM",
+                Highlight,
+                None,
+                Some([1234, 1236]),
+                Some("2011-05-05T09:12:00"),
+            ),
+            (
+                "- Highlight on Page 23 | Loc. 345-46 | Added on Monday, May 5, 2011, 09:12 AM",
+                Highlight,
+                Some("23"),
+                Some([345, 346]),
+                Some("2011-05-05T09:12:00"),
+            ),
+            (
+                "- Votre note sur la page 12 | emplacement 180 | Ajoutée le lundi 3 février 2020 10:00:00",
+                Note,
+                Some("12"),
+                Some([180, 180]),
+                Some("2020-02-03T10:00:00"),
+            ),
+            (
+                "- La tua evidenziazione a pagina 7 | posizione 95-96 | Aggiunto in data martedì 2 maggio 2017 18:01:02",
+                Highlight,
+                Some("7"),
+                Some([95, 96]),
+                Some("2017-05-02T18:01:02"),
+            ),
+            (
+                "- Seu destaque ou posição 120-121 | Adicionado: sexta-feira, 3 de março de 2017 07:21:26",
+                Highlight,
+                None,
+                Some([120, 121]),
+                Some("2017-03-03T07:21:26"),
+            ),
+            (
+                "- Uw markering op pagina 5 | locatie 70-71 | Toegevoegd op zondag 1 april 2018 20:00:00",
+                Highlight,
+                Some("5"),
+                Some([70, 71]),
+                Some("2018-04-01T20:00:00"),
+            ),
+            (
+                "- 12ページ|位置No. 170-171のハイライト |作成日: 2019年7月6日土曜日 午後3:04:05",
+                Highlight,
+                Some("12"),
+                Some([170, 171]),
+                Some("2019-07-06T15:04:05"),
+            ),
+        ];
+        for (meta, kind, page, location, added) in rows {
+            let p = place(meta);
+            assert_eq!(p.kind, *kind, "kind of {meta}");
+            assert_eq!(p.page.as_deref(), *page, "page of {meta}");
+            assert_eq!(p.location, *location, "location of {meta}");
+            assert_eq!(p.added.as_deref(), *added, "date of {meta}");
+        }
+    }
+
+    #[test]
+    fn the_author_is_the_last_parenthesised_group() {
+        let rows: &[(&str, &str, &[&str])] = &[
+            ("AI Superpowers (Lee, Kai-Fu)", "AI Superpowers", &["Lee, Kai-Fu"]),
+            (
+                "Dune (Dune Chronicles, Book 1) (Frank Herbert)",
+                "Dune (Dune Chronicles, Book 1)",
+                &["Frank Herbert"],
+            ),
+            ("Untitled notes", "Untitled notes", &[]),
+            (
+                "Good Omens (Pratchett, Terry;Gaiman, Neil)",
+                "Good Omens",
+                &["Pratchett, Terry", "Gaiman, Neil"],
+            ),
+            ("(only a group)", "(only a group)", &[]),
+            ("Broken (paren", "Broken (paren", &[]),
+        ];
+        for (line, title, authors) in rows {
+            let (t, a) = split_book_line(line);
+            assert_eq!(t, *title, "{line}");
+            assert_eq!(a, *authors, "{line}");
+        }
+    }
+
+    #[test]
+    fn other_text_is_not_clippings() {
+        let mut w = Vec::new();
+        assert!(parse("# A note\n\nSome prose.\n", &mut w).is_none());
+        assert!(parse("title: x\n- a | b\n", &mut w).is_none());
+        assert!(w.is_empty());
+    }
+}

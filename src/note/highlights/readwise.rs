@@ -1,0 +1,334 @@
+//! Readwise Markdown exports (to Obsidian, Logseq or plain Markdown): one
+//! file per book, article or tweet thread.
+//!
+//! ```text
+//! # 12 Rules for Life
+//! ## Metadata
+//! - Author: [[Jordan B. Peterson]]
+//! - Full Title: 12 Rules for Life
+//! ## Highlights
+//! - Cultivating judgment … ([Location 267](https://readwise.io/to_kindle?…))
+//!     - **Note:** the reader's comment
+//!     - **Tags:** #favorite
+//! - … (Page 52)
+//! - … ([View Highlight](https://read.readwise.io/read/01h…))
+//! ```
+//!
+//! Variants read alike: Dataview keys (`Author::`), YAML front matter,
+//! `### Highlights`, sections appended by later syncs (`## New highlights
+//! added …`), a no-break space in `Location 267`, plain `(Location 53)`,
+//! chapter headings inside the highlights, Logseq's tab-indented bullets
+//! under `Highlights first synced by #Readwise` with `author::` page
+//! properties, and highlights running over several lines.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::{Book, Highlight};
+use crate::note::Warning;
+use crate::note::markup::{fold_spaces, inline_text};
+
+/// `- Author: …`, `- Full Title:: …`, `author:: …`, `url: …` (front matter).
+static META: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*(?:-\s+)?(author|full[ _-]title|title|url|source)\s*::?\s*(.*?)\s*$")
+        .expect("valid regex")
+});
+/// The reference Readwise appends to a highlight.
+static REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?s)\s*\((?:\[(?P<label>[^\]]*)\]\((?P<url>[^)\s]*)\)|(?P<plain>(?:Location|Page)[\s\u{a0}]+[0-9ivxlcdm]+(?:\s*-\s*[0-9]+)?))\)\s*$",
+    )
+    .expect("valid regex")
+});
+/// `Location 267`, `Page 52`, `Page xvi`.
+static PLACE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(location|page)[\s\u{a0}]+([0-9ivxlcdm]+)(?:\s*-\s*([0-9]+))?$")
+        .expect("valid regex")
+});
+/// `**Note:** …`, `Note: …`, `**Note**: …`, `Tags:: …`.
+static SUB: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:\*\*)?(note|tags)(?:\*\*)?\s*::?\s*(?:\*\*)?\s*(.*)$")
+        .expect("valid regex")
+});
+
+/// Reads a Readwise export; `None` when the text is not one.
+pub fn parse(text: &str, warnings: &mut Vec<Warning>) -> Option<Vec<Book>> {
+    if !looks_like_readwise(text) {
+        return None;
+    }
+    let mut book = Book::default();
+    let mut heading: Option<String> = None;
+    let mut full_title: Option<String> = None;
+    let mut in_front_matter = text.starts_with("---");
+    let mut in_highlights = false;
+    let mut chapter: Option<String> = None;
+    // Indentation of a highlight's bullet in the current section.
+    let mut bullet_indent: Option<usize> = None;
+    let mut current: Option<Building> = None;
+
+    for (i, raw) in text.lines().enumerate() {
+        let line_no = i + 1;
+        let line = raw.trim_end_matches('\r');
+        let trimmed = line.trim();
+        if in_front_matter {
+            if i > 0 && trimmed == "---" {
+                in_front_matter = false;
+            } else {
+                read_meta(line, &mut book, &mut full_title);
+            }
+            continue;
+        }
+        if let Some(title) = trimmed.strip_prefix("# ") {
+            heading.get_or_insert_with(|| inline_text(title).text);
+            continue;
+        }
+        if let Some(name) = heading_text(trimmed) {
+            if is_highlights_heading(name) {
+                in_highlights = true;
+                bullet_indent = None;
+                chapter = None;
+            } else if trimmed.starts_with("## ") || !in_highlights {
+                finish(&mut current, &mut book, warnings);
+                in_highlights = false;
+            } else {
+                finish(&mut current, &mut book, warnings);
+                chapter = Some(inline_text(name).text);
+            }
+            continue;
+        }
+        if !in_highlights {
+            if !read_meta(line, &mut book, &mut full_title)
+                && let Some(bullet) = bullet(line)
+                && is_highlights_heading(bullet.1)
+            {
+                // Logseq: the highlights are the children of this bullet.
+                in_highlights = true;
+                bullet_indent = None;
+            }
+            continue;
+        }
+        if trimmed.is_empty() {
+            continue;
+        }
+        match bullet(line) {
+            Some((_, body)) if is_highlights_heading(body) => {
+                // A later sync's section: its first bullet sets the level.
+                finish(&mut current, &mut book, warnings);
+                bullet_indent = None;
+            }
+            Some((indent, body)) if bullet_indent.is_none_or(|b| indent <= b) => {
+                finish(&mut current, &mut book, warnings);
+                bullet_indent = Some(indent);
+                current = Some(Building {
+                    line: line_no,
+                    text: vec![body.to_string()],
+                    note: Vec::new(),
+                    chapter: chapter.clone(),
+                });
+            }
+            Some((_, body)) => {
+                let Some(building) = current.as_mut() else { continue };
+                match SUB.captures(body) {
+                    Some(c) if c[1].eq_ignore_ascii_case("note") => {
+                        building.note.push(c[2].to_string());
+                    }
+                    Some(_) => {} // tags: not text
+                    None => building.text.push(format!("- {body}")),
+                }
+            }
+            None => {
+                if let Some(building) = current.as_mut() {
+                    if building.note.is_empty() {
+                        building.text.push(trimmed.to_string());
+                    } else {
+                        building.note.push(trimmed.to_string());
+                    }
+                }
+            }
+        }
+    }
+    finish(&mut current, &mut book, warnings);
+    book.title = full_title.or(heading).unwrap_or_default();
+    book.line = 1;
+    Some(vec![book])
+}
+
+/// A highlight whose lines are still being read.
+struct Building {
+    line: usize,
+    text: Vec<String>,
+    note: Vec<String>,
+    chapter: Option<String>,
+}
+
+/// Turns the highlight being read into a [`Highlight`] of the book.
+fn finish(current: &mut Option<Building>, book: &mut Book, warnings: &mut Vec<Warning>) {
+    let Some(building) = current.take() else { return };
+    let raw = building.text.join("\n");
+    let mut highlight = Highlight { line: building.line, ..Highlight::default() };
+    let body = match REFERENCE.captures(&raw) {
+        Some(c) => {
+            let place = c.name("label").or_else(|| c.name("plain")).map_or("", |m| m.as_str());
+            if let Some(p) = PLACE.captures(place.trim()) {
+                let first = &p[2];
+                let last = p.get(3).map_or(first, |m| m.as_str());
+                if p[1].eq_ignore_ascii_case("page") {
+                    highlight.page = Some(if first == last {
+                        first.to_string()
+                    } else {
+                        format!("{first}-{last}")
+                    });
+                } else if let (Ok(a), Ok(b)) = (first.parse::<u64>(), last.parse::<u64>()) {
+                    highlight.location = Some([a.min(b), a.max(b)]);
+                }
+            }
+            raw[..c.get(0).map_or(raw.len(), |m| m.start())].to_string()
+        }
+        None => raw,
+    };
+    highlight.text = readable(&body);
+    if highlight.text.is_empty() {
+        warnings.push(Warning {
+            line: Some(building.line),
+            message: "a Readwise highlight with no text; skipped".to_string(),
+        });
+        return;
+    }
+    let note = readable(&building.note.join("\n"));
+    highlight.note = (!note.is_empty()).then_some(note);
+    highlight.chapter = building.chapter;
+    book.highlights.push(highlight);
+}
+
+/// Readable text of Markdown lines: markup gone, lines kept apart.
+fn readable(text: &str) -> String {
+    text.lines()
+        .map(|l| inline_text(l.trim()).text)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Title, author and URL from a metadata line; whether it was one.
+fn read_meta(line: &str, book: &mut Book, full_title: &mut Option<String>) -> bool {
+    let Some(c) = META.captures(line) else { return false };
+    let value = c[2].trim().trim_matches('"').trim();
+    let key = c[1].to_ascii_lowercase().replace([' ', '_'], "-");
+    match key.as_str() {
+        "author" => {
+            if book.authors.is_empty() {
+                book.authors = value
+                    .split(';')
+                    .map(|a| fold_spaces(&a.replace("[[", "").replace("]]", "")))
+                    .map(|a| a.trim().to_string())
+                    .filter(|a| !a.is_empty())
+                    .collect();
+            }
+        }
+        "full-title" | "title" => {
+            let title = inline_text(&value.replace("[[", "").replace("]]", "")).text;
+            if !title.is_empty() && full_title.is_none() {
+                *full_title = Some(title);
+            }
+        }
+        _ => {
+            if book.url.is_none() && value.starts_with("http") {
+                book.url = Some(value.trim_matches(['<', '>']).to_string());
+            }
+        }
+    }
+    true
+}
+
+/// A Markdown heading's text (`## Highlights` → `Highlights`).
+fn heading_text(line: &str) -> Option<&str> {
+    let hashes = line.len() - line.trim_start_matches('#').len();
+    if hashes < 2 || hashes > 6 {
+        return None;
+    }
+    line[hashes..].strip_prefix(' ').map(str::trim)
+}
+
+/// `Highlights`, `New highlights added …`, `Highlights first synced by …`.
+fn is_highlights_heading(text: &str) -> bool {
+    let lower = text.trim().to_lowercase();
+    lower == "highlights"
+        || lower.starts_with("new highlights added")
+        || lower.starts_with("highlights first synced by")
+}
+
+/// A bullet line: its indentation (a tab counts 4) and its text.
+fn bullet(line: &str) -> Option<(usize, &str)> {
+    let body = line.trim_start_matches([' ', '\t']);
+    let lead = &line[..line.len() - body.len()];
+    let indent = lead.chars().map(|c| if c == '\t' { 4 } else { 1 }).sum();
+    let text = body.strip_prefix("- ").or_else(|| body.strip_prefix("* "))?;
+    Some((indent, text.trim()))
+}
+
+/// A Readwise export has its metadata (a `Full Title`, the cover, an
+/// `author::` property) and a highlights section.
+fn looks_like_readwise(text: &str) -> bool {
+    let mut marked = false;
+    let mut section = false;
+    for line in text.lines().take(400) {
+        let t = line.trim();
+        let lower = t.to_lowercase();
+        if lower.contains("rw-book-cover")
+            || lower.starts_with("- full title:")
+            || lower.starts_with("full-title::")
+            || lower.starts_with("- full title::")
+            || lower.contains("#readwise")
+            || lower.contains("readwise.io/")
+        {
+            marked = true;
+        }
+        if heading_text(t).is_some_and(is_highlights_heading)
+            || bullet(line).is_some_and(|(_, b)| is_highlights_heading(b))
+        {
+            section = true;
+        }
+        if marked && section {
+            return true;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> Book {
+        let mut w = Vec::new();
+        let mut books = parse(text, &mut w).expect("a Readwise export");
+        assert_eq!(books.len(), 1);
+        books.remove(0)
+    }
+
+    #[test]
+    fn the_obsidian_shape_reads_references_notes_and_metadata() {
+        let book = one("# 12 Rules\n\n![rw-book-cover](https://x/y.jpg)\n\n## Metadata\n\
+             - Author: [[Jordan B. Peterson]]\n- Full Title: 12 Rules for Life\n- Category: #books\n\n\
+             ## Highlights\n\
+             - Cultivating judgment is hard. ([Location\u{a0}267](https://readwise.io/to_kindle?location=267))\n    \
+             - **Note:** my comment\n    - **Tags:** #favorite\n\
+             - A page one (Page 52)\n\
+             - Plain location (Location 53)\n\
+             - A web one ([View Highlight](https://read.readwise.io/read/01h))\n");
+        assert_eq!(book.title, "12 Rules for Life");
+        assert_eq!(book.authors, ["Jordan B. Peterson"]);
+        let h = &book.highlights;
+        assert_eq!(h.len(), 4);
+        assert_eq!(h[0].text, "Cultivating judgment is hard.");
+        assert_eq!(h[0].location, Some([267, 267]));
+        assert_eq!(h[0].note.as_deref(), Some("my comment"));
+        assert_eq!(h[1].page.as_deref(), Some("52"));
+        assert_eq!(h[2].location, Some([53, 53]));
+        assert_eq!(
+            (h[3].text.as_str(), h[3].location, h[3].page.as_deref()),
+            ("A web one", None, None)
+        );
+    }
+}
