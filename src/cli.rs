@@ -33,7 +33,8 @@ pub enum Command {
     Show(ShowArgs),
     /// What the index holds.
     Stats(StatsArgs),
-    /// Generate a synthetic corpus, build an index of it, time builds and queries.
+    /// Generate a synthetic corpus, build an index of it, time builds and
+    /// queries; or, with --relevance, measure ranking on a test collection.
     Bench(BenchArgs),
 }
 
@@ -166,6 +167,27 @@ pub struct BenchArgs {
     /// Queries to time, one per line (like tantivy-cli's bench).
     #[arg(long, value_name = "FILE")]
     pub queries: Option<PathBuf>,
+    /// Measure ranking instead of speed, on a test collection in BEIR
+    /// layout (corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv): nDCG, MRR and
+    /// recall, as trec_eval computes them.
+    #[arg(long, value_name = "DIR")]
+    pub relevance: Option<PathBuf>,
+    /// With --relevance: the judgments to use, qrels/SPLIT.tsv.
+    #[arg(long, value_name = "SPLIT", default_value = "test", requires = "relevance")]
+    pub split: String,
+    /// With --relevance: write the ranking as a TREC run file
+    /// (`qid Q0 docid rank score folio`), for trec_eval.
+    #[arg(long, value_name = "FILE", requires = "relevance")]
+    pub run: Option<PathBuf>,
+    /// With --relevance: hits per query; recall is measured at this depth.
+    #[arg(long, value_name = "N", default_value_t = 100, requires = "relevance")]
+    pub limit: usize,
+    /// With --relevance: the cutoff of nDCG and MRR.
+    #[arg(long, value_name = "K", default_value_t = 10, requires = "relevance")]
+    pub k: usize,
+    /// With --relevance: rank by any word, as `folio search --any` does.
+    #[arg(long, requires = "relevance")]
+    pub any: bool,
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -221,6 +243,29 @@ mod tests {
         assert_eq!(i.location.index, Some(PathBuf::from("ix")));
         assert!(i.rebuild && i.json);
         assert_eq!((i.threads, i.memory), (Some(2), 64));
+    }
+
+    #[test]
+    fn bench_relevance_flags_parse() {
+        let args = Args::try_parse_from([
+            "folio",
+            "bench",
+            "--relevance",
+            "beir",
+            "--split",
+            "train",
+            "--run",
+            "run.txt",
+            "--k",
+            "5",
+            "--json",
+        ])
+        .expect("parses");
+        let Command::Bench(b) = args.command else { panic!("bench") };
+        assert_eq!(b.relevance, Some(PathBuf::from("beir")));
+        assert_eq!((b.split.as_str(), b.k, b.limit, b.json), ("train", 5, 100, true));
+        assert_eq!(b.run, Some(PathBuf::from("run.txt")));
+        assert!(Args::try_parse_from(["folio", "bench", "--split", "train"]).is_err());
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Benchmarks: a synthetic corpus, and the measurements `folio bench` makes.
 //!
+//! [`relevance`] measures ranking on a test collection (`--relevance`).
 //! [`generator`] makes book notes from a seed. [`run`] times, on such a
 //! corpus or on a folder of real notes: a fresh index build (throughput,
 //! peak memory, segments, size on disk), two refreshes (nothing changed;
@@ -12,6 +13,7 @@
 //! the process held already (the generator's tables, a few MB).
 
 pub mod generator;
+pub mod relevance;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};

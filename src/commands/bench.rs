@@ -9,11 +9,14 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::bench::{self, Latency, Options, QueryReport, Report};
+use crate::bench::{self, Latency, Options, QueryReport, Report, relevance};
 use crate::cli::BenchArgs;
 
 /// Runs the benchmark and prints its report.
 pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
+    if let Some(dir) = &args.relevance {
+        return relevance(args, dir);
+    }
     let queries = match &args.queries {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -56,6 +59,66 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `folio bench --relevance DIR`.
+fn relevance(args: &BenchArgs, dir: &std::path::Path) -> anyhow::Result<ExitCode> {
+    if !dir.join("corpus.jsonl").is_file() {
+        anyhow::bail!(
+            "{}: no corpus.jsonl; --relevance takes a folder in BEIR layout \
+             (corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv)",
+            dir.display()
+        );
+    }
+    if args.k == 0 || args.limit == 0 {
+        anyhow::bail!("--k and --limit must be at least 1");
+    }
+    let options = relevance::Options {
+        split: args.split.clone(),
+        limit: args.limit,
+        k: args.k,
+        threads: args.threads.unwrap_or_else(super::default_threads),
+        all_first: !args.any,
+        ..relevance::Options::new(dir)
+    };
+    let (report, lines, problems) = relevance::run(&options)?;
+    for problem in &problems {
+        eprintln!("folio: {problem}");
+    }
+    if let Some(path) = &args.run {
+        relevance::write_run(path, &lines)?;
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if args.json {
+        serde_json::to_writer(&mut out, &report)?;
+        writeln!(out)?;
+    } else {
+        relevance_table(&mut out, &report)?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn relevance_table(out: &mut impl Write, r: &relevance::Report) -> std::io::Result<()> {
+    writeln!(out, "collection  {} (split {})", r.collection.display(), r.split)?;
+    writeln!(
+        out,
+        "            {} documents, {} judged queries, {} skipped, {} bad lines",
+        r.documents, r.queries, r.skipped_queries, r.bad_lines
+    )?;
+    let mode = if r.all_first { "every word first" } else { "any word" };
+    writeln!(out, "ranking     folio search, {mode}, plain words, top {}", r.limit)?;
+    writeln!(out)?;
+    writeln!(out, "  nDCG@{:<4} {:.4}", r.k, r.ndcg)?;
+    writeln!(out, "  MRR@{:<5} {:.4}", r.k, r.mrr)?;
+    writeln!(out, "  Recall@{:<3} {:.4}", r.limit, r.recall)?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "time        write {:.2} s, build {:.2} s, search {:.2} s (p50 {:.2} ms, p99 {:.2} ms)",
+        r.write_seconds, r.build_seconds, r.search_seconds, r.latency.p50_ms, r.latency.p99_ms
+    )
 }
 
 fn mb(bytes: u64) -> String {

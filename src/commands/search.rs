@@ -30,6 +30,7 @@ pub fn run(args: &SearchArgs, target: Target) -> anyhow::Result<ExitCode> {
         filters,
         fuzzy: args.fuzzy,
         all_first: !args.any,
+        plain: false,
     };
     let results = engine.search(&request)?;
     for notice in &results.notices {

@@ -45,6 +45,10 @@ pub struct Request {
     /// Hits with every word first (the default); `false` ranks by plain
     /// BM25 over any word.
     pub all_first: bool,
+    /// Search the text as plain words, without the query syntax: no
+    /// `field:`, `-word`, quotes or `OR` (what `folio bench --relevance`
+    /// does with test-collection queries, which are sentences).
+    pub plain: bool,
 }
 
 impl Request {
@@ -58,6 +62,7 @@ impl Request {
             filters: Filters::default(),
             fuzzy: false,
             all_first: true,
+            plain: false,
         }
     }
 }
@@ -89,7 +94,11 @@ impl Engine {
     /// Runs a search.
     pub fn search(&self, request: &Request) -> Result<Results> {
         let searcher = self.reader.searcher();
-        let parsed = query::parse(&request.query);
+        let parsed = if request.plain {
+            query::parse_plain(&request.query)
+        } else {
+            query::parse(&request.query)
+        };
         let mut notices = parsed.notices.clone();
         let limit = request.limit.max(1);
         let mut builder = Builder::new(&self.ix.fields, &searcher, request.target);

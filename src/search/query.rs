@@ -150,6 +150,16 @@ pub fn parse(text: &str) -> ParsedQuery {
     ParsedQuery { ast, notices, plain_words }
 }
 
+/// Reads query text as plain words, ignoring the query syntax: every run
+/// of letters and digits is a word (`-`, `:`, quotes and parentheses only
+/// separate words).
+pub fn parse_plain(text: &str) -> ParsedQuery {
+    let mut notices = Vec::new();
+    let ast = plain_words(text, &mut notices);
+    let plain_words = count_plain_words(&ast);
+    ParsedQuery { ast, notices, plain_words }
+}
+
 fn nesting_depth(text: &str) -> usize {
     let (mut depth, mut max) = (0usize, 0usize);
     for c in text.chars() {

@@ -19,3 +19,6 @@ mod search;
 
 /// Highlight exports: clippings, Readwise, the Kindle and Apple Books plugins.
 mod highlights;
+
+/// `folio bench --relevance` on a tiny test collection.
+mod bench;

@@ -1,0 +1,419 @@
+//! `folio bench --relevance`: how well folio ranks a public test collection
+//! in BEIR layout (`corpus.jsonl`, `queries.jsonl`, `qrels/<split>.tsv`).
+//!
+//! The corpus is written as notes in a temporary folder (`name: <id>`,
+//! `title: <title>`, a blank line, the text), indexed as `folio index`
+//! would, and every judged query runs through [`Engine::search`], the code
+//! `folio search` runs, as plain words ([`Request::plain`]): test queries
+//! are sentences, and a claim that starts with `-` or holds `word:` must not
+//! be read as query syntax. The figures are trec_eval's: nDCG with the
+//! judgment as the gain and a log2(rank + 1) discount, the ideal from the
+//! judgments; MRR as 1 / the rank of the first relevant hit; recall as the
+//! relevant hits found over the relevant documents judged. Queries without
+//! a relevant judgment are skipped; the rest are averaged.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use super::Latency;
+use crate::error::{Error, Result};
+use crate::index::FolioIndex;
+use crate::index::update::{self, UpdateOptions};
+use crate::search::{Engine, Hit, Request, Target};
+
+/// What to measure.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The collection's folder.
+    pub dir: PathBuf,
+    /// The judgments to read: `qrels/<split>.tsv`.
+    pub split: String,
+    /// Hits asked for per query (the run's depth; recall is at this depth).
+    pub limit: usize,
+    /// Cutoff for nDCG and MRR.
+    pub k: usize,
+    /// Indexing threads.
+    pub threads: usize,
+    /// Every word first (`folio search`'s default) or any word (`--any`).
+    pub all_first: bool,
+}
+
+impl Options {
+    /// The usual figures (nDCG@10, MRR@10, Recall@100) for `dir`'s `test`
+    /// split.
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Options {
+            dir: dir.into(),
+            split: "test".to_string(),
+            limit: 100,
+            k: 10,
+            threads: 2,
+            all_first: true,
+        }
+    }
+}
+
+/// What `folio bench --relevance` measured; the `--json` object.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The collection's folder.
+    pub collection: PathBuf,
+    /// The split judged.
+    pub split: String,
+    /// Documents read from `corpus.jsonl`.
+    pub documents: usize,
+    /// Queries with at least one relevant judgment: the ones averaged.
+    pub queries: usize,
+    /// Judged queries with no relevant document, or missing from
+    /// `queries.jsonl`: skipped.
+    pub skipped_queries: usize,
+    /// Lines of the collection that could not be read (each reported).
+    pub bad_lines: usize,
+    /// Cutoff of nDCG and MRR.
+    pub k: usize,
+    /// Hits asked for per query; recall is at this depth.
+    pub limit: usize,
+    /// Whether hits with every word came first.
+    pub all_first: bool,
+    /// Mean nDCG@k.
+    pub ndcg: f64,
+    /// Mean reciprocal rank of the first relevant hit in the top k.
+    pub mrr: f64,
+    /// Mean recall at `limit`.
+    pub recall: f64,
+    /// Seconds writing the corpus as notes.
+    pub write_seconds: f64,
+    /// Seconds building the index.
+    pub build_seconds: f64,
+    /// Seconds running every query.
+    pub search_seconds: f64,
+    /// Per-query search latency.
+    pub latency: Latency,
+}
+
+/// One ranked hit of one query, for a TREC run file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunLine {
+    /// Query id.
+    pub query: String,
+    /// Document id.
+    pub doc: String,
+    /// 1-based rank.
+    pub rank: usize,
+    /// folio's score.
+    pub score: f32,
+}
+
+/// Writes `lines` as a TREC run file: `qid Q0 docid rank score folio`.
+pub fn write_run(path: &Path, lines: &[RunLine]) -> Result<()> {
+    let file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
+    let mut out = BufWriter::new(file);
+    for l in lines {
+        writeln!(out, "{} Q0 {} {} {} folio", l.query, l.doc, l.rank, l.score)
+            .map_err(|e| Error::io(path, e))?;
+    }
+    out.flush().map_err(|e| Error::io(path, e))
+}
+
+#[derive(Deserialize)]
+struct CorpusLine {
+    #[serde(rename = "_id")]
+    id: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    text: String,
+}
+
+#[derive(Deserialize)]
+struct QueryLine {
+    #[serde(rename = "_id")]
+    id: String,
+    #[serde(default)]
+    text: String,
+}
+
+/// A test collection in memory.
+#[derive(Debug, Default)]
+pub struct Collection {
+    /// `(id, title, text)` of each document.
+    pub documents: Vec<(String, String, String)>,
+    /// Query id → text.
+    pub queries: HashMap<String, String>,
+    /// Query id → (document id → graded relevance), in file order of the
+    /// queries (first appearance).
+    pub qrels: Vec<(String, HashMap<String, u32>)>,
+    /// Lines that could not be read: `file:line: problem`.
+    pub problems: Vec<String>,
+}
+
+/// Reads a collection; a bad line is reported in
+/// [`Collection::problems`] and skipped.
+pub fn read(dir: &Path, split: &str) -> Result<Collection> {
+    let mut c = Collection::default();
+    let corpus = dir.join("corpus.jsonl");
+    for_lines(&corpus, &mut c.problems, |line, problems, at| {
+        match serde_json::from_str::<CorpusLine>(line) {
+            Ok(d) => c.documents.push((d.id, d.title, d.text)),
+            Err(e) => {
+                problems.push(format!("{at}: {e}; skipped (want {{\"_id\", \"title\", \"text\"}})"))
+            }
+        }
+    })?;
+    let queries = dir.join("queries.jsonl");
+    for_lines(&queries, &mut c.problems, |line, problems, at| {
+        match serde_json::from_str::<QueryLine>(line) {
+            Ok(q) => {
+                c.queries.insert(q.id, q.text);
+            }
+            Err(e) => problems.push(format!("{at}: {e}; skipped (want {{\"_id\", \"text\"}})")),
+        }
+    })?;
+    let qrels = dir.join("qrels").join(format!("{split}.tsv"));
+    let mut by_query: HashMap<String, usize> = HashMap::new();
+    let mut first = true;
+    for_lines(&qrels, &mut c.problems, |line, problems, at| {
+        let fields: Vec<&str> = line.split('\t').map(str::trim).collect();
+        let header = std::mem::take(&mut first) && fields.first() == Some(&"query-id");
+        if header {
+            return;
+        }
+        let (query, doc, score) = match fields.as_slice() {
+            [q, d, s] => (*q, *d, *s),
+            // TREC qrels: `qid 0 docid rel`, blank-separated.
+            _ => match line.split_whitespace().collect::<Vec<_>>().as_slice() {
+                [q, _, d, s] => (*q, *d, *s),
+                [q, d, s] => (*q, *d, *s),
+                _ => {
+                    problems
+                        .push(format!("{at}: want `query-id<TAB>corpus-id<TAB>score`; skipped"));
+                    return;
+                }
+            },
+        };
+        let Ok(score) = score.parse::<i64>() else {
+            problems.push(format!("{at}: score `{score}` is not a whole number; skipped"));
+            return;
+        };
+        let slot = *by_query.entry(query.to_string()).or_insert_with(|| {
+            c.qrels.push((query.to_string(), HashMap::new()));
+            c.qrels.len() - 1
+        });
+        c.qrels[slot].1.insert(doc.to_string(), score.max(0) as u32);
+    })?;
+    Ok(c)
+}
+
+/// Calls `each` with every non-blank line of `path` and its `path:line`.
+fn for_lines(
+    path: &Path,
+    problems: &mut Vec<String>,
+    mut each: impl FnMut(&str, &mut Vec<String>, &str),
+) -> Result<()> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    for (n, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let at = format!("{}:{}", path.display(), n + 1);
+        match line {
+            Ok(line) if line.trim().is_empty() => {}
+            Ok(line) => each(&line, problems, &at),
+            Err(e) => problems.push(format!("{at}: {e}; skipped")),
+        }
+    }
+    Ok(())
+}
+
+/// A document as a note: `name:` and `title:` header lines (line breaks in
+/// the title become spaces), a blank line, then the text. The blank line
+/// ends the header, so text that looks like a header line stays body.
+pub fn note_text(id: &str, title: &str, text: &str) -> String {
+    let one_line = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut note = format!("name: {}\n", one_line(id));
+    let title = one_line(title);
+    if !title.is_empty() {
+        note.push_str(&format!("title: {title}\n"));
+    }
+    note.push('\n');
+    note.push_str(text);
+    note.push('\n');
+    note
+}
+
+/// nDCG at `k` of a ranking, with trec_eval's gains (the judgment itself)
+/// and discount (log2(rank + 1)); the ideal ranks the judged documents by
+/// judgment.
+pub fn ndcg(ranked: &[&str], judged: &HashMap<String, u32>, k: usize) -> f64 {
+    let dcg: f64 = ranked
+        .iter()
+        .take(k)
+        .enumerate()
+        .map(|(i, d)| f64::from(judged.get(*d).copied().unwrap_or(0)) / (i as f64 + 2.0).log2())
+        .sum();
+    let mut ideal: Vec<u32> = judged.values().copied().filter(|&g| g > 0).collect();
+    ideal.sort_unstable_by(|a, b| b.cmp(a));
+    let idcg: f64 = ideal
+        .iter()
+        .take(k)
+        .enumerate()
+        .map(|(i, &g)| f64::from(g) / (i as f64 + 2.0).log2())
+        .sum();
+    if idcg > 0.0 { dcg / idcg } else { 0.0 }
+}
+
+/// 1 / the rank of the first relevant document in the top `k`, else 0.
+pub fn reciprocal_rank(ranked: &[&str], judged: &HashMap<String, u32>, k: usize) -> f64 {
+    ranked
+        .iter()
+        .take(k)
+        .position(|d| judged.get(*d).is_some_and(|&g| g > 0))
+        .map_or(0.0, |i| 1.0 / (i as f64 + 1.0))
+}
+
+/// Relevant documents in the top `depth` over relevant documents judged.
+pub fn recall(ranked: &[&str], judged: &HashMap<String, u32>, depth: usize) -> f64 {
+    let relevant = judged.values().filter(|&&g| g > 0).count();
+    if relevant == 0 {
+        return 0.0;
+    }
+    let found = ranked.iter().take(depth).filter(|d| judged.get(**d).is_some_and(|&g| g > 0));
+    found.count() as f64 / relevant as f64
+}
+
+/// Writes, indexes and searches a collection; the report, the run's lines
+/// and the problems met reading it.
+pub fn run(options: &Options) -> Result<(Report, Vec<RunLine>, Vec<String>)> {
+    let collection = read(&options.dir, &options.split)?;
+    let work = tempfile::Builder::new()
+        .prefix("folio-relevance-")
+        .tempdir()
+        .map_err(|e| Error::io(&std::env::temp_dir(), e))?;
+    let notes = work.path().join("notes");
+    std::fs::create_dir_all(&notes).map_err(|e| Error::io(&notes, e))?;
+
+    let started = Instant::now();
+    for (n, (id, title, text)) in collection.documents.iter().enumerate() {
+        // Numbered files: ids need not be valid file names.
+        let path = notes.join(format!("{n:07}.md"));
+        std::fs::write(&path, note_text(id, title, text)).map_err(|e| Error::io(&path, e))?;
+    }
+    let write_seconds = started.elapsed().as_secs_f64();
+
+    let started = Instant::now();
+    let ix = FolioIndex::open_or_create(&work.path().join("index"), true)?;
+    let update_options = UpdateOptions {
+        roots: vec![notes.clone()],
+        threads: options.threads.max(1),
+        memory_mb: 120,
+        progress: false,
+    };
+    let problems = std::sync::Mutex::new(collection.problems.clone());
+    update::update(&ix, &update_options, &|e| {
+        if let Ok(mut p) = problems.lock() {
+            p.push(e.to_string());
+        }
+    })?;
+    let build_seconds = started.elapsed().as_secs_f64();
+    let mut problems = problems.into_inner().unwrap_or_default();
+    let bad_lines = problems.len();
+
+    let engine = Engine::open(ix)?;
+    let started = Instant::now();
+    let mut samples = Vec::new();
+    let mut lines = Vec::new();
+    let (mut ndcg_sum, mut mrr_sum, mut recall_sum, mut judged, mut skipped) =
+        (0.0, 0.0, 0.0, 0, 0);
+    for (qid, qrels) in &collection.qrels {
+        let Some(text) = collection.queries.get(qid) else {
+            problems.push(format!("query {qid} is judged but not in queries.jsonl; skipped"));
+            skipped += 1;
+            continue;
+        };
+        if !qrels.values().any(|&g| g > 0) {
+            skipped += 1;
+            continue;
+        }
+        let request = Request {
+            limit: options.limit.max(1),
+            all_first: options.all_first,
+            plain: true,
+            ..Request::new(text.as_str(), Target::Notes)
+        };
+        let one = Instant::now();
+        let results = engine.search(&request)?;
+        samples.push(one.elapsed().as_secs_f64());
+        let ranked: Vec<(String, f32)> = results
+            .hits
+            .into_iter()
+            .filter_map(|h| match h {
+                Hit::Note(n) => Some((n.name, n.score)),
+                Hit::Quote(_) => None,
+            })
+            .collect();
+        let ids: Vec<&str> = ranked.iter().map(|(id, _)| id.as_str()).collect();
+        ndcg_sum += ndcg(&ids, qrels, options.k);
+        mrr_sum += reciprocal_rank(&ids, qrels, options.k);
+        recall_sum += recall(&ids, qrels, options.limit);
+        judged += 1;
+        lines.extend(ranked.iter().enumerate().map(|(i, (doc, score))| RunLine {
+            query: qid.clone(),
+            doc: doc.clone(),
+            rank: i + 1,
+            score: *score,
+        }));
+    }
+    let search_seconds = started.elapsed().as_secs_f64();
+    let mean = |sum: f64| if judged > 0 { sum / judged as f64 } else { 0.0 };
+    let report = Report {
+        collection: options.dir.clone(),
+        split: options.split.clone(),
+        documents: collection.documents.len(),
+        queries: judged,
+        skipped_queries: skipped,
+        bad_lines,
+        k: options.k,
+        limit: options.limit,
+        all_first: options.all_first,
+        ndcg: mean(ndcg_sum),
+        mrr: mean(mrr_sum),
+        recall: mean(recall_sum),
+        write_seconds,
+        build_seconds,
+        search_seconds,
+        latency: Latency::of(&samples),
+    };
+    Ok((report, lines, problems))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn judged(pairs: &[(&str, u32)]) -> HashMap<String, u32> {
+        pairs.iter().map(|(d, g)| (d.to_string(), *g)).collect()
+    }
+
+    #[test]
+    fn figures_match_trec_eval_by_hand() {
+        let j = judged(&[("a", 1), ("b", 2), ("z", 0)]);
+        // b (gain 2) at rank 2, a (gain 1) at rank 3:
+        // DCG = 2/log2(3) + 1/log2(4) = 1.26186 + 0.5; IDCG = 2 + 1/log2(3).
+        let ranked = ["x", "b", "a"];
+        let want = (2.0 / 3f64.log2() + 0.5) / (2.0 + 1.0 / 3f64.log2());
+        assert!((ndcg(&ranked, &j, 10) - want).abs() < 1e-12);
+        assert_eq!(reciprocal_rank(&ranked, &j, 10), 0.5);
+        assert_eq!(reciprocal_rank(&ranked, &j, 1), 0.0);
+        assert_eq!(recall(&ranked, &j, 100), 1.0);
+        assert_eq!(recall(&ranked, &j, 2), 0.5);
+        assert_eq!(ndcg(&["z"], &j, 10), 0.0);
+    }
+
+    #[test]
+    fn a_body_never_reads_as_header() {
+        let note = note_text("7", "A title\nover two lines", "name: not a header\n> not either");
+        assert!(note.starts_with("name: 7\ntitle: A title over two lines\n\nname: not a header"));
+        assert_eq!(note_text("8", "", "text"), "name: 8\n\ntext\n");
+    }
+}
