@@ -14,7 +14,7 @@ fn index_build(c: &mut Criterion) {
     let made =
         folio::bench::generate(&corpus, NOTES, 42, 2, &|| {}).expect("the corpus is written");
     let options =
-        UpdateOptions { roots: vec![corpus], threads: 2, memory_mb: 120, progress: false };
+        UpdateOptions { roots: vec![corpus], threads: 2, memory_mb: 120, progress: false, model: None };
     let mut group = c.benchmark_group("index_build");
     group.sample_size(10);
     group.throughput(Throughput::Bytes(made.bytes));

@@ -33,9 +33,33 @@ pub enum Command {
     Show(ShowArgs),
     /// What the index holds.
     Stats(StatsArgs),
+    /// The sentence model: where it is, fetching it, what it costs.
+    Model(ModelArgs),
     /// Generate a synthetic corpus, build an index of it, time builds and
     /// queries; or, with --relevance, measure ranking on a test collection.
     Bench(BenchArgs),
+}
+
+/// Where the sentence model is.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct ModelLocation {
+    /// The sentence model's folder (config.json, model.safetensors,
+    /// tokenizer.json) [default: $FOLIO_MODEL, else
+    /// ~/.cache/folio/models/all-MiniLM-L6-v2 when it is there]; `off`
+    /// searches words only.
+    #[arg(long = "model", value_name = "DIR", env = "FOLIO_MODEL")]
+    pub model: Option<PathBuf>,
+}
+
+/// How quotes are ranked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RankArg {
+    /// Words only (BM25).
+    Lexical,
+    /// Meaning only (sentence vectors).
+    Semantic,
+    /// Words and meaning, weighed per query.
+    Hybrid,
 }
 
 /// Where the index lives.
@@ -74,6 +98,9 @@ pub struct IndexArgs {
     /// Print one JSON object with the summary.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub model: ModelLocation,
 }
 
 /// `folio search` and `folio quotes`.
@@ -82,7 +109,7 @@ pub struct SearchArgs {
     /// The query: words, "phrases", field:value (title, author, body, quote,
     /// tag, year, page), -word, OR, parentheses. A query that starts with
     /// `-` goes after `--`: `folio search -- -kafka streams`.
-    #[arg(value_name = "QUERY", required = true, num_args = 1..)]
+    #[arg(value_name = "QUERY", required_unless_present = "like", num_args = 1..)]
     pub query: Vec<String>,
     #[command(flatten)]
     #[allow(missing_docs)]
@@ -122,6 +149,18 @@ pub struct SearchArgs {
     /// Search the index as it is, without bringing it up to date first.
     #[arg(long)]
     pub no_refresh: bool,
+    /// How to rank quotes: by words, by meaning, or both [default: hybrid
+    /// when a sentence model is there, else lexical]. A query with
+    /// phrases, fields, -exclusions or OR is ranked by words.
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub mode: Option<RankArg>,
+    /// Quotes nearest in meaning to the quote at PATH:LINE (a hit's path
+    /// and line), across books; needs the sentence model's vectors.
+    #[arg(long, value_name = "PATH:LINE", conflicts_with = "query")]
+    pub like: Option<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub model: ModelLocation,
 }
 
 /// `folio show`.
@@ -144,6 +183,34 @@ pub struct StatsArgs {
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `folio model`.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct ModelArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: ModelAction,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub model: ModelLocation,
+}
+
+/// `folio model` actions.
+#[derive(Debug, Clone, Subcommand)]
+pub enum ModelAction {
+    /// Download all-MiniLM-L6-v2 into the cache folder.
+    Fetch,
+    /// Load the model, say where it is, and time it: load time, and texts
+    /// embedded per second (from FILE, one per line, else built-in ones).
+    Check {
+        /// Texts to embed, one per line.
+        #[arg(long, value_name = "FILE")]
+        texts: Option<PathBuf>,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `folio bench`.

@@ -32,7 +32,7 @@ fn engine() -> &'static Engine {
             let ix =
                 FolioIndex::open_or_create(&dir.path().join("ix"), false).expect("index opens");
             let options =
-                UpdateOptions { roots: vec![corpus()], threads: 2, memory_mb: 50, progress: false };
+                UpdateOptions { roots: vec![corpus()], threads: 2, memory_mb: 50, progress: false, model: None };
             let summary =
                 update(&ix, &options, &|e| panic!("unexpected warning: {e}")).expect("builds");
             assert_eq!(summary.notes, 127);

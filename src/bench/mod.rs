@@ -351,6 +351,7 @@ pub fn run(options: &Options) -> Result<Report> {
         threads,
         memory_mb: options.memory_mb,
         progress: options.progress,
+        model: None,
     };
     let warnings = std::sync::atomic::AtomicUsize::new(0);
     let count = |_: &crate::error::NoteError| {

@@ -23,6 +23,7 @@ pub fn run(args: &IndexArgs) -> anyhow::Result<ExitCode> {
         threads: args.threads.unwrap_or_else(super::default_threads),
         memory_mb: args.memory,
         progress: !args.json,
+        model: super::model::resolve(&args.model),
     };
     let summary = update::update(&ix, &options, &print_warning)?;
     let stdout = std::io::stdout();
@@ -44,6 +45,9 @@ pub fn run(args: &IndexArgs) -> anyhow::Result<ExitCode> {
             summary.failed.len(),
             summary.seconds
         )?;
+        if summary.embedded > 0 {
+            writeln!(out, "{} passages embedded", summary.embedded)?;
+        }
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)

@@ -5,6 +5,7 @@
 
 mod bench;
 mod index;
+mod model;
 mod search;
 mod show;
 mod stats;
@@ -22,6 +23,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Search(search) => search::run(&search, crate::search::Target::Notes),
         Command::Quotes(search) => search::run(&search, crate::search::Target::Quotes),
         Command::Bench(bench) => bench::run(&bench),
+        Command::Model(model) => model::run(&model),
     }
 }
 

@@ -10,6 +10,7 @@
 //! small random model in the same layout, so the loading and inference code
 //! is tested on machines that have no model.
 
+pub mod store;
 pub mod tiny;
 
 use std::path::{Path, PathBuf};
@@ -85,6 +86,45 @@ pub fn cache_dir() -> Option<PathBuf> {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))?;
     Some(base.join("folio").join("models"))
+}
+
+/// A model folder, loaded the first time it is needed: a refresh with
+/// nothing new to embed never pays for loading it.
+#[derive(Debug)]
+pub struct Model {
+    dir: PathBuf,
+    loaded: std::sync::OnceLock<Result<Embedder, String>>,
+}
+
+impl Model {
+    /// The model in `dir`, not loaded yet.
+    pub fn new(dir: PathBuf) -> Self {
+        Model { dir, loaded: std::sync::OnceLock::new() }
+    }
+
+    /// The model's folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The loaded model; the error (loading is tried once) says what is
+    /// wrong and what to do.
+    pub fn get(&self) -> Result<&Embedder, String> {
+        self.loaded
+            .get_or_init(|| Embedder::load(&self.dir).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// [`Embedder::fingerprint`] without loading the weights.
+    pub fn fingerprint(&self) -> Result<u64, String> {
+        if let Some(Ok(embedder)) = self.loaded.get() {
+            return Ok(embedder.fingerprint);
+        }
+        let config_path = self.dir.join("config.json");
+        let config = read(&config_path).map_err(|e| e.to_string())?;
+        fingerprint(&self.dir.join("model.safetensors"), &config).map_err(|e| e.to_string())
+    }
 }
 
 /// A loaded sentence model.

