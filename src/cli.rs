@@ -207,6 +207,12 @@ pub enum ModelAction {
         /// Texts to embed, one per line.
         #[arg(long, value_name = "FILE")]
         texts: Option<PathBuf>,
+        /// Texts run through the model at once.
+        #[arg(long, value_name = "N", default_value_t = 32)]
+        batch: usize,
+        /// Also time exact vector search over this many stored vectors.
+        #[arg(long, value_name = "N", default_value_t = 100_000)]
+        store: usize,
         /// Print one JSON object.
         #[arg(long)]
         json: bool,

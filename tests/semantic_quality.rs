@@ -17,7 +17,7 @@ use folio::embed::Model;
 use folio::embed::store::VectorStore;
 use folio::index::update::{UpdateOptions, update};
 use folio::index::{FolioIndex, vectors};
-use folio::search::semantic::{Meaning, RankMode};
+use folio::search::semantic::{Fusion, Meaning, RankMode};
 use folio::search::{Engine, Hit, Request, Target};
 use tantivy::tokenizer::TokenStream;
 
@@ -50,6 +50,11 @@ fn fixture() -> &'static Fixture {
         eprintln!("model load: {:.0} ms", started.elapsed().as_secs_f64() * 1000.0);
         let dir = tempfile::tempdir().expect("temp dir");
         let ix = FolioIndex::open_or_create(&dir.path().join("ix"), false).expect("index opens");
+        // A vector file from an earlier run (FOLIO_VECTOR_CACHE) is reused
+        // as `--rebuild` reuses one: only the tuning is re-run.
+        if let Some(cache) = std::env::var_os("FOLIO_VECTOR_CACHE") {
+            std::fs::copy(cache, dir.path().join("ix").join("vectors-1.bin")).expect("cache");
+        }
         let roots = vec![env_dir("FOLIO_HIGHLIGHTS")];
         let summary = update(&ix, &options(roots.clone(), &model), &|_| {}).expect("builds");
         eprintln!(
@@ -73,15 +78,30 @@ fn fixture() -> &'static Fixture {
 
 /// 1-based rank of the first hit containing `expected`, in the top 10.
 fn rank(f: &Fixture, query: &str, expected: &str, mode: RankMode) -> Option<usize> {
-    let request = Request::new(query, Target::Quotes);
     let vector = f.model.get().expect("model").embed_one(query).expect("embeds");
-    let meaning = Meaning { store: &f.store, vector };
-    let results = f.engine.search_by(&request, mode, Some(&meaning)).expect("searches");
+    rank_with(f, query, &vector, expected, mode, &Fusion::default())
+}
+
+fn rank_with(
+    f: &Fixture,
+    query: &str,
+    vector: &[f32],
+    expected: &str,
+    mode: RankMode,
+    fusion: &Fusion,
+) -> Option<usize> {
+    let request = Request::new(query, Target::Quotes);
+    let meaning = Meaning { store: &f.store, vector: vector.to_vec() };
+    let results = f.engine.search_fused(&request, mode, Some(&meaning), fusion).expect("searches");
     let expected = expected.to_lowercase().replace('’', "'");
-    results.hits.iter().position(|hit| match hit {
-        Hit::Quote(q) => q.text.to_lowercase().replace('’', "'").contains(&expected),
-        Hit::Note(_) => false,
-    }).map(|i| i + 1)
+    results
+        .hits
+        .iter()
+        .position(|hit| match hit {
+            Hit::Quote(q) => q.text.to_lowercase().replace('’', "'").contains(&expected),
+            Hit::Note(_) => false,
+        })
+        .map(|i| i + 1)
 }
 
 fn stems(text: &str) -> BTreeSet<String> {
@@ -169,7 +189,10 @@ fn hybrid_finds_paraphrases_and_keeps_keyword_first_places() {
         for (m, mode) in ["lexical", "semantic", "hybrid"].iter().enumerate() {
             let t = tallies[kind][m];
             let n = counts[kind];
-            eprintln!("| {name} ({n}) | {mode} | {}/{n} | {}/{n} | {}/{n} |", t.first, t.top3, t.top10);
+            eprintln!(
+                "| {name} ({n}) | {mode} | {}/{n} | {}/{n} | {}/{n} |",
+                t.first, t.top3, t.top10
+            );
         }
     }
     eprintln!("keyword first places lost by hybrid: {lost:?}");
@@ -178,6 +201,61 @@ fn hybrid_finds_paraphrases_and_keeps_keyword_first_places() {
     assert!(paraphrase.first as f64 / n >= 0.40, "hybrid first {}/{}", paraphrase.first, n);
     assert!(paraphrase.top3 as f64 / n >= 0.65, "hybrid top 3 {}/{}", paraphrase.top3, n);
     assert!(lost.len() <= 2, "hybrid loses keyword first places: {lost:?}");
+}
+
+/// With FOLIO_TUNE set: first places for a grid of fusion weights, both
+/// query sets side by side (how the constants in `search::semantic` were
+/// chosen).
+#[test]
+fn tune_fusion_weights() {
+    if std::env::var_os("FOLIO_TUNE").is_none() {
+        return;
+    }
+    let f = fixture();
+    let queries = queries();
+    let embedder = f.model.get().expect("model");
+    let vectors: Vec<Vec<f32>> =
+        queries.iter().map(|q| embedder.embed_one(&q.text).expect("embeds")).collect();
+    let lexical_firsts: Vec<bool> = queries
+        .iter()
+        .zip(&vectors)
+        .map(|(q, v)| {
+            rank_with(f, &q.text, v, &q.expected, RankMode::Lexical, &Fusion::default()) == Some(1)
+        })
+        .collect();
+    let mut grid = Vec::new();
+    for found in [0.3, 0.4, 0.5, 0.6, 0.7, 0.8] {
+        for partly in [0.0, 0.1, 0.2, 0.3] {
+            grid.push(Fusion {
+                words_found: found,
+                words_partly: partly,
+                words_near: 0.1,
+                coverage_power: 0.0,
+            });
+        }
+        for power in [1.0, 2.0, 3.0] {
+            grid.push(Fusion {
+                words_found: found,
+                words_partly: 0.0,
+                words_near: 0.1,
+                coverage_power: power,
+            });
+        }
+    }
+    for fusion in grid {
+        let (mut p1, mut p3, mut k1, mut lost) = (0, 0, 0, 0);
+        for ((q, v), lex_first) in queries.iter().zip(&vectors).zip(&lexical_firsts) {
+            let r = rank_with(f, &q.text, v, &q.expected, RankMode::Hybrid, &fusion);
+            if q.kind == "paraphrase" {
+                p1 += usize::from(r == Some(1));
+                p3 += usize::from(r.is_some_and(|r| r <= 3));
+            } else {
+                k1 += usize::from(r == Some(1));
+                lost += usize::from(*lex_first && r != Some(1));
+            }
+        }
+        eprintln!("{fusion:?}: paraphrase first {p1} top3 {p3}, keyword first {k1} lost {lost}");
+    }
 }
 
 #[test]
@@ -195,12 +273,17 @@ fn bystander_effect_finds_diffused_responsibility() {
     let model = fixture().model.clone();
     let ix = FolioIndex::open_or_create(&dir.path().join("ix"), false).expect("index");
     update(&ix, &options(vec![notes], &model), &|e| panic!("{e}")).expect("builds");
-    let store = vectors::load(&ix, &ix.payload().expect("payload")).expect("load").expect("vectors");
+    let store =
+        vectors::load(&ix, &ix.payload().expect("payload")).expect("load").expect("vectors");
     let engine = Engine::open(ix).expect("engine");
     let query = "bystander effect in crowds";
     let vector = model.get().expect("model").embed_one(query).expect("embeds");
     let results = engine
-        .search_by(&Request::new(query, Target::Quotes), RankMode::Hybrid, Some(&Meaning { store: &store, vector }))
+        .search_by(
+            &Request::new(query, Target::Quotes),
+            RankMode::Hybrid,
+            Some(&Meaning { store: &store, vector }),
+        )
         .expect("searches");
     let Some(Hit::Quote(first)) = results.hits.first() else { panic!("no hit") };
     assert!(first.text.contains("responsibility for acting is diffused"), "{}", first.text);

@@ -8,6 +8,7 @@ use std::time::Instant;
 use anyhow::Context;
 
 use crate::cli::{ModelAction, ModelArgs, ModelLocation};
+use crate::embed::store::StoreBuilder;
 use crate::embed::{self, Embedder, Model};
 
 /// Texts of highlight size, for `folio model check` without a file.
@@ -32,7 +33,7 @@ pub fn resolve(location: &ModelLocation) -> Option<Arc<Model>> {
 pub fn run(args: &ModelArgs) -> anyhow::Result<ExitCode> {
     match &args.action {
         ModelAction::Fetch => fetch(),
-        ModelAction::Check { texts, json } => {
+        ModelAction::Check { texts, json, store, batch } => {
             let dir = embed::locate(args.model.model.as_deref())
                 .or_else(|| embed::cache_dir().map(|d| d.join(embed::DEFAULT_MODEL)))
                 .context("no model folder: pass --model DIR or set FOLIO_MODEL")?;
@@ -49,15 +50,17 @@ pub fn run(args: &ModelArgs) -> anyhow::Result<ExitCode> {
                 None => SAMPLE.iter().cycle().take(512).map(|s| s.to_string()).collect(),
             };
             let started = Instant::now();
-            let vectors = embedder.embed(&texts)?;
+            let vectors = embedder.embed_batched(&texts, *batch)?;
             let seconds = started.elapsed().as_secs_f64().max(1e-9);
             let per_second = vectors.len() as f64 / seconds;
+            let search_ms = time_search(&vectors, *store);
             if *json {
                 println!(
                     "{}",
                     serde_json::json!({
                         "model": dir, "dims": embedder.dims(), "load_ms": load_ms,
                         "texts": vectors.len(), "seconds": seconds, "per_second": per_second,
+                        "store": store, "search_ms_p50": search_ms[0], "search_ms_p95": search_ms[1],
                     })
                 );
             } else {
@@ -67,10 +70,51 @@ pub fn run(args: &ModelArgs) -> anyhow::Result<ExitCode> {
                     "embedded {} texts in {seconds:.2} s: {per_second:.0} per second",
                     vectors.len()
                 );
+                println!(
+                    "exact search over {store} vectors: p50 {:.2} ms, p95 {:.2} ms",
+                    search_ms[0], search_ms[1]
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// p50 and p95 milliseconds of [`crate::embed::store::VectorStore::nearest`] (top 50) over
+/// `size` vectors: the embedded texts, each again with seeded noise so the
+/// store has the spread of real vectors.
+fn time_search(vectors: &[Vec<f32>], size: usize) -> [f64; 2] {
+    use rand_xoshiro::Xoshiro256StarStar;
+    use rand_xoshiro::rand_core::{Rng as _, SeedableRng};
+    if vectors.is_empty() || size == 0 {
+        return [0.0, 0.0];
+    }
+    let dims = vectors[0].len();
+    let mut rng = Xoshiro256StarStar::seed_from_u64(5);
+    let mut builder = StoreBuilder::new(dims, 0);
+    for i in 0..size {
+        let base = &vectors[i % vectors.len()];
+        let noisy: Vec<f32> = base
+            .iter()
+            .map(|x| x + ((rng.next_u32() >> 8) as f32 / (1u32 << 24) as f32 - 0.5) * 0.1)
+            .collect();
+        let norm = embed::dot(&noisy, &noisy).sqrt().max(1e-12);
+        let unit: Vec<f32> = noisy.iter().map(|x| x / norm).collect();
+        builder.add(i as u64, &unit);
+    }
+    let store = builder.build();
+    let mut times: Vec<f64> = vectors
+        .iter()
+        .cycle()
+        .take(50)
+        .map(|query| {
+            let started = Instant::now();
+            std::hint::black_box(store.nearest(query, 50));
+            started.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    [times[times.len() / 2], times[times.len() * 95 / 100]]
 }
 
 /// This build has no HTTP client (it would double the dependencies for one

@@ -11,13 +11,13 @@ use std::sync::Arc;
 
 use crate::cli::{RankArg, SearchArgs};
 use crate::embed::Model;
-use crate::index::vectors;
-use crate::search::semantic::{Meaning, RankMode};
-use crate::search::Results;
 use crate::error::Error;
 use crate::index::update::{self, UpdateOptions};
+use crate::index::vectors;
 use crate::index::{FolderState, FolioIndex, folder_state};
 use crate::output;
+use crate::search::Results;
+use crate::search::semantic::{Meaning, RankMode};
 use crate::search::{Engine, Filters, Request, Target, query};
 
 /// Runs a search for notes or quotes.

@@ -167,7 +167,10 @@ impl Embedder {
         // their longest text instead, which is most of the speed.
         tokenizer.with_padding(None);
         tokenizer
-            .with_truncation(Some(TruncationParams { max_length: max_tokens, ..Default::default() }))
+            .with_truncation(Some(TruncationParams {
+                max_length: max_tokens,
+                ..Default::default()
+            }))
             .map_err(|e| bad(&tokenizer_path, format!("cannot truncate ({e})")))?;
 
         let weights = dir.join("model.safetensors");
@@ -198,6 +201,16 @@ impl Embedder {
     /// One unit vector per text, in order. Texts are run in batches of
     /// similar length.
     pub fn embed<S: AsRef<str>>(&self, texts: &[S]) -> Result<Vec<Vec<f32>>, EmbedError> {
+        self.embed_batched(texts, BATCH)
+    }
+
+    /// [`Embedder::embed`] with `batch` texts per run of the model (for
+    /// measuring which batch size is fastest).
+    pub fn embed_batched<S: AsRef<str>>(
+        &self,
+        texts: &[S],
+        batch: usize,
+    ) -> Result<Vec<Vec<f32>>, EmbedError> {
         let mut encodings = Vec::with_capacity(texts.len());
         for text in texts {
             let encoding = self
@@ -209,7 +222,7 @@ impl Embedder {
         let mut order: Vec<usize> = (0..texts.len()).collect();
         order.sort_by_key(|&i| encodings[i].get_ids().len());
         let mut out = vec![Vec::new(); texts.len()];
-        for batch in order.chunks(BATCH) {
+        for batch in order.chunks(batch.max(1)) {
             let ids: Vec<&[u32]> = batch.iter().map(|&i| encodings[i].get_ids()).collect();
             let vectors = self.run(&ids).map_err(|e| EmbedError::Run(e.to_string()))?;
             for (&i, vector) in batch.iter().zip(vectors) {

@@ -151,7 +151,12 @@ impl VectorStore {
     pub fn vector(&self, key: u64) -> Option<Vec<f32>> {
         let i = self.find(key)?;
         let scale = self.scales[i];
-        Some(self.codes[i * self.dims..(i + 1) * self.dims].iter().map(|&c| c as f32 * scale).collect())
+        Some(
+            self.codes[i * self.dims..(i + 1) * self.dims]
+                .iter()
+                .map(|&c| c as f32 * scale)
+                .collect(),
+        )
     }
 
     /// The `k` keys nearest `query` (a unit vector) by cosine, best first,
@@ -267,8 +272,12 @@ mod tests {
     use super::*;
 
     fn unit(seed: u32, dims: usize) -> Vec<f32> {
-        let v: Vec<f32> =
-            (0..dims).map(|i| (((i as u32 + 1) * (seed * 2 + 1) * 2654435761) % 1000) as f32 - 500.0).collect();
+        let v: Vec<f32> = (0..dims)
+            .map(|i| {
+                let mixed = (i as u32 + 1).wrapping_mul(seed * 2 + 1).wrapping_mul(2654435761);
+                (mixed % 1000) as f32 - 500.0
+            })
+            .collect();
         let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
         v.into_iter().map(|x| x / norm).collect()
     }

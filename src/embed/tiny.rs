@@ -62,9 +62,8 @@ pub fn write_tiny_model(dir: &Path, seed: u64) -> Result<(), EmbedError> {
     let vars = varmap.data().lock().map_err(|_| super::bad(&weights, "poisoned"))?;
     for (name, var) in vars.iter() {
         let shape = var.shape().clone();
-        let mut rng = Xoshiro256StarStar::seed_from_u64(
-            seed ^ xxhash_rust::xxh3::xxh3_64(name.as_bytes()),
-        );
+        let mut rng =
+            Xoshiro256StarStar::seed_from_u64(seed ^ xxhash_rust::xxh3::xxh3_64(name.as_bytes()));
         let values: Vec<f32> = (0..shape.elem_count())
             .map(|_| {
                 // Uniform in [-0.5, 0.5), from the top 24 bits.

@@ -201,8 +201,10 @@ fn embed_into(
     let bar = if progress && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
         let bar = indicatif::ProgressBar::new(texts.len() as u64);
         bar.set_style(
-            indicatif::ProgressStyle::with_template("embedding {bar:30} {pos}/{len} {per_sec} eta {eta}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template(
+                "embedding {bar:30} {pos}/{len} {per_sec} eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         bar
     } else {

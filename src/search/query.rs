@@ -167,9 +167,9 @@ impl ParsedQuery {
     pub fn only_words(&self) -> bool {
         fn words(ast: &UserInputAst) -> bool {
             match ast {
-                UserInputAst::Clause(clauses) => clauses.iter().all(|(occur, sub)| {
-                    matches!(occur, None | Some(Occur::Must)) && words(sub)
-                }),
+                UserInputAst::Clause(clauses) => clauses
+                    .iter()
+                    .all(|(occur, sub)| matches!(occur, None | Some(Occur::Must)) && words(sub)),
                 UserInputAst::Boost(..) => false,
                 UserInputAst::Leaf(leaf) => match leaf.as_ref() {
                     UserInputLeaf::Literal(l) => {

@@ -8,7 +8,7 @@
 //! candidate both scores (a word candidate's cosine is read from its
 //! vector; a meaning candidate without the words scores 0 for words),
 //! normalises each side over the candidates and adds them with a weight
-//! chosen per query ([`lexical_weight`]).
+//! chosen per query ([`Fusion`]).
 //!
 //! A query with phrases, fields, exclusions or `OR` stays a word search:
 //! those say exactly which passages are wanted, and meaning cannot honour
@@ -20,6 +20,7 @@ use std::path::Path;
 use tantivy::collector::TopDocs;
 use tantivy::query::TermSetQuery;
 use tantivy::schema::Value;
+use tantivy::tokenizer::TokenStream;
 use tantivy::{DocAddress, TantivyDocument, Term};
 
 use super::hit::{FoundBy, Hit, Matching, Results, SideRank};
@@ -53,26 +54,60 @@ pub struct Meaning<'a> {
     pub vector: Vec<f32>,
 }
 
-/// The weight of the word ranking in a hybrid ranking of this query, from
-/// how the words matched (the meaning side gets `1 - weight`).
-///
-/// When every word of a plain query is in some quote (`Matching::All`), the
-/// reader likely remembers the words: words weigh [`WORDS_FOUND`]. When only
-/// some words match anywhere (`Any`), they are weak evidence: meaning leads,
-/// words weigh [`WORDS_PARTLY`]. Near spellings weigh [`WORDS_NEAR`].
-pub fn lexical_weight(lexical: &Ranked) -> f32 {
-    if lexical.ranked.is_empty() {
-        return 0.0;
-    }
-    match lexical.matching {
-        Matching::All => WORDS_FOUND,
-        Matching::Any => WORDS_PARTLY,
-        _ => WORDS_NEAR,
+/// The weights of the word ranking in a hybrid ranking, by how the query's
+/// words matched (the meaning side gets `1 - weight`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Fusion {
+    /// Every word of the query is in some quote (`Matching::All`): the
+    /// reader likely remembers the words.
+    pub words_found: f32,
+    /// Only some words match anywhere (`Any`): weak evidence, meaning leads.
+    pub words_partly: f32,
+    /// Only near spellings matched.
+    pub words_near: f32,
+    /// When above 0, the weight is instead `words_found · coverage^power`,
+    /// where coverage is the largest share of the query's words that one
+    /// word candidate holds: a query whose words all sit in one quote is
+    /// remembered words; one that shares a word or two with any quote is
+    /// an idea in other words.
+    pub coverage_power: f32,
+}
+
+impl Default for Fusion {
+    /// Tuned on both query sets at once (BENCHMARKS.md, Relevance:
+    /// semantic), never on one kind alone.
+    fn default() -> Self {
+        Fusion {
+            words_found: WORDS_FOUND,
+            words_partly: WORDS_PARTLY,
+            words_near: WORDS_NEAR,
+            coverage_power: COVERAGE_POWER,
+        }
     }
 }
 
-/// Words' weight when every word matched (tuned on both query sets,
-/// BENCHMARKS.md Relevance/semantic).
+impl Fusion {
+    /// The word ranking's weight for this query; `coverage` is the largest
+    /// share of the query's words one word candidate holds.
+    pub fn lexical_weight(&self, lexical: &Ranked, coverage: f32) -> f32 {
+        if lexical.ranked.is_empty() {
+            return 0.0;
+        }
+        if self.coverage_power > 0.0 {
+            return self.words_found * coverage.powf(self.coverage_power);
+        }
+        match lexical.matching {
+            Matching::All => self.words_found,
+            Matching::Any => self.words_partly,
+            _ => self.words_near,
+        }
+    }
+}
+
+/// See [`Fusion::coverage_power`].
+pub const COVERAGE_POWER: f32 = 2.0;
+
+/// Words' weight when every word matched.
 pub const WORDS_FOUND: f32 = 0.5;
 /// Words' weight when only some matched.
 pub const WORDS_PARTLY: f32 = 0.3;
@@ -131,6 +166,17 @@ impl Engine {
         mode: RankMode,
         meaning: Option<&Meaning>,
     ) -> Result<Results> {
+        self.search_fused(request, mode, meaning, &Fusion::default())
+    }
+
+    /// [`Engine::search_by`] with other fusion weights (for tuning them).
+    pub fn search_fused(
+        &self,
+        request: &Request,
+        mode: RankMode,
+        meaning: Option<&Meaning>,
+        fusion: &Fusion,
+    ) -> Result<Results> {
         let limit = request.limit.max(1);
         let Some(meaning) = meaning.filter(|_| mode != RankMode::Lexical) else {
             return self.search(request);
@@ -142,7 +188,8 @@ impl Engine {
             lexical.ranked.truncate(limit);
             return self.render(request, lexical);
         }
-        let semantic = self.nearest(meaning.store, &meaning.vector, &request.filters, candidates, None)?;
+        let semantic =
+            self.nearest(meaning.store, &meaning.vector, &request.filters, candidates, None)?;
         if mode == RankMode::Semantic {
             let mut sides = Vec::new();
             for (i, &(score, _)) in semantic.iter().take(limit).enumerate() {
@@ -161,7 +208,8 @@ impl Engine {
             };
             return self.render_with(request, ranked, sides);
         }
-        let weight = lexical_weight(&lexical);
+        let coverage = self.coverage(&lexical);
+        let weight = fusion.lexical_weight(&lexical, coverage);
         let fused = fuse(&lexical.ranked, &semantic, weight, |addr| {
             let vector = meaning.store.vector(self.key_of(addr)?)?;
             Some(crate::embed::dot(&vector, &meaning.vector))
@@ -177,7 +225,44 @@ impl Engine {
         self.render_with(request, ranked, sides)
     }
 
-    fn render_with(&self, request: &Request, ranked: Ranked, sides: Vec<FoundBy>) -> Result<Results> {
+    /// The largest share of the query's (analysed) words that one of the
+    /// word candidates holds, from their stored text.
+    fn coverage(&self, lexical: &Ranked) -> f32 {
+        let words = &lexical.highlights.words;
+        if words.is_empty() {
+            return 0.0;
+        }
+        let searcher = self.reader.searcher();
+        let f = &self.ix.fields;
+        let mut analyzer = crate::index::schema::analyzer();
+        let mut best = 0usize;
+        for &(_, addr) in &lexical.ranked {
+            let Ok(doc) = searcher.doc::<TantivyDocument>(addr) else { continue };
+            let mut found = std::collections::HashSet::new();
+            for field in [f.quote, f.note_text] {
+                let Some(text) = doc.get_first(field).and_then(|v| v.as_str()) else { continue };
+                let mut stream = analyzer.token_stream(text);
+                while stream.advance() {
+                    let term = &stream.token().text;
+                    if words.contains(term) {
+                        found.insert(term.clone());
+                    }
+                }
+            }
+            best = best.max(found.len());
+            if best == words.len() {
+                break;
+            }
+        }
+        best as f32 / words.len() as f32
+    }
+
+    fn render_with(
+        &self,
+        request: &Request,
+        ranked: Ranked,
+        sides: Vec<FoundBy>,
+    ) -> Result<Results> {
         let mut results = self.render(request, ranked)?;
         for (hit, side) in results.hits.iter_mut().zip(sides) {
             if let Hit::Quote(q) = hit {
@@ -295,15 +380,28 @@ pub fn fuse(
         .map(|(address, (lex, sem))| {
             let words = lex.map_or(0.0, |(_, s)| norm(s, lo_lex, hi_lex));
             let meaning = cosines.get(&address).map_or(0.0, |&c| norm(c, lo_sem, hi_sem));
-            let side = |found: Option<(usize, f32)>| found.map(|(rank, score)| SideRank { rank, score });
+            let side =
+                |found: Option<(usize, f32)>| found.map(|(rank, score)| SideRank { rank, score });
             Fused {
                 address,
                 score: weight * words + (1.0 - weight) * meaning,
-                found_by: FoundBy { lexical: side(lex), semantic: side(sem), lexical_weight: weight },
+                found_by: FoundBy {
+                    lexical: side(lex),
+                    semantic: side(sem),
+                    lexical_weight: weight,
+                },
             }
         })
         .collect();
-    fused.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.address.cmp(&b.address)));
+    // On a tie, the word ranking's order decides: a quote with the words
+    // beats one without.
+    let lexical_rank = |f: &Fused| f.found_by.lexical.map_or(usize::MAX, |side| side.rank);
+    fused.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(lexical_rank(a).cmp(&lexical_rank(b)))
+            .then(a.address.cmp(&b.address))
+    });
     fused
 }
 

@@ -22,3 +22,6 @@ mod highlights;
 
 /// `folio bench --relevance` on a tiny test collection.
 mod bench;
+
+/// Quotes by meaning with a tiny model: vectors, --mode, --like, found_by.
+mod semantic;
