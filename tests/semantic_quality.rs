@@ -224,22 +224,9 @@ fn tune_fusion_weights() {
         })
         .collect();
     let mut grid = Vec::new();
-    for found in [0.3, 0.4, 0.5, 0.6, 0.7, 0.8] {
-        for partly in [0.0, 0.1, 0.2, 0.3] {
-            grid.push(Fusion {
-                words_found: found,
-                words_partly: partly,
-                words_near: 0.1,
-                coverage_power: 0.0,
-            });
-        }
-        for power in [1.0, 2.0, 3.0] {
-            grid.push(Fusion {
-                words_found: found,
-                words_partly: 0.0,
-                words_near: 0.1,
-                coverage_power: power,
-            });
+    for words in [0.3, 0.4, 0.5, 0.6, 0.7, 0.8] {
+        for coverage_power in [0.0, 1.0, 2.0, 3.0, 4.0] {
+            grid.push(Fusion { words, coverage_power });
         }
     }
     for fusion in grid {

@@ -31,8 +31,7 @@ pub const MODEL_FILES: [&str; 3] = ["config.json", "model.safetensors", "tokeniz
 const DEFAULT_MAX_TOKENS: usize = 256;
 
 /// Texts run through the model together. Texts are sorted by length first,
-/// so a batch pads little; 32 measured best of 8/16/32/64 on 2 cores
-/// (BENCHMARKS.md, Semantic).
+/// so a batch pads little (`folio model check --batch N` times others).
 const BATCH: usize = 32;
 
 /// A problem finding, loading or running the model.
@@ -176,9 +175,8 @@ impl Embedder {
         let weights = dir.join("model.safetensors");
         let device = Device::Cpu;
         let fingerprint = fingerprint(&weights, &config_text)?;
-        // SAFETY-free: candle's mmap loader is unsafe (the file could change
-        // under it), so the weights are read into memory instead (90 MB,
-        // tens of milliseconds).
+        // candle's mmap loader is `unsafe` (the file could change under it)
+        // and folio forbids unsafe code: the weights are read into memory.
         let bytes = std::fs::read(&weights).map_err(|e| bad(&weights, e.to_string()))?;
         let vb = VarBuilder::from_buffered_safetensors(bytes, DType::F32, &device)
             .map_err(|e| bad(&weights, format!("not safetensors weights ({e})")))?;

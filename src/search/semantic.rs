@@ -41,8 +41,7 @@ pub enum RankMode {
 }
 
 /// Candidates each side contributes to a hybrid ranking (at least the
-/// limit). 50: the paraphrase and keyword sets (BENCHMARKS.md) gain nothing
-/// from 100, and 20 loses first places whose words rank 20–50th.
+/// limit). Not tuned: the figures in BENCHMARKS.md were measured with 50.
 const CANDIDATES: usize = 50;
 
 /// The query's vector and the vectors it is compared with.
@@ -54,22 +53,17 @@ pub struct Meaning<'a> {
     pub vector: Vec<f32>,
 }
 
-/// The weights of the word ranking in a hybrid ranking, by how the query's
-/// words matched (the meaning side gets `1 - weight`).
+/// The weight of the word ranking in a hybrid ranking (the meaning side
+/// gets `1 - weight`): `words · coverage^coverage_power`, where coverage is
+/// the largest share of the query's words that one word candidate holds.
+/// A query whose words all sit in one quote is remembered words; one that
+/// shares a word or two with any quote is an idea put in other words, and
+/// meaning leads.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Fusion {
-    /// Every word of the query is in some quote (`Matching::All`): the
-    /// reader likely remembers the words.
-    pub words_found: f32,
-    /// Only some words match anywhere (`Any`): weak evidence, meaning leads.
-    pub words_partly: f32,
-    /// Only near spellings matched.
-    pub words_near: f32,
-    /// When above 0, the weight is instead `words_found · coverage^power`,
-    /// where coverage is the largest share of the query's words that one
-    /// word candidate holds: a query whose words all sit in one quote is
-    /// remembered words; one that shares a word or two with any quote is
-    /// an idea in other words.
+    /// The word ranking's weight when one quote holds every word.
+    pub words: f32,
+    /// How fast the weight falls as fewer of the query's words are found.
     pub coverage_power: f32,
 }
 
@@ -77,42 +71,32 @@ impl Default for Fusion {
     /// Tuned on both query sets at once (BENCHMARKS.md, Relevance:
     /// semantic), never on one kind alone.
     fn default() -> Self {
-        Fusion {
-            words_found: WORDS_FOUND,
-            words_partly: WORDS_PARTLY,
-            words_near: WORDS_NEAR,
-            coverage_power: COVERAGE_POWER,
-        }
+        Fusion { words: WORDS, coverage_power: COVERAGE_POWER }
     }
 }
 
 impl Fusion {
-    /// The word ranking's weight for this query; `coverage` is the largest
-    /// share of the query's words one word candidate holds.
+    /// The word ranking's weight for a query whose best word candidate
+    /// holds `coverage` of its words.
     pub fn lexical_weight(&self, lexical: &Ranked, coverage: f32) -> f32 {
         if lexical.ranked.is_empty() {
             return 0.0;
         }
-        if self.coverage_power > 0.0 {
-            return self.words_found * coverage.powf(self.coverage_power);
-        }
-        match lexical.matching {
-            Matching::All => self.words_found,
-            Matching::Any => self.words_partly,
-            _ => self.words_near,
-        }
+        self.words * coverage.clamp(0.0, 1.0).powf(self.coverage_power)
     }
 }
 
-/// See [`Fusion::coverage_power`].
-pub const COVERAGE_POWER: f32 = 2.0;
-
-/// Words' weight when every word matched.
-pub const WORDS_FOUND: f32 = 0.5;
-/// Words' weight when only some matched.
-pub const WORDS_PARTLY: f32 = 0.3;
-/// Words' weight when only near spellings matched.
-pub const WORDS_NEAR: f32 = 0.1;
+/// Words' weight at full coverage. Over the 46 paraphrase and 40 keyword
+/// queries (hybrid first / top 3 / keyword first places lost to lexical),
+/// with power 3: 0.3 to 0.8 all give 20/35/0, so 0.6 keeps a query whose
+/// words all sit in one quote led by its words when the model is unsure. A
+/// fixed weight (power 0) gives 0.3 → 10/27/0, 0.5 → 3/10/0: plain fusion
+/// throws the meaning side's gain away, as issue 13 measured.
+pub const WORDS: f32 = 0.6;
+/// Power of the coverage: with 0.6 words, 1 → 14/31/0, 2 → 19/33/0,
+/// 3 → 20/35/0, 4 → 20/35/0 (at 3, a query with half its words found in
+/// one quote weighs words 0.075).
+pub const COVERAGE_POWER: f32 = 3.0;
 
 impl Engine {
     /// The vector key of a quote document.
