@@ -308,9 +308,9 @@ mod tests {
     use super::*;
 
     fn model() -> (tempfile::TempDir, Embedder) {
-        let dir = tempfile::tempdir().unwrap();
-        tiny::write_tiny_model(dir.path(), 7).unwrap();
-        let embedder = Embedder::load(dir.path()).unwrap();
+        let dir = tempfile::tempdir().expect("test value");
+        tiny::write_tiny_model(dir.path(), 7).expect("test value");
+        let embedder = Embedder::load(dir.path()).expect("test value");
         (dir, embedder)
     }
 
@@ -325,7 +325,7 @@ mod tests {
     #[test]
     fn vectors_have_the_model_dims_and_unit_length() {
         let (_dir, embedder) = model();
-        let vectors = embedder.embed(&TEXTS).unwrap();
+        let vectors = embedder.embed(&TEXTS).expect("test value");
         assert_eq!(vectors.len(), TEXTS.len());
         for v in &vectors {
             assert_eq!(v.len(), tiny::HIDDEN);
@@ -337,9 +337,9 @@ mod tests {
     #[test]
     fn a_batch_gives_what_one_by_one_gives() {
         let (_dir, embedder) = model();
-        let batch = embedder.embed(&TEXTS).unwrap();
+        let batch = embedder.embed(&TEXTS).expect("test value");
         for (text, vector) in TEXTS.iter().zip(&batch) {
-            let alone = embedder.embed_one(text).unwrap();
+            let alone = embedder.embed_one(text).expect("test value");
             let worst = alone.iter().zip(vector).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
             assert!(worst < 1e-4, "{text:?} differs by {worst}");
         }
@@ -348,14 +348,20 @@ mod tests {
     #[test]
     fn same_text_same_vector_across_loads() {
         let (dir, embedder) = model();
-        let again = Embedder::load(dir.path()).unwrap();
-        assert_eq!(embedder.embed(&TEXTS).unwrap(), again.embed(&TEXTS).unwrap());
+        let again = Embedder::load(dir.path()).expect("test value");
+        assert_eq!(
+            embedder.embed(&TEXTS).expect("test value"),
+            again.embed(&TEXTS).expect("test value")
+        );
         assert_eq!(embedder.fingerprint(), again.fingerprint());
-        let other = tempfile::tempdir().unwrap();
-        tiny::write_tiny_model(other.path(), 8).unwrap();
-        let other = Embedder::load(other.path()).unwrap();
+        let other = tempfile::tempdir().expect("test value");
+        tiny::write_tiny_model(other.path(), 8).expect("test value");
+        let other = Embedder::load(other.path()).expect("test value");
         assert_ne!(embedder.fingerprint(), other.fingerprint());
-        assert_ne!(embedder.embed_one(TEXTS[0]).unwrap(), other.embed_one(TEXTS[0]).unwrap());
+        assert_ne!(
+            embedder.embed_one(TEXTS[0]).expect("test value"),
+            other.embed_one(TEXTS[0]).expect("test value")
+        );
     }
 
     #[test]
@@ -364,22 +370,27 @@ mod tests {
         // token states, so padding a batch must not move it, and different
         // texts give different vectors.
         let (_dir, embedder) = model();
-        let v = embedder.embed(&["the cat", "the cat sat on the mat with the dog"]).unwrap();
-        let alone = embedder.embed_one("the cat").unwrap();
+        let v = embedder
+            .embed(&["the cat", "the cat sat on the mat with the dog"])
+            .expect("test value");
+        let alone = embedder.embed_one("the cat").expect("test value");
         assert!(dot(&v[0], &alone) > 0.9999);
         assert!(dot(&v[0], &v[1]) < 0.9999);
         // By hand: the last layer's states for "the cat", averaged.
-        let ids = embedder.tokenizer.encode_fast("the cat", true).unwrap();
+        let ids = embedder.tokenizer.encode_fast("the cat", true).expect("test value");
         let ids = ids.get_ids();
-        let input = Tensor::new(ids, &embedder.device).unwrap().unsqueeze(0).unwrap();
+        let input = Tensor::new(ids, &embedder.device)
+            .expect("test value")
+            .unsqueeze(0)
+            .expect("test value");
         let hidden = embedder
             .model
-            .forward(&input, &input.zeros_like().unwrap(), None)
-            .unwrap()
+            .forward(&input, &input.zeros_like().expect("test value"), None)
+            .expect("test value")
             .squeeze(0)
-            .unwrap()
+            .expect("test value")
             .to_vec2::<f32>()
-            .unwrap();
+            .expect("test value");
         let mut mean = vec![0.0f32; tiny::HIDDEN];
         for row in &hidden {
             for (m, x) in mean.iter_mut().zip(row) {
@@ -393,12 +404,12 @@ mod tests {
 
     #[test]
     fn a_missing_file_is_named() {
-        let dir = tempfile::tempdir().unwrap();
-        let err = Embedder::load(dir.path()).unwrap_err().to_string();
+        let dir = tempfile::tempdir().expect("test value");
+        let err = Embedder::load(dir.path()).expect_err("should fail").to_string();
         assert!(err.contains("config.json") && err.contains("FOLIO_MODEL"), "{err}");
-        tiny::write_tiny_model(dir.path(), 1).unwrap();
-        std::fs::write(dir.path().join("model.safetensors"), b"not weights").unwrap();
-        let err = Embedder::load(dir.path()).unwrap_err().to_string();
+        tiny::write_tiny_model(dir.path(), 1).expect("test value");
+        std::fs::write(dir.path().join("model.safetensors"), b"not weights").expect("test value");
+        let err = Embedder::load(dir.path()).expect_err("should fail").to_string();
         assert!(err.contains("model.safetensors"), "{err}");
     }
 

@@ -307,15 +307,18 @@ mod tests {
         builder.add(5, &unit(1, 8));
         builder.add(2, &unit(2, 8));
         let store = builder.build();
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().expect("test value");
         let path = dir.path().join("v.bin");
-        store.write(&path).unwrap();
-        assert_eq!(std::fs::metadata(&path).unwrap().len() as usize, store.file_bytes());
-        let back = VectorStore::read(&path).unwrap();
+        store.write(&path).expect("test value");
+        assert_eq!(
+            std::fs::metadata(&path).expect("test value").len() as usize,
+            store.file_bytes()
+        );
+        let back = VectorStore::read(&path).expect("test value");
         assert_eq!((back.len(), back.dims(), back.model()), (2, 8, 3));
         assert_eq!(back.vector(5), store.vector(5));
-        let bytes = std::fs::read(&path).unwrap();
-        std::fs::write(&path, &bytes[..bytes.len() - 1]).unwrap();
+        let bytes = std::fs::read(&path).expect("test value");
+        std::fs::write(&path, &bytes[..bytes.len() - 1]).expect("test value");
         assert!(VectorStore::read(&path).is_err());
     }
 

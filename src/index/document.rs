@@ -247,20 +247,6 @@ pub fn days_since_epoch(iso: &str) -> Option<u64> {
     u64::try_from(era * 146_097 + doe - 719_468).ok()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::days_since_epoch;
-
-    #[test]
-    fn dates_count_days_from_the_epoch() {
-        assert_eq!(days_since_epoch("1970-01-01"), Some(0));
-        assert_eq!(days_since_epoch("2000-03-01"), Some(11_017));
-        assert_eq!(days_since_epoch("2024-03-09T14:56:46"), Some(19_791));
-        assert_eq!(days_since_epoch("2024-13-01"), None);
-        assert_eq!(days_since_epoch("soon"), None);
-    }
-}
-
 /// The body with every quote's text cut out: quotes are indexed on their own.
 fn prose_without_quotes(note: &Note) -> String {
     let mut prose = String::with_capacity(note.body.len());
@@ -275,4 +261,18 @@ fn prose_without_quotes(note: &Note) -> String {
     }
     prose.push_str(note.body.get(at..).unwrap_or(""));
     prose
+}
+
+#[cfg(test)]
+mod tests {
+    use super::days_since_epoch;
+
+    #[test]
+    fn dates_count_days_from_the_epoch() {
+        assert_eq!(days_since_epoch("1970-01-01"), Some(0));
+        assert_eq!(days_since_epoch("2000-03-01"), Some(11_017));
+        assert_eq!(days_since_epoch("2024-03-09T14:56:46"), Some(19_791));
+        assert_eq!(days_since_epoch("2024-13-01"), None);
+        assert_eq!(days_since_epoch("soon"), None);
+    }
 }

@@ -331,6 +331,9 @@ pub struct Fused {
     pub found_by: FoundBy,
 }
 
+/// A candidate's (rank, score) on the word side and on the meaning side.
+type Sides = (Option<(usize, f32)>, Option<(usize, f32)>);
+
 /// Fuses a word ranking and a meaning ranking (both best first) into one:
 /// `weight · words + (1 − weight) · meaning`, each side min–max normalised
 /// over the candidates. `cosine_of` gives a word candidate's cosine when
@@ -341,8 +344,7 @@ pub fn fuse(
     weight: f32,
     cosine_of: impl Fn(DocAddress) -> Option<f32>,
 ) -> Vec<Fused> {
-    let mut by_doc: HashMap<DocAddress, (Option<(usize, f32)>, Option<(usize, f32)>)> =
-        HashMap::new();
+    let mut by_doc: HashMap<DocAddress, Sides> = HashMap::new();
     for (i, &(score, addr)) in lexical.iter().enumerate() {
         by_doc.entry(addr).or_default().0 = Some((i + 1, score));
     }
@@ -416,7 +418,7 @@ mod tests {
         let found = even[0].found_by;
         assert_eq!(found.lexical, Some(SideRank { rank: 2, score: 5.0 }));
         assert_eq!(found.semantic, Some(SideRank { rank: 2, score: 0.6 }));
-        let four = even.iter().find(|f| f.address == addr(4)).unwrap();
+        let four = even.iter().find(|f| f.address == addr(4)).expect("test value");
         assert!(four.found_by.lexical.is_none());
     }
 }

@@ -163,7 +163,8 @@ fn every_clippings_language_reads_its_page_location_and_date() {
     assert_eq!(notes.len(), rows.len(), "one note per book\n{run}");
     for (note, (title, authors, display, pages, locations, added)) in notes.iter().zip(&rows) {
         assert_eq!(text(&note["titles"][0]["text"]), *title, "{note:#}");
-        let got: Vec<&str> = note["authors"].as_array().unwrap().iter().map(text).collect();
+        let got: Vec<&str> =
+            note["authors"].as_array().expect("an array").iter().map(text).collect();
         assert_eq!(got, *authors, "authors of {title}");
         assert_eq!(text(&note["source"]), "kindle-clippings");
         let quote = &note["quotes"][0];
@@ -187,7 +188,7 @@ fn a_note_attaches_to_its_highlight_and_the_latest_highlight_wins() {
     let (run, notes) = notes_of(&env, "supersession.txt");
     run.expect_code(0);
     assert_eq!(notes.len(), 2, "two books\n{run}");
-    let quotes = notes[0]["quotes"].as_array().unwrap();
+    let quotes = notes[0]["quotes"].as_array().expect("an array");
     let got: Vec<(&str, &str)> =
         quotes.iter().map(|q| (text(&q["text"]), text(&q["note_text"]))).collect();
     assert_eq!(
@@ -231,7 +232,7 @@ fn readwise_variants_read_alike() {
     assert_eq!(text(&note["source"]), "readwise");
     assert_eq!(text(&note["titles"][0]["text"]), "The Quiet Orchard: Tending Old Trees");
     assert_eq!(note["authors"], serde_json::json!(["Rowan Maple"]));
-    let q = note["quotes"].as_array().unwrap();
+    let q = note["quotes"].as_array().expect("an array");
     assert_eq!(q.len(), 5, "{note:#}");
     assert_eq!(text(&q[0]["reference"]["display"]), "loc. 267", "no-break space");
     assert_eq!(text(&q[0]["note_text"]), "try this on the pear by the gate");
@@ -247,7 +248,7 @@ fn readwise_variants_read_alike() {
     assert_eq!(dataview[0]["quotes"][1]["reference"]["locations"], serde_json::json!([91, 93]));
 
     let (_, logseq) = notes_of(&env, "Readwise Logseq.md");
-    let q = logseq[0]["quotes"].as_array().unwrap();
+    let q = logseq[0]["quotes"].as_array().expect("an array");
     assert_eq!(logseq[0]["authors"], serde_json::json!(["Selma Quist"]));
     assert_eq!(q.len(), 3, "{:#}", logseq[0]);
     assert_eq!(text(&q[0]["note_text"]), "symbiosis as farming");
@@ -271,14 +272,14 @@ fn both_kindle_plugin_templates_and_apple_books() {
         "Stretching Slowly: Simple Exercises for a Stiff Back and Tired Shoulders"
     );
     assert_eq!(note["authors"], serde_json::json!(["Hilde Vance"]));
-    let q = note["quotes"].as_array().unwrap();
+    let q = note["quotes"].as_array().expect("an array");
     assert_eq!(q.len(), 3, "the reader's own section is not a highlight: {note:#}");
     assert_eq!(text(&q[1]["note_text"]), "Five breaths is about thirty seconds for me.");
     assert_eq!(text(&q[2]["reference"]["display"]), "p. 52");
     assert!(!note.to_string().contains("^ref"), "block ids are not text");
 
     let (_, own_line) = notes_of(&env, "Kindle Plugin Own Line.md");
-    let q = own_line[0]["quotes"].as_array().unwrap();
+    let q = own_line[0]["quotes"].as_array().expect("an array");
     assert_eq!(q.len(), 2);
     assert_eq!(text(&q[0]["reference"]["display"]), "loc. 366");
     assert_eq!(text(&q[1]["note_text"]), "Remember the photo from the Alps.");
@@ -348,7 +349,7 @@ fn a_word_in_the_passage_ranks_above_the_same_word_in_a_note() {
     env.folio(&["index", "notes", "--index", "ix"]).expect_code(0);
     let hits = env.folio(&["quotes", "quince", "--index", "ix", "--no-refresh", "--json"]).json();
     let texts: Vec<&str> =
-        hits["hits"].as_array().unwrap().iter().map(|h| text(&h["text"])).collect();
+        hits["hits"].as_array().expect("an array").iter().map(|h| text(&h["text"])).collect();
     assert_eq!(
         texts,
         ["A quince ripens late and smells of honey.", "Cut the old wood back hard in March."]

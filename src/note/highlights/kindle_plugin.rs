@@ -31,7 +31,7 @@ static BLOCK_ID: LazyLock<Regex> =
 /// Reads a Kindle-plugin file; `None` when the text is not one.
 pub fn parse(text: &str, _warnings: &mut Vec<Warning>) -> Option<Vec<Book>> {
     let (front, body_start) = front_matter(text);
-    let sync = front.and_then(|yaml| kindle_sync(yaml));
+    let sync = front.and_then(kindle_sync);
     let linked = text.contains("](kindle://book?action=open");
     if sync.is_none() && !linked {
         return None;
@@ -57,7 +57,9 @@ pub fn parse(text: &str, _warnings: &mut Vec<Warning>) -> Option<Vec<Book>> {
         }
         if trimmed.starts_with("## ") {
             flush(&mut block, &mut book);
-            in_highlights = trimmed[3..].trim().eq_ignore_ascii_case("highlights");
+            in_highlights = trimmed
+                .strip_prefix("## ")
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case("highlights"));
             continue;
         }
         if !in_highlights {

@@ -244,7 +244,7 @@ fn read_meta(line: &str, book: &mut Book, full_title: &mut Option<String>) -> bo
 /// A Markdown heading's text (`## Highlights` → `Highlights`).
 fn heading_text(line: &str) -> Option<&str> {
     let hashes = line.len() - line.trim_start_matches('#').len();
-    if hashes < 2 || hashes > 6 {
+    if !(2..=6).contains(&hashes) {
         return None;
     }
     line[hashes..].strip_prefix(' ').map(str::trim)
