@@ -35,6 +35,8 @@ pub enum Command {
     Stats(StatsArgs),
     /// The sentence model: where it is, fetching it, what it costs.
     Model(ModelArgs),
+    /// Merge the index's segments into one, for the fastest searches.
+    Optimize(OptimizeArgs),
     /// Generate a synthetic corpus, build an index of it, time builds and
     /// queries; or, with --relevance, measure ranking on a test collection.
     Bench(BenchArgs),
@@ -139,10 +141,19 @@ pub struct SearchArgs {
     /// Also show near matches (typos) after the exact ones.
     #[arg(long)]
     pub fuzzy: bool,
-    /// Rank by plain BM25 over any word, without putting hits that have
-    /// every word first.
+    /// Rank by BM25F over any word, without putting hits that have every
+    /// word first.
     #[arg(long)]
     pub any: bool,
+    /// Show why each hit ranks where it does: a tree of the scores it is
+    /// made of (the pass, each word's BM25F by field, the quote join,
+    /// boosts); with --json, an `explanation` object per hit.
+    #[arg(long)]
+    pub explain: bool,
+    /// Count every match exactly. Without it, a search that can skip the
+    /// matches it does not show counts them only up to 1,000 ("1,000+").
+    #[arg(long)]
+    pub count: bool,
     /// Print one JSON object with the hits.
     #[arg(long)]
     pub json: bool,
@@ -219,6 +230,17 @@ pub enum ModelAction {
     },
 }
 
+/// `folio optimize`.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct OptimizeArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub location: IndexLocation,
+    /// Print one JSON object: segments before and after, seconds.
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// `folio bench`.
 #[derive(Debug, Clone, ClapArgs)]
 pub struct BenchArgs {
@@ -237,6 +259,11 @@ pub struct BenchArgs {
     /// Keep the generated corpus and index in this folder.
     #[arg(long, value_name = "DIR")]
     pub keep: Option<PathBuf>,
+    /// Instead: time the build of a generated Kindle `My Clippings.txt` of
+    /// about this many MB (beside 300 generated notes), then a refresh after
+    /// 20 entries are appended to it.
+    #[arg(long, value_name = "MB")]
+    pub clippings: Option<f64>,
     /// Queries to time, one per line (like tantivy-cli's bench).
     #[arg(long, value_name = "FILE")]
     pub queries: Option<PathBuf>,

@@ -95,6 +95,48 @@ pub enum Error {
         /// The format this build writes.
         expected: u32,
     },
+    /// The index is of an older format; `folio index` and `folio search`
+    /// rebuild it automatically.
+    #[error(
+        "the index at {} is in folio index format {found}, this folio reads format \
+         {expected}; `folio index` or `folio search` rebuilds it automatically",
+        path.display()
+    )]
+    FormatOld {
+        /// The index folder.
+        path: PathBuf,
+        /// The format found.
+        found: u32,
+        /// The format this build writes.
+        expected: u32,
+    },
+    /// The index was written by a newer folio: it is left untouched.
+    #[error(
+        "the index at {} was written by a newer folio (index format {found}; this \
+         folio reads format {expected} and older); it was left untouched. Use the \
+         newer folio, or replace the index with `folio index --rebuild`",
+        path.display()
+    )]
+    FormatNewer {
+        /// The index folder.
+        path: PathBuf,
+        /// The format found.
+        found: u32,
+        /// The format this build writes.
+        expected: u32,
+    },
+    /// The disk holding the index ran out of space during a write.
+    #[error(
+        "no space left on the disk holding {} ({free} bytes free); the index was left \
+         as it was: free some space and run the command again",
+        path.display()
+    )]
+    DiskFull {
+        /// The index folder.
+        path: PathBuf,
+        /// Bytes available after the failure.
+        free: u64,
+    },
     /// There is no index yet.
     #[error("no folio index at {}; run `folio index` to build one", path.display())]
     NoIndex {

@@ -1,11 +1,12 @@
 //! folio: fast full-text search for reading notes.
 //!
 //! ```text
-//! note file ─walk─▶ note::parse ─▶ Note ─index::document─▶ Tantivy documents ─▶ index/
+//! note file ─walk─▶ note::parse_many ─▶ Note(s) ─index::document─▶ Tantivy documents ─▶ index/
 //! query text ─search::query─▶ Tantivy query ─▶ ranked hits ─search::snippet─▶ Hit ─output─▶ text | JSON
 //! ```
 //!
-//! Each arrow is one module. [`note`] knows nothing of Tantivy; `output`
+//! A file is usually one note; a highlight export (`note::highlights`) is
+//! one note per book. Each arrow is one module. [`note`] knows nothing of Tantivy; `output`
 //! knows only hits and notes; `commands` is the one place that touches
 //! everything; only `cli` knows clap.
 

@@ -1,6 +1,8 @@
 //! Finds note files under the note folders, as ripgrep would: recursively,
 //! honouring `.gitignore` and `.ignore`, skipping hidden files, never
-//! descending into the index itself. Yields paths and file facts; it never
+//! descending into the index itself. Takes note files and the files that
+//! can only be highlight exports (`.json`, KOReader `metadata.*.lua`
+//! sidecars: [`crate::note::is_export_only`]). Yields paths and file facts; it never
 //! reads or parses a note.
 
 use std::path::{Path, PathBuf};
@@ -67,7 +69,8 @@ pub fn walk(roots: &[PathBuf], exclude: Option<&Path>, threads: usize) -> Walk {
         Box::new(move |entry| {
             match entry {
                 Ok(entry) => {
-                    if entry.file_type().is_some_and(|t| t.is_file()) && is_note_file(entry.path())
+                    if entry.file_type().is_some_and(|t| t.is_file())
+                        && (is_note_file(entry.path()) || crate::note::is_export_only(entry.path()))
                     {
                         let file = match entry.metadata() {
                             Ok(meta) => Ok(Found {

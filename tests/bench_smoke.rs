@@ -116,3 +116,35 @@ fn generator_is_deterministic_whatever_the_thread_count() {
     assert!(one == make("again", 9, 2), "the same seed wrote other bytes");
     assert!(one != make("other", 10, 2), "another seed wrote the same bytes");
 }
+
+#[test]
+fn bench_clippings_re_reads_only_the_grown_file() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let output = Command::new(env!("CARGO_BIN_EXE_folio"))
+        .args(["bench", "--clippings", "0.2", "--threads", "2", "--json"])
+        .env_clear()
+        .env("TMPDIR", dir.path())
+        .current_dir(dir.path())
+        .output()
+        .expect("folio runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "folio bench --clippings failed:\n{stderr}");
+    let r: Value = serde_json::from_slice(&output.stdout).expect("stdout is JSON");
+    assert!(number(&r, "bytes") >= 200_000.0);
+    assert!(number(&r, "quotes") > number(&r, "entries") * 0.8, "most entries are quotes: {r:#}");
+    assert_eq!(number(&r, "refresh_updated"), 1.0, "the clippings file, once");
+    assert_eq!(number(&r, "refresh_unchanged"), 300.0, "the other notes are not read");
+    assert!(number(&r, "refresh_quotes") > number(&r, "quotes"), "appended highlights found");
+}
+
+#[test]
+fn generated_clippings_grow_by_appending() {
+    let (small, n) = folio::bench::generator::clippings(7, 20_000);
+    let (big, m) = folio::bench::generator::clippings(7, 40_000);
+    assert!(m > n && big.starts_with(&small), "entry i is a function of (seed, i)");
+    let notes = folio::note::parse_many(Path::new("My Clippings.txt"), big.as_bytes())
+        .expect("a generated clippings file parses");
+    assert!(notes.iter().all(|p| p.warnings.is_empty()));
+    assert!(notes.iter().all(|p| p.note.source.as_deref() == Some("kindle-clippings")));
+    assert!(notes.iter().all(|p| p.note.authors.len() == 1 && !p.note.authors[0].contains(',')));
+}

@@ -60,9 +60,9 @@ fn complete(env: &TestEnv, ix: &str) -> (Counts, Duration) {
 #[track_caller]
 fn observe(env: &TestEnv, ix: &str, round: usize) -> Option<Counts> {
     let stats = env.folio(&["stats", "--index", ix, "--json"]);
-    // Killed before the marker or Tantivy's first `meta.json` was written
-    // (a first build or a rebuild): no index, and stats says how to build one.
-    if !env.path(ix).join("meta.json").exists() {
+    // A first build killed before it switched to its complete index: no
+    // index, and stats says how to build one.
+    if !env.path(ix).join("CURRENT").exists() {
         stats.expect_code(2).expect_stderr("run `folio index`");
         return None;
     }
@@ -178,7 +178,8 @@ fn sigkill_at_random_moments_never_breaks_the_index() {
                 churn(&notes, &mut rng, &mut next_new, round);
                 ("ix".to_string(), &[], false)
             }
-            _ => ("ix".to_string(), &["--rebuild"], true),
+            // A rebuild builds aside: the old index or the new, never empty.
+            _ => ("ix".to_string(), &["--rebuild"], false),
         };
         let before = if ix == "ix" { Some(committed) } else { None };
         // Kill anywhere from "just started" to "about done".
@@ -240,16 +241,24 @@ fn sigkill_at_random_moments_never_breaks_the_index() {
     assert!(mid_run >= ROUNDS / 2, "most kills should land mid-run: {outcomes:?}");
 }
 
-/// Copies the files of folder `from` into `to` (flat: an index folder).
+/// Copies the files of folder `from` into `to`, with its generation folders.
 fn copy_files(from: &Path, to: &Path, overwrite: bool) {
     std::fs::create_dir_all(to).expect("create a folder");
     for entry in std::fs::read_dir(from).expect("read a folder") {
         let path = entry.expect("entry").path();
         let target = to.join(path.file_name().expect("a file name"));
-        if path.is_file() && (overwrite || !target.exists()) {
+        if path.is_dir() {
+            copy_files(&path, &target, overwrite);
+        } else if path.is_file() && (overwrite || !target.exists()) {
             std::fs::copy(&path, &target).expect("copy a file");
         }
     }
+}
+
+/// The live generation folder of an index folder.
+fn live(ix: &Path) -> std::path::PathBuf {
+    let name = std::fs::read_to_string(ix.join("CURRENT")).expect("read CURRENT");
+    ix.join(name.trim())
 }
 
 /// Found by the test above: a run killed during its commit, after Tantivy
@@ -283,7 +292,8 @@ fn an_update_after_a_kill_during_commit_completes() {
     let crashed = env.path("crashed");
     copy_files(&env.path("ix"), &crashed, true);
     copy_files(&committed, &crashed, false);
-    std::fs::copy(committed.join("meta.json"), crashed.join("meta.json")).expect("copy meta");
+    std::fs::copy(live(&committed).join("meta.json"), live(&crashed).join("meta.json"))
+        .expect("copy meta");
     let stats = env.folio(&["stats", "--index", "crashed", "--json"]).expect_code(0).json();
     assert_eq!((u64_of(&stats, "notes"), u64_of(&stats, "quotes")), before, "{stats:#}");
 
@@ -291,4 +301,163 @@ fn an_update_after_a_kill_during_commit_completes() {
     assert_eq!(redone, after, "the redone update reaches the same counts");
     let (again, _) = complete(&env, "crashed");
     assert_eq!(again, after);
+}
+
+/// Kills per kind of run in [`kills_during_rebuilds_and_upgrades`]:
+/// `FOLIO_CRASH_KILLS=50` for the figures in RELIABILITY.md.
+fn kills() -> usize {
+    std::env::var("FOLIO_CRASH_KILLS").ok().and_then(|s| s.parse().ok()).unwrap_or(5)
+}
+
+/// Generation folders and temporary files in an index folder.
+fn leftovers(ix: &Path) -> Vec<String> {
+    let live = std::fs::read_to_string(ix.join("CURRENT")).unwrap_or_default();
+    std::fs::read_dir(ix)
+        .expect("read the index folder")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| (n.starts_with("gen-") && n != live.trim()) || n.ends_with(".tmp"))
+        .collect()
+}
+
+/// The format number in the live generation's marker.
+fn live_format(ix: &Path) -> u32 {
+    let marker = std::fs::read_to_string(live(ix).join("folio-index")).expect("read the marker");
+    marker.trim().trim_start_matches("folio index format ").parse().expect("a format")
+}
+
+/// Hits for "memory" (in every note's last quote) with `--count`, or
+/// `None` when the search failed.
+fn memory_hits(env: &TestEnv, ix: &str) -> Option<u64> {
+    let run = env.folio(&["search", "--no-refresh", "--count", "--index", ix, "--json", "memory"]);
+    (run.code() == Some(0)).then(|| u64_of(&run.json(), "total"))
+}
+
+/// SIGKILL at random moments of `--rebuild` and of an automatic upgrade.
+/// During a rebuild, searches in other processes run all along and every
+/// one answers from a complete index: the old one until the switch, the new
+/// one after. After each kill the live index is the old one or the new
+/// one, never empty or partial, and the next run completes and deletes
+/// what the killed one left.
+#[test]
+fn kills_during_rebuilds_and_upgrades() {
+    let started = Instant::now();
+    let seed =
+        std::env::var("FOLIO_CRASH_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as u64)
+                .unwrap_or(1)
+        });
+    eprintln!("rebuild kill test seed: FOLIO_CRASH_SEED={seed}");
+    let mut rng = Rng::new(seed, 1);
+    let env = TestEnv::new();
+    let notes = env.path("notes");
+    std::fs::create_dir_all(&notes).expect("create the corpus folder");
+    for i in 0..NOTES {
+        std::fs::write(note_path(&notes, i), note(i, 0)).expect("write a note");
+    }
+    complete(&env, "ix");
+    let ix = env.path("ix");
+    let format = live_format(&ix);
+    // How long a rebuild takes, to spread the kills over it.
+    let timed = env.run(index_cmd(&env, "ix", &["--rebuild"]));
+    timed.expect_code(0);
+    let mut full = timed.elapsed;
+    let mut next_new = NOTES;
+    let mut outcomes: Vec<(&str, &str)> = Vec::new();
+    let mut searches_during = 0;
+
+    for (kind, extra) in [("rebuild", &["--rebuild"][..]), ("upgrade", &[])] {
+        for round in 0..kills() {
+            // The old index has fewer notes than the folder now holds.
+            for _ in 0..5 {
+                std::fs::write(note_path(&notes, next_new), note(next_new, 0)).expect("add");
+                next_new += 1;
+            }
+            let old_gen = live(&ix);
+            let old_hits = memory_hits(&env, "ix").expect("the old index answers");
+            let new_hits = count_notes(&notes);
+            if kind == "upgrade" {
+                std::fs::write(
+                    old_gen.join("folio-index"),
+                    format!("folio index format {}\n", format - 1),
+                )
+                .expect("fake an older format");
+            }
+            let delay = Duration::from_secs_f64(full.as_secs_f64() * rng.unit() * 1.2);
+            let mut child = if kind == "upgrade" {
+                // The upgrade as a reader meets it: a search.
+                let mut args = vec!["search", "--index", "ix", "--json", "memory"];
+                args.extend_from_slice(extra);
+                env.command(&args)
+            } else {
+                index_cmd(&env, "ix", extra)
+            }
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start folio");
+            let t0 = Instant::now();
+            let mut seen = Vec::new();
+            // Searches alongside a rebuild (an index of an older format
+            // cannot be read by this folio, so not during an upgrade).
+            while t0.elapsed() < delay {
+                if kind == "rebuild" {
+                    seen.push(memory_hits(&env, "ix"));
+                } else {
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+                if matches!(child.try_wait(), Ok(Some(_))) {
+                    break;
+                }
+            }
+            let finished = matches!(child.try_wait(), Ok(Some(_)));
+            if finished {
+                full = full.min(t0.elapsed());
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+            searches_during += seen.len();
+            for hits in &seen {
+                assert!(
+                    *hits == Some(old_hits) || *hits == Some(new_hits),
+                    "{kind} {round} (seed {seed}): a search during the run saw {hits:?}, \
+                     neither the old index ({old_hits}) nor the new ({new_hits})"
+                );
+            }
+            // After the kill: the old generation, untouched, or the new one,
+            // complete.
+            let now = live(&ix);
+            let outcome = if now == old_gen {
+                if kind == "upgrade" {
+                    assert_eq!(live_format(&ix), format - 1, "{kind} {round}: the old index");
+                    std::fs::write(
+                        now.join("folio-index"),
+                        format!("folio index format {format}\n"),
+                    )
+                    .expect("restore the format to read it");
+                }
+                assert_eq!(memory_hits(&env, "ix"), Some(old_hits), "{kind} {round}: old index");
+                "old"
+            } else {
+                assert_eq!(live_format(&ix), format, "{kind} {round}: the new index's format");
+                assert_eq!(memory_hits(&env, "ix"), Some(new_hits), "{kind} {round}: new index");
+                "new"
+            };
+            let outcome = if finished { "done" } else { outcome };
+            outcomes.push((kind, outcome));
+            // The next writer completes and deletes the leftovers.
+            let (counts, _) = complete(&env, "ix");
+            assert_eq!(counts.0, new_hits, "{kind} {round}: the next run has every note");
+            assert_eq!(leftovers(&ix), Vec::<String>::new(), "{kind} {round}: leftovers");
+        }
+    }
+    eprintln!(
+        "rebuild and upgrade kill outcomes: {outcomes:?}; {searches_during} searches during \
+         the rebuilds, each from a complete index; {:?}",
+        started.elapsed()
+    );
+    let mid_run = outcomes.iter().filter(|o| o.1 != "done").count();
+    assert!(mid_run >= outcomes.len() / 2, "most kills should land mid-run: {outcomes:?}");
 }

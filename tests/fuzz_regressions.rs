@@ -34,7 +34,19 @@ fn check_note(name: &str, bytes: &[u8]) {
     let started = Instant::now();
     let result = folio::note::parse(Path::new("fuzz/note.md"), bytes);
     assert!(started.elapsed() < SLOW, "{name}: parse took {:?}", started.elapsed());
-    let Ok(parsed) = result else { return };
+    if let Ok(parsed) = result {
+        check_parsed(name, &parsed);
+    }
+    // Every highlight export's parser, on the same bytes.
+    let started = Instant::now();
+    let result = folio::note::parse_many(Path::new("fuzz/My Clippings.txt"), bytes);
+    assert!(started.elapsed() < SLOW, "{name}: parse_many took {:?}", started.elapsed());
+    for parsed in result.iter().flatten() {
+        check_parsed(name, parsed);
+    }
+}
+
+fn check_parsed(name: &str, parsed: &folio::note::Parsed) {
     let note = &parsed.note;
     for q in &note.quotes {
         let end = q.offset + q.text.len();
@@ -92,6 +104,29 @@ fn note_parse_inputs() {
         ("combining marks in a quote", "> e\u{301}\u{301}\u{301} (p. 1)\n".repeat(50).into_bytes()),
         ("CR only line ends", b"title: a\r\r> q\r> <footer>p. 2</footer>\r".to_vec()),
         ("table in a quote", b"> | a | b |\n> |---|---|\n> | c | d |\n".to_vec()),
+        (
+            "clippings cut mid-entry",
+            b"Book (A, B)\n- Your Highlight on Location 1-2 | Added on\n\ntext with no end".to_vec(),
+        ),
+        ("clippings: separators only", b"==========\n==========\n".to_vec()),
+        (
+            "clippings: a kind line and nothing else",
+            b"\xef\xbb\xbf(\n- | 99999999999999999999999-9 |\n==========\n".to_vec(),
+        ),
+        (
+            "clippings: note on every location",
+            "B (C)\n- Your Note on Location 5 | x\n\nn\n==========\n".repeat(300).into_bytes(),
+        ),
+        (
+            "readwise: sub-bullets with no highlight",
+            b"![rw-book-cover](x)\n## Highlights\n    - **Note:** n\n\t\t- x\n- ([Location 1](u))\n".to_vec(),
+        ),
+        (
+            "kindle plugin: broken front matter",
+            b"---\nkindle-sync: [\n---\n## Highlights\n\xe2\x80\x94 location: [1](kindle://book?action=open)\n"
+                .to_vec(),
+        ),
+        ("apple books: rules only", b"[x](ibooks://a)\n## Highlights\n---\n---\n---\n".to_vec()),
     ];
     for (name, bytes) in cases {
         check_note(name, bytes);

@@ -2,6 +2,9 @@
 //! any input (RELIABILITY.md, "No panic on any input" and "Highlights"):
 //!
 //! - `note::parse` never panics, on arbitrary bytes or on note-shaped text;
+//!   nor does `note::parse_many` (every highlight export's parser) on
+//!   arbitrary bytes or on export-shaped text, and each note it returns
+//!   holds the same invariants;
 //! - every offset it returns (`quotes[].offset`, `references[].offset`) is on
 //!   a character boundary inside the body, and a quote's text is exactly
 //!   `body[offset..offset + len]` (so it appears in the body);
@@ -30,6 +33,17 @@ fn config(cases: u32) -> ProptestConfig {
 /// first one broken.
 fn check_note(bytes: &[u8]) -> Result<(), TestCaseError> {
     let Ok(parsed) = folio::note::parse(Path::new("prop/note.md"), bytes) else { return Ok(()) };
+    check_parsed(&parsed)?;
+    if let Ok(all) = folio::note::parse_many(Path::new("prop/My Clippings.txt"), bytes) {
+        for parsed in &all {
+            check_parsed(parsed)?;
+        }
+    }
+    Ok(())
+}
+
+/// The invariants of one parsed note.
+fn check_parsed(parsed: &folio::note::Parsed) -> Result<(), TestCaseError> {
     let note = &parsed.note;
     let body = &note.body;
     for q in &note.quotes {
@@ -93,6 +107,40 @@ fn fragment() -> impl Strategy<Value = String> {
     ]
 }
 
+/// Lines of every highlight export's shape, whole and broken.
+fn export_line() -> impl Strategy<Value = String> {
+    let word = "[a-zA-Zé]{1,9}|[0-9]{1,5}|日本語|—|\\(|\\)|;|,";
+    prop_oneof![
+        4 => proptest::collection::vec(word, 1..10).prop_map(|w| w.join(" ") + "\n"),
+        3 => Just("==========\n".to_string()),
+        2 => Just("Title (Last, First)\n".to_string()),
+        1 => Just("\u{feff}Dune (Series, Book 1) (Frank Herbert)\n".to_string()),
+        2 => Just("- Your Highlight on page 8 | Location 186-190 | Added on Saturday, March 9, 2024 2:56:46 PM\n".to_string()),
+        2 => Just("- Your Note on Location 190 | Added on Saturday, March 9, 2024 2:56:46 PM\n".to_string()),
+        1 => Just("- Your Bookmark on Location 1490 | Added on\n".to_string()),
+        1 => Just("– Ваш выделенный отрывок в месте 637–640 | Добавлено: 16 марта 2015 г. в 21:46:06\n".to_string()),
+        1 => Just("- 您在位置 #182-182的标注 | 添加于 2022年1月24日星期一 下午12:00:06\n".to_string()),
+        1 => Just("- Highlight Loc. 99999999999999999999-1 | 9:99:99 pm\n".to_string()),
+        2 => Just("## Highlights\n".to_string()),
+        1 => Just("## New highlights added November 28, 2023 at 7:38 PM\n".to_string()),
+        1 => Just("![rw-book-cover](https://x)\n- Full Title: T\n- Author: [[A, B]]\n".to_string()),
+        2 => Just("- text ([Location 267](https://readwise.io/x))\n".to_string()),
+        1 => Just("    - **Note:** mine\n\t- **Tags:** #x\n".to_string()),
+        1 => Just("- Highlights first synced by #Readwise [[x]]\n\t- t (Page xvi)\n".to_string()),
+        1 => Just("---\nkindle-sync:\n    title: >-\n        T\n    author: A\n---\n".to_string()),
+        2 => Just("text — location: [205](kindle://book?action=open&location=205) ^ref-1\n".to_string()),
+        1 => Just("- Location: [3-1](kindle://book?action=open)\n".to_string()),
+        1 => Just("- [Apple Books Link](ibooks://assetid/X)\n".to_string()),
+        2 => Just("---\n".to_string()),
+        1 => Just("\r\n".to_string()),
+        1 => Just("\n".to_string()),
+    ]
+}
+
+fn export_text() -> impl Strategy<Value = String> {
+    proptest::collection::vec(export_line(), 0..40).prop_map(|parts| parts.concat())
+}
+
 fn note_text() -> impl Strategy<Value = String> {
     proptest::collection::vec(fragment(), 0..40).prop_map(|parts| parts.concat())
 }
@@ -120,6 +168,11 @@ proptest! {
         let i = at.index(bytes.len() + 1);
         bytes.splice(i..i, junk);
         check_note(&bytes)?;
+    }
+
+    #[test]
+    fn exports_parse_into_sound_notes(text in export_text()) {
+        check_note(text.as_bytes())?;
     }
 
     #[test]

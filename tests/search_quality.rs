@@ -281,12 +281,18 @@ fn keyword_searches_find_the_note() {
         ("Gatsby", "Books_2019-08-09.md"),
         ("climate ministry", "Books_2021-01-03.md"),
     ];
+    let mut ranks = Vec::new();
     for (query, file) in rows {
         let results = engine.search(&request(query, Target::Notes, true)).expect("search");
         let rank = results.hits.iter().position(|h| match h {
             Hit::Note(n) => n.path.ends_with(file),
             Hit::Quote(_) => false,
         });
-        assert!(rank.is_some_and(|r| r < 3), "{query}: {file} at {rank:?}");
+        ranks.push((query, rank.map(|r| r + 1)));
+    }
+    let reciprocal: f64 = ranks.iter().map(|(_, r)| r.map_or(0.0, |r| 1.0 / r as f64)).sum();
+    eprintln!("keyword queries: reciprocal-rank sum {reciprocal:.2} of 10; ranks {ranks:?}");
+    for (query, rank) in ranks {
+        assert!(rank.is_some_and(|r| r <= 3), "{query}: at {rank:?}");
     }
 }

@@ -1,6 +1,7 @@
-//! The note parser on arbitrary bytes: it must never panic, hang or blow up
-//! memory, and what it returns must hold together (offsets on character
-//! boundaries inside the body, quote texts equal to their body slices).
+//! The note parser, and every highlight export's parser (`parse_many`), on
+//! arbitrary bytes: they must never panic, hang or blow up memory, and what
+//! they return must hold together (offsets on character boundaries inside
+//! the body, quote texts equal to their body slices).
 #![no_main]
 
 use std::path::Path;
@@ -8,7 +9,15 @@ use std::path::Path;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|bytes: &[u8]| {
-    let Ok(parsed) = folio::note::parse(Path::new("fuzz/note.md"), bytes) else { return };
+    if let Ok(parsed) = folio::note::parse(Path::new("fuzz/note.md"), bytes) {
+        check(&parsed);
+    }
+    for parsed in folio::note::parse_many(Path::new("fuzz/My Clippings.txt"), bytes).iter().flatten() {
+        check(parsed);
+    }
+});
+
+fn check(parsed: &folio::note::Parsed) {
     let note = &parsed.note;
     for quote in &note.quotes {
         let end = quote.offset + quote.text.len();
@@ -20,4 +29,4 @@ fuzz_target!(|bytes: &[u8]| {
         assert!(r.offset <= note.body.len(), "reference past the body end");
         assert!(note.body.is_char_boundary(r.offset), "reference offset not on a char boundary");
     }
-});
+}

@@ -669,6 +669,82 @@ fn reference(rng: &mut Rng, pools: &Pools) -> String {
 }
 
 // ---------------------------------------------------------------------------
+// A Kindle `My Clippings.txt`
+
+/// Books a generated clippings file spreads its entries over.
+const CLIPPINGS_BOOKS: u64 = 400;
+
+/// Entry `i` of a generated Kindle `My Clippings.txt` (a pure function of
+/// `(seed, i)`, so a file of `n + 20` entries is the file of `n` with 20
+/// appended, as a Kindle appends them). Mostly highlights (page and
+/// location, or location only, with a date), some notes at the end of the
+/// highlight before them, some bookmarks, some highlights re-made longer;
+/// `Last, First` authors, a byte-order mark on some entries.
+pub fn clipping(pools: &Pools, seed: u64, i: usize) -> String {
+    let mut rng = Rng::new(seed, (1 << 62) | i as u64);
+    let book = rng.next_u64() % CLIPPINGS_BOOKS;
+    let mut book_rng = Rng::new(seed, (1 << 61) | book);
+    let title = pools.title(&mut book_rng).to_string();
+    let author = pools.author(&mut book_rng).to_string();
+    let author = match author.rsplit_once(' ') {
+        Some((first, last)) => format!("{last}, {first}"),
+        None => author,
+    };
+    // Locations grow through the file, per book: entry i of the file is
+    // about the (i / books)-th of its book.
+    let location = 10 + (i as u64 / CLIPPINGS_BOOKS) * 15 + rng.below(10) as u64;
+    let end = location + rng.range(0, 6) as u64;
+    let page = (rng.chance(0.5)).then(|| location / 16 + 1);
+    let date = format!(
+        "Added on Monday, {} {}, {} {}:{:02}:{:02} {}",
+        rng.pick(&["January", "March", "May", "July", "September", "November"]),
+        rng.range(1, 28),
+        rng.range(2012, 2025),
+        rng.range(1, 12),
+        rng.below(60),
+        rng.below(60),
+        if rng.chance(0.5) { "AM" } else { "PM" }
+    );
+    let bom = if rng.chance(0.1) { "\u{feff}" } else { "" };
+    let place = |loc: String| match page {
+        Some(p) => format!("on page {p} | Location {loc}"),
+        None => format!("on Location {loc}"),
+    };
+    let mut words = Vec::new();
+    let (kind, text) = match rng.below(20) {
+        0 => ("Bookmark", String::new()),
+        1..=2 => {
+            sentence(&mut rng, &mut words);
+            ("Note", words.join(" "))
+        }
+        _ => {
+            for _ in 0..rng.range(1, 4) {
+                sentence(&mut rng, &mut words);
+            }
+            ("Highlight", words.join(" "))
+        }
+    };
+    let loc = if kind == "Highlight" { format!("{location}-{end}") } else { format!("{end}") };
+    format!(
+        "{bom}{title} ({author})\n- Your {kind} {} | {date}\n\n{text}\n==========\n",
+        place(loc)
+    )
+}
+
+/// A generated `My Clippings.txt` of at least `bytes` bytes; returns it and
+/// its number of entries.
+pub fn clippings(seed: u64, bytes: usize) -> (String, usize) {
+    let pools = Pools::new(seed);
+    let mut out = String::with_capacity(bytes + 4096);
+    let mut entries = 0;
+    while out.len() < bytes {
+        out.push_str(&clipping(&pools, seed, entries));
+        entries += 1;
+    }
+    (out, entries)
+}
+
+// ---------------------------------------------------------------------------
 // A corpus on disk
 
 /// Where note `i` lives under the corpus folder: `0003/note-0003141.md`.

@@ -89,6 +89,8 @@ pub struct Report {
     pub queries: Vec<QueryReport>,
     /// All timed runs of the mix together.
     pub overall: Latency,
+    /// All timed runs of the mix with every match counted (`--count`).
+    pub overall_counted: Latency,
     /// The same queries as Tantivy-only top-10 searches over title, author
     /// and body (no filters, no snippets, no stored fields): the floor.
     pub tantivy_top10: Vec<QueryReport>,
@@ -224,6 +226,10 @@ pub struct QueryReport {
     pub hits: usize,
     /// Timings.
     pub latency: Latency,
+    /// Timings of the same search counting every match (`--count`),
+    /// interleaved with the others; none for Tantivy's floor.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub counted: Option<Latency>,
 }
 
 /// One query of the mix.
@@ -360,8 +366,9 @@ pub fn run(options: &Options) -> Result<Report> {
     let quiet = |_: &crate::error::NoteError| {};
     reset_peak_rss();
     let started = Instant::now();
-    let ix = FolioIndex::open_or_create(&index_dir, true)?;
-    let summary = update::update(&ix, &update_options, &count)?;
+    let built =
+        crate::index::lifecycle::refresh(&index_dir, &update_options, true, &|_| {}, &count)?;
+    let (ix, summary) = (built.index, built.summary);
     let build_seconds = started.elapsed().as_secs_f64();
     let peak_rss_bytes = peak_rss();
     let segments = ix.reader()?.searcher().segment_readers().len();
@@ -415,7 +422,7 @@ pub fn run(options: &Options) -> Result<Report> {
         None => query_mix(),
     };
     let engine = Engine::open(FolioIndex::open(&index_dir)?)?;
-    let (queries, overall) = time_mix(&engine, &mix, options.rounds.max(1))?;
+    let (queries, overall, overall_counted) = time_mix(&engine, &mix, options.rounds.max(1))?;
     let tantivy_top10 = time_tantivy(&engine, &mix, options.rounds.max(1))?;
     let process_search_ms = match (&options.exe, mix.first()) {
         (Some(exe), Some(first)) => {
@@ -434,19 +441,22 @@ pub fn run(options: &Options) -> Result<Report> {
         refresh,
         queries,
         overall,
+        overall_counted,
         tantivy_top10,
         process_search_ms,
     })
 }
 
 /// Times the mix round by round (each round runs every query once, so a
-/// slow stretch of the machine hits all queries alike).
+/// slow stretch of the machine hits all queries alike), each query also
+/// with every match counted, right after it.
 fn time_mix(
     engine: &Engine,
     mix: &[MixQuery],
     rounds: usize,
-) -> Result<(Vec<QueryReport>, Latency)> {
+) -> Result<(Vec<QueryReport>, Latency, Latency)> {
     let mut samples = vec![Vec::with_capacity(rounds); mix.len()];
+    let mut counted = vec![Vec::with_capacity(rounds); mix.len()];
     let mut hits = vec![0; mix.len()];
     let started = Instant::now();
     for round in 0..WARMUP_ROUNDS + rounds {
@@ -456,21 +466,39 @@ fn time_mix(
             break;
         }
         for (i, q) in mix.iter().enumerate() {
+            let exact_request = Request { count: true, ..q.request.clone() };
+            // Each goes first every other round: the second of two runs of
+            // a query finds its postings in cache.
+            let (first, second) = if round % 2 == 0 {
+                (&q.request, &exact_request)
+            } else {
+                (&exact_request, &q.request)
+            };
             let started = Instant::now();
-            let results = engine.search(&q.request)?;
-            let seconds = started.elapsed().as_secs_f64();
+            let one = engine.search(first)?;
+            let first_seconds = started.elapsed().as_secs_f64();
+            let started = Instant::now();
+            let two = engine.search(second)?;
+            let second_seconds = started.elapsed().as_secs_f64();
+            let (results, exact, seconds, counted_seconds) = if round % 2 == 0 {
+                (one, two, first_seconds, second_seconds)
+            } else {
+                (two, one, second_seconds, first_seconds)
+            };
             std::hint::black_box(&results);
-            hits[i] = results.total;
+            hits[i] = exact.total;
             if round >= WARMUP_ROUNDS {
                 samples[i].push(seconds);
+                counted[i].push(counted_seconds);
             }
         }
     }
     let all: Vec<f64> = samples.iter().flatten().copied().collect();
+    let all_counted: Vec<f64> = counted.iter().flatten().copied().collect();
     let reports = mix
         .iter()
-        .zip(samples.iter().zip(hits))
-        .map(|(q, (s, hits))| QueryReport {
+        .zip(samples.iter().zip(hits).zip(&counted))
+        .map(|(q, ((s, hits), c))| QueryReport {
             name: q.name.clone(),
             query: q.request.query.clone(),
             target: match q.request.target {
@@ -481,13 +509,16 @@ fn time_mix(
             filters: q.flags.clone(),
             hits,
             latency: Latency::of(s),
+            counted: Some(Latency::of(c)),
         })
         .collect();
-    Ok((reports, Latency::of(&all)))
+    Ok((reports, Latency::of(&all), Latency::of(&all_counted)))
 }
 
 /// The floor: Tantivy's own query parser over title, author and body, top
-/// 10 by score and a count, as tantivy-cli's bench does.
+/// 10 by score and a count, as tantivy-cli's bench does (`counted`), and
+/// the top 10 alone (`latency`): plain term queries then take Tantivy's
+/// block-max WAND path, which skips blocks that cannot reach the top.
 fn time_tantivy(engine: &Engine, mix: &[MixQuery], rounds: usize) -> Result<Vec<QueryReport>> {
     use tantivy::collector::{Count, TopDocs};
     let ix = engine.index();
@@ -500,7 +531,9 @@ fn time_tantivy(engine: &Engine, mix: &[MixQuery], rounds: usize) -> Result<Vec<
             Error::tantivy(format!("parsing {:?} for Tantivy", q.request.query), e.into())
         })?;
         let collector = (TopDocs::with_limit(10).order_by_score(), Count);
+        let top_only = TopDocs::with_limit(10).order_by_score();
         let mut samples = Vec::with_capacity(rounds);
+        let mut counted = Vec::with_capacity(rounds);
         let mut hits = 0;
         let budget = Instant::now();
         for round in 0..WARMUP_ROUNDS + rounds {
@@ -509,14 +542,34 @@ fn time_tantivy(engine: &Engine, mix: &[MixQuery], rounds: usize) -> Result<Vec<
             {
                 break;
             }
-            let started = Instant::now();
-            let (top, count) =
-                searcher.search(&query, &collector).map_err(|e| Error::tantivy("searching", e))?;
-            let seconds = started.elapsed().as_secs_f64();
-            std::hint::black_box(&top);
-            hits = count;
+            let counted_run = |hits: &mut usize| -> Result<f64> {
+                let started = Instant::now();
+                let (top, count) = searcher
+                    .search(&query, &collector)
+                    .map_err(|e| Error::tantivy("searching", e))?;
+                std::hint::black_box(&top);
+                *hits = count;
+                Ok(started.elapsed().as_secs_f64())
+            };
+            let top_run = || -> Result<f64> {
+                let started = Instant::now();
+                let top = searcher
+                    .search(&query, &top_only)
+                    .map_err(|e| Error::tantivy("searching", e))?;
+                std::hint::black_box(&top);
+                Ok(started.elapsed().as_secs_f64())
+            };
+            // Each goes first every other round (the second finds the cache warm).
+            let (counted_seconds, seconds) = if round % 2 == 0 {
+                let counted = counted_run(&mut hits)?;
+                (counted, top_run()?)
+            } else {
+                let top = top_run()?;
+                (counted_run(&mut hits)?, top)
+            };
             if round >= WARMUP_ROUNDS {
                 samples.push(seconds);
+                counted.push(counted_seconds);
             }
         }
         reports.push(QueryReport {
@@ -526,6 +579,7 @@ fn time_tantivy(engine: &Engine, mix: &[MixQuery], rounds: usize) -> Result<Vec<
             filters: String::new(),
             hits,
             latency: Latency::of(&samples),
+            counted: Some(Latency::of(&counted)),
         });
     }
     Ok(reports)
@@ -672,4 +726,98 @@ mod tests {
         clear_kept_corpus(&notes).expect("a generated corpus is cleared");
         assert!(!notes.exists());
     }
+}
+
+/// What `folio bench --clippings MB` measured: one generated Kindle
+/// `My Clippings.txt` beside a few hundred generated notes.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClippingsReport {
+    /// Bytes of the clippings file.
+    pub bytes: usize,
+    /// Its entries (highlights, notes, bookmarks).
+    pub entries: usize,
+    /// Ordinary notes beside it.
+    pub other_notes: usize,
+    /// Notes and quotes in the index after the build.
+    pub notes: u64,
+    /// Quotes in the index after the build.
+    pub quotes: u64,
+    /// The first build, seconds.
+    pub build_seconds: f64,
+    /// Entries appended before the refresh.
+    pub appended: usize,
+    /// The refresh after appending, seconds.
+    pub refresh_seconds: f64,
+    /// Files the refresh re-read (re-indexed).
+    pub refresh_updated: usize,
+    /// Files the refresh left as they were.
+    pub refresh_unchanged: usize,
+    /// Quotes in the index after the refresh.
+    pub refresh_quotes: u64,
+}
+
+/// Ordinary notes generated beside the clippings file.
+const CLIPPINGS_NEIGHBOURS: usize = 300;
+/// Entries appended before the refresh is timed.
+const CLIPPINGS_APPENDED: usize = 20;
+
+/// Times the build of a generated `My Clippings.txt` of about `mb` MB (with
+/// 300 generated notes beside it), then a refresh after 20 entries are
+/// appended to it.
+pub fn clippings(options: &Options, mb: f64) -> Result<ClippingsReport> {
+    let temp = tempfile::Builder::new()
+        .prefix("folio-clippings-")
+        .tempdir()
+        .map_err(|e| Error::io(&std::env::temp_dir(), e))?;
+    // `--keep DIR` keeps the files (DIR/notes, DIR/index) for a look after.
+    let work = options.keep.clone().unwrap_or_else(|| temp.path().to_path_buf());
+    let notes_dir = work.join("notes");
+    clear_kept_corpus(&notes_dir)?;
+    let threads = options.threads.max(1);
+    std::fs::create_dir_all(&notes_dir).map_err(|e| Error::io(&notes_dir, e))?;
+    let marker = notes_dir.join(CORPUS_MARKER);
+    std::fs::write(&marker, "made by folio bench; deleted by the next run\n")
+        .map_err(|e| Error::io(&marker, e))?;
+    generate(&notes_dir, CLIPPINGS_NEIGHBOURS, options.seed, threads, &|| {})
+        .map_err(|e| Error::io(&notes_dir, e))?;
+    let bytes = (mb.max(0.001) * 1e6) as usize;
+    let (text, entries) = generator::clippings(options.seed, bytes);
+    let written = text.len();
+    let file = notes_dir.join("My Clippings.txt");
+    std::fs::write(&file, &text).map_err(|e| Error::io(&file, e))?;
+
+    let ix = FolioIndex::open_or_create(&work.join("index"), true)?;
+    let update_options = UpdateOptions {
+        roots: vec![notes_dir.clone()],
+        threads,
+        memory_mb: options.memory_mb,
+        progress: false,
+        model: None,
+    };
+    let quiet = |_: &crate::error::NoteError| {};
+    let started = Instant::now();
+    let built = update::update(&ix, &update_options, &quiet)?;
+    let build_seconds = started.elapsed().as_secs_f64();
+
+    let pools = Pools::new(options.seed);
+    let mut grown = text;
+    for i in entries..entries + CLIPPINGS_APPENDED {
+        grown.push_str(&generator::clipping(&pools, options.seed, i));
+    }
+    std::fs::write(&file, &grown).map_err(|e| Error::io(&file, e))?;
+    let started = Instant::now();
+    let refreshed = update::update(&ix, &update_options, &quiet)?;
+    Ok(ClippingsReport {
+        bytes: written,
+        entries,
+        other_notes: CLIPPINGS_NEIGHBOURS,
+        notes: built.notes,
+        quotes: built.quotes,
+        build_seconds,
+        appended: CLIPPINGS_APPENDED,
+        refresh_seconds: started.elapsed().as_secs_f64(),
+        refresh_updated: refreshed.updated,
+        refresh_unchanged: refreshed.unchanged,
+        refresh_quotes: refreshed.quotes,
+    })
 }

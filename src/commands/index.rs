@@ -5,19 +5,13 @@ use std::process::ExitCode;
 
 use crate::cli::IndexArgs;
 use crate::error::NoteError;
-use crate::index::update::{self, UpdateOptions};
-use crate::index::{FolderState, FolioIndex, Payload, folder_state};
+use crate::index::lifecycle;
+use crate::index::update::UpdateOptions;
 
 /// Updates the index and prints the summary; 0 when the index is up to date
 /// (warnings or not), an error when it could not be written.
 pub fn run(args: &IndexArgs) -> anyhow::Result<ExitCode> {
     let path = args.location.resolve();
-    if folder_state(&path)? == FolderState::Empty {
-        // Check the note folders before creating anything: a failed first
-        // run leaves no empty index behind.
-        update::resolve_roots(&args.dirs, &Payload::default())?;
-    }
-    let ix = FolioIndex::open_or_create(&path, args.rebuild)?;
     let options = UpdateOptions {
         roots: args.dirs.clone(),
         threads: args.threads.unwrap_or_else(super::default_threads),
@@ -25,7 +19,9 @@ pub fn run(args: &IndexArgs) -> anyhow::Result<ExitCode> {
         progress: !args.json,
         model: super::model::resolve(&args.model),
     };
-    let summary = update::update(&ix, &options, &print_warning)?;
+    let summary =
+        lifecycle::refresh(&path, &options, args.rebuild, &super::print_event, &print_warning)?
+            .summary;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if args.json {

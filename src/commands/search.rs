@@ -12,7 +12,8 @@ use std::sync::Arc;
 use crate::cli::{RankArg, SearchArgs};
 use crate::embed::Model;
 use crate::error::Error;
-use crate::index::update::{self, UpdateOptions};
+use crate::index::lifecycle;
+use crate::index::update::UpdateOptions;
 use crate::index::vectors;
 use crate::index::{FolderState, FolioIndex, folder_state};
 use crate::output;
@@ -38,6 +39,8 @@ pub fn run(args: &SearchArgs, target: Target) -> anyhow::Result<ExitCode> {
         fuzzy: args.fuzzy,
         all_first: !args.any,
         plain: false,
+        explain: args.explain,
+        count: args.count,
     };
     let results = match &args.like {
         Some(like) => match like_search(&engine, &request, like)? {
@@ -63,51 +66,59 @@ pub fn run(args: &SearchArgs, target: Target) -> anyhow::Result<ExitCode> {
 }
 
 /// Opens the index, first bringing it up to date unless `no_refresh`;
-/// builds it from the default folder when there is none yet. When another
-/// process is writing, searches the last commit and says so. The reader
-/// the update used comes back with it, when there is one.
+/// builds it from the default folder when there is none yet, and rebuilds
+/// one of an older format. When another process is writing, searches the
+/// last commit and says so. The reader the update used comes back with it,
+/// when there is one.
 fn open_fresh(
     path: &Path,
     no_refresh: bool,
     model: Option<Arc<Model>>,
 ) -> anyhow::Result<(FolioIndex, Option<tantivy::IndexReader>)> {
     if no_refresh {
-        return Ok((FolioIndex::open(path)?, None));
+        return Ok((super::open_upgraded(path)?, None));
     }
     let fresh = folder_state(path)? == FolderState::Empty;
-    if fresh {
-        update::resolve_roots(&[], &crate::index::Payload::default())?;
-    }
-    let ix = FolioIndex::open_or_create(path, false)?;
     let options = UpdateOptions {
         roots: Vec::new(),
         threads: super::default_threads(),
-        memory_mb: 100,
+        memory_mb: super::WRITE_MEMORY_MB,
         progress: true,
         model,
     };
-    let reader = match update::update_and_read(&ix, &options, &super::index::print_warning) {
-        Ok((summary, reader)) => {
+    match lifecycle::refresh(
+        path,
+        &options,
+        false,
+        &super::print_event,
+        &super::index::print_warning,
+    ) {
+        Ok(refreshed) => {
             if fresh {
                 eprintln!(
                     "folio: built the index in {} ({} notes, {} quotes)",
                     path.display(),
-                    summary.notes,
-                    summary.quotes
+                    refreshed.summary.notes,
+                    refreshed.summary.quotes
                 );
             }
-            Some(reader)
+            Ok((refreshed.index, Some(refreshed.reader)))
         }
         Err(Error::IndexBusy { .. }) => {
             eprintln!(
                 "folio: the index is being updated by another folio process; \
                  searching its last commit"
             );
-            None
+            match FolioIndex::open(path) {
+                // Another process is rebuilding it in this folio's format.
+                Err(Error::FormatOld { .. }) => {
+                    Err(Error::IndexBusy { path: path.to_path_buf() }.into())
+                }
+                other => Ok((other?, None)),
+            }
         }
-        Err(err) => return Err(err.into()),
-    };
-    Ok((ix, reader))
+        Err(err) => Err(err.into()),
+    }
 }
 
 /// A search ranked by words, meaning or both. The default is hybrid when

@@ -43,7 +43,7 @@ pub struct Stats {
 /// Prints the index's figures.
 pub fn run(args: &StatsArgs) -> anyhow::Result<ExitCode> {
     let path = args.location.resolve();
-    let ix = FolioIndex::open(&path)?;
+    let ix = super::open_upgraded(&path)?;
     let stats = stats(&ix)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

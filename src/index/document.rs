@@ -138,7 +138,9 @@ pub fn documents(
         doc.add_text(fields.kind, KIND_QUOTE);
         let back = i as u32 + 1;
         doc.add_u64(fields.quote_block, quote_block(back, quotes - back));
-        doc.add_text(fields.note_id, id);
+        // Only the file's id: quotes go when their file does, and one id
+        // term per quote keeps a build as cheap as before files held many
+        // notes.
         doc.add_text(fields.file_id, ids.file);
         shared.add_to(fields, &mut doc, Kind::Quote);
         doc.add_text(fields.quote, &quote.text);

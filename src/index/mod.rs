@@ -3,18 +3,23 @@
 //! This module owns the index folder. It decides whether a folder holds a
 //! folio index (a `folio-index` marker file written before anything else),
 //! refuses to write into or delete any other folder, checks the format
-//! version, and registers the analyser on every open (tantivy.md §3).
-//! Building and updating is [`update`]; fields are [`schema`]; documents
+//! version, and registers the analyser on every open (the schema names it
+//! only). Generations, rebuilds, upgrades and the writer lock are
+//! [`lifecycle`]; updating is [`update`]; fields are [`schema`]; documents
 //! are [`document`].
 
 pub mod analyzer;
 pub mod document;
+pub mod lifecycle;
+pub mod merge;
 pub mod paced;
 pub mod schema;
 pub mod update;
 pub mod vectors;
 
+use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
@@ -27,6 +32,7 @@ use tantivy::{DocId, Index, IndexReader, IndexSettings, IndexWriter, ReloadPolic
 
 use crate::error::{Error, Result};
 use document::FileStamp;
+use lifecycle::WriterLock;
 use schema::{ANALYZER, FORMAT_VERSION, Fields};
 
 /// Name of the marker file that says "this folder is a folio index".
@@ -125,12 +131,19 @@ fn merge_policy() -> tantivy::indexer::LogMergePolicy {
 
 /// An opened folio index.
 pub struct FolioIndex {
-    /// The folder.
+    /// The index folder (as named with `--index`).
     pub path: PathBuf,
+    /// The folder of the Tantivy index inside it: the live generation
+    /// ([`lifecycle`]), or `path` itself for an index of the older layout.
+    pub dir: PathBuf,
     /// The Tantivy index.
     pub index: Index,
     /// Field handles.
     pub fields: Fields,
+    /// The folder's writer lock, while a [`lifecycle`] run holds it.
+    lock: Option<Arc<WriterLock>>,
+    /// The reader opened with the index (readers share it).
+    reader: Option<IndexReader>,
 }
 
 /// What the folder at a path is.
@@ -171,29 +184,66 @@ pub fn folder_state(path: &Path) -> Result<FolderState> {
     Ok(FolderState::Empty)
 }
 
+/// Attempts at opening the live generation when a writer switches to a new
+/// one (and deletes the old) between reading `CURRENT` and opening it.
+const OPEN_ATTEMPTS: usize = 5;
+
 impl FolioIndex {
-    /// Opens an existing folio index for reading (and later writing).
+    /// Opens an existing folio index for reading (and later writing): the
+    /// generation `CURRENT` names. An index of an older format is
+    /// [`Error::FormatOld`] (the commands rebuild it through
+    /// [`lifecycle::refresh`]); one of a newer format, [`Error::FormatNewer`].
     pub fn open(path: &Path) -> Result<Self> {
         match folder_state(path)? {
             FolderState::Empty => return Err(Error::NoIndex { path: path.to_path_buf() }),
             FolderState::Foreign => return Err(Error::NotAnIndex { path: path.to_path_buf() }),
             FolderState::Folio => {}
         }
-        let marker = std::fs::read_to_string(path.join(MARKER)).map_err(|e| Error::io(path, e))?;
-        let found = marker.trim().trim_start_matches("folio index format ").to_string();
-        if found != FORMAT_VERSION.to_string() {
-            return Err(Error::FormatMismatch {
-                path: path.to_path_buf(),
-                found,
-                expected: FORMAT_VERSION,
-            });
+        let mut attempt = 0;
+        loop {
+            // A first build that has not switched yet, or died before: no
+            // index was ever committed.
+            let Some(dir) = lifecycle::live_dir(path)? else {
+                return Err(Error::NoIndex { path: path.to_path_buf() });
+            };
+            match Self::open_dir(path, &dir) {
+                Ok(ix) => return Ok(ix),
+                Err(err) => {
+                    attempt += 1;
+                    // A writer switched generations meanwhile: open the new one.
+                    let moved = lifecycle::live_dir(path).ok().flatten() != Some(dir);
+                    if !moved || attempt >= OPEN_ATTEMPTS {
+                        return Err(err);
+                    }
+                }
+            }
         }
-        if !path.join("meta.json").exists() {
-            // A first build or a rebuild that died before Tantivy wrote
-            // meta.json: nothing was ever committed.
+    }
+
+    /// Opens the Tantivy index in `dir` (a generation of the index folder
+    /// `path`), checking its format, with a reader on its last commit.
+    pub(crate) fn open_dir(path: &Path, dir: &Path) -> Result<Self> {
+        match lifecycle::format_of(dir)? {
+            lifecycle::Format::Current => {}
+            lifecycle::Format::Older(found) => {
+                return Err(Error::FormatOld {
+                    path: path.to_path_buf(),
+                    found,
+                    expected: FORMAT_VERSION,
+                });
+            }
+            lifecycle::Format::Newer(found) => {
+                return Err(Error::FormatNewer {
+                    path: path.to_path_buf(),
+                    found,
+                    expected: FORMAT_VERSION,
+                });
+            }
+        }
+        if !dir.join("meta.json").exists() {
             return Err(Error::NoIndex { path: path.to_path_buf() });
         }
-        let index = Index::open_in_dir(path)
+        let index = Index::open_in_dir(dir)
             .map_err(|e| Error::tantivy(format!("opening the index at {}", path.display()), e))?;
         let fields = Fields::from_schema(&index.schema()).map_err(|_| Error::FormatMismatch {
             path: path.to_path_buf(),
@@ -201,61 +251,34 @@ impl FolioIndex {
             expected: FORMAT_VERSION,
         })?;
         index.tokenizers().register(ANALYZER, schema::analyzer());
-        Ok(FolioIndex { path: path.to_path_buf(), index, fields })
+        let mut ix = FolioIndex {
+            path: path.to_path_buf(),
+            dir: dir.to_path_buf(),
+            index,
+            fields,
+            lock: None,
+            reader: None,
+        };
+        ix.reader = Some(ix.new_reader()?);
+        Ok(ix)
     }
 
-    /// Opens the index, creating it when the folder is empty or absent.
-    /// With `rebuild`, an existing folio index is deleted first; a folder
+    /// Opens the index, creating it when the folder has none; with
+    /// `rebuild`, an existing index is replaced by an empty one at once
+    /// ([`lifecycle::open_or_create`], for tests and benchmarks; `folio
+    /// index --rebuild` builds aside with [`lifecycle::refresh`]). A folder
     /// holding anything else is refused and left untouched.
     pub fn open_or_create(path: &Path, rebuild: bool) -> Result<Self> {
-        match folder_state(path)? {
-            FolderState::Foreign => Err(Error::NotAnIndex { path: path.to_path_buf() }),
-            FolderState::Folio if rebuild => {
-                // The writer lock guards against deleting an index another
-                // folio process is writing.
-                if let Ok(existing) = Self::open_unchecked(path) {
-                    drop(existing.writer::<tantivy::TantivyDocument>(1, 15)?);
-                }
-                // The marker stays: the folder remains folio's even if this
-                // run dies before the new index exists.
-                remove_index_files(path, &[MARKER])?;
-                Self::create(path)
-            }
-            FolderState::Folio if path.join("meta.json").exists() => Self::open(path),
-            // Empty, or a first build that died before Tantivy wrote meta.json.
-            _ => Self::create(path),
-        }
+        lifecycle::open_or_create(path, rebuild)
     }
 
-    fn open_unchecked(path: &Path) -> Result<Self> {
-        let index = Index::open_in_dir(path).map_err(|e| Error::tantivy("opening the index", e))?;
-        Ok(FolioIndex { path: path.to_path_buf(), index, fields: Fields::new() })
-    }
-
-    fn create(path: &Path) -> Result<Self> {
-        std::fs::create_dir_all(path).map_err(|e| Error::io(path, e))?;
-        // The marker goes first: from now on this folder is folio's to manage.
-        // Its lock makes two first builds agree: the second waits, then
-        // opens what the first created.
-        let marker_path = path.join(MARKER);
-        let mut marker = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&marker_path)
-            .map_err(|e| Error::io(&marker_path, e))?;
-        marker.lock().map_err(|e| Error::io(&marker_path, e))?;
-        if path.join("meta.json").exists() {
-            drop(marker);
-            return Self::open(path);
-        }
-        remove_index_files(path, &[MARKER])?;
-        marker.set_len(0).map_err(|e| Error::io(&marker_path, e))?;
-        std::io::Write::write_all(
-            &mut marker,
-            format!("folio index format {FORMAT_VERSION}\n").as_bytes(),
-        )
-        .map_err(|e| Error::io(&marker_path, e))?;
+    /// Creates an empty index of this format in the new generation folder
+    /// `dir` of the index folder `path`: the generation's marker first.
+    pub(crate) fn create_dir(path: &Path, dir: &Path) -> Result<Self> {
+        std::fs::create_dir(dir).map_err(|e| Error::io(dir, e))?;
+        let marker = dir.join(MARKER);
+        std::fs::write(&marker, format!("folio index format {FORMAT_VERSION}\n"))
+            .map_err(|e| Error::io(&marker, e))?;
         let fields = Fields::new();
         // zstd (level 1) instead of the default lz4 for stored text: the
         // index is 20 % smaller (1.50 → 1.21 × the corpus at 10,000 notes)
@@ -267,22 +290,45 @@ impl FolioIndex {
         let index = Index::builder()
             .schema(fields.schema.clone())
             .settings(settings)
-            .create_in_dir(path)
-            .map_err(|e| Error::tantivy(format!("creating an index in {}", path.display()), e))?;
+            .create_in_dir(dir)
+            .map_err(|e| Error::tantivy(format!("creating an index in {}", dir.display()), e))?;
         index.tokenizers().register(ANALYZER, schema::analyzer());
-        Ok(FolioIndex { path: path.to_path_buf(), index, fields })
+        let mut ix = FolioIndex {
+            path: path.to_path_buf(),
+            dir: dir.to_path_buf(),
+            index,
+            fields,
+            lock: None,
+            reader: None,
+        };
+        ix.reader = Some(ix.new_reader()?);
+        Ok(ix)
     }
 
     /// A writer, failing fast with [`Error::IndexBusy`] when another process
-    /// holds the lock.
+    /// holds the folder's writer lock, or with an error when another
+    /// process switched the folder to a new generation since this one was
+    /// opened. The writer holds the lock until it is dropped.
     pub fn writer<D: tantivy::schema::document::Document>(
         &self,
         threads: usize,
         memory_mb: usize,
-    ) -> Result<IndexWriter<D>> {
+    ) -> Result<Writer<D>> {
+        let lock = match &self.lock {
+            Some(lock) => Arc::clone(lock),
+            None => Arc::new(WriterLock::acquire(&self.path)?),
+        };
+        if self.lock.is_none() && lifecycle::live_dir(&self.path)?.as_deref() != Some(&self.dir) {
+            return Err(Error::io(
+                &self.path,
+                std::io::Error::other(
+                    "another folio process rebuilt the index meanwhile; run the command again",
+                ),
+            ));
+        }
         let threads = threads.clamp(1, 8);
         let total = memory_mb.max(15) * 1_000_000;
-        // Tantivy needs at least 15 MB per thread (tantivy.md §9).
+        // Tantivy needs at least 15 MB per thread.
         let threads = threads.min(total / 15_000_000).max(1);
         let options = tantivy::indexer::IndexWriterOptions::builder()
             .num_worker_threads(threads)
@@ -303,11 +349,19 @@ impl FolioIndex {
         // failure here only leaves garbage behind: ignore it.
         let _ = writer.garbage_collect_files().wait();
         writer.set_merge_policy(Box::new(merge_policy()));
-        Ok(writer)
+        Ok(Writer { inner: writer, _lock: lock })
     }
 
-    /// A reader that reloads only when told (tantivy.md §10).
+    /// A reader that reloads only when told: the one opened with the index
+    /// (clones share its snapshot and its reloads).
     pub fn reader(&self) -> Result<IndexReader> {
+        match &self.reader {
+            Some(reader) => Ok(reader.clone()),
+            None => self.new_reader(),
+        }
+    }
+
+    fn new_reader(&self) -> Result<IndexReader> {
         self.index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -377,7 +431,7 @@ impl FolioIndex {
         Ok(stamps)
     }
 
-    /// Bytes the index folder takes on disk (its files, recursively).
+    /// Bytes the live index takes on disk (its files, recursively).
     pub fn size_on_disk(&self) -> u64 {
         fn bytes(path: &Path) -> u64 {
             let Ok(entries) = std::fs::read_dir(path) else { return 0 };
@@ -389,7 +443,7 @@ impl FolioIndex {
                 })
                 .sum()
         }
-        bytes(&self.path)
+        bytes(&self.dir)
     }
 
     /// How many documents of a kind the reader sees.
@@ -404,11 +458,48 @@ impl FolioIndex {
     }
 }
 
+/// A Tantivy writer on the live generation, holding the index folder's
+/// writer lock until it is dropped.
+pub struct Writer<D: tantivy::schema::document::Document> {
+    // Declared first: dropped (and its merges killed) before the lock goes.
+    inner: IndexWriter<D>,
+    _lock: Arc<WriterLock>,
+}
+
+impl<D: tantivy::schema::document::Document> Writer<D> {
+    /// Waits for running merges to finish, then releases the writer and
+    /// its lock (dropping a Tantivy writer kills its merges).
+    pub fn wait_merging_threads(self) -> tantivy::Result<()> {
+        self.inner.wait_merging_threads()
+    }
+}
+
+impl<D: tantivy::schema::document::Document> Deref for Writer<D> {
+    type Target = IndexWriter<D>;
+    fn deref(&self) -> &IndexWriter<D> {
+        &self.inner
+    }
+}
+
+impl<D: tantivy::schema::document::Document> DerefMut for Writer<D> {
+    fn deref_mut(&mut self) -> &mut IndexWriter<D> {
+        &mut self.inner
+    }
+}
+
 /// Deletes the files of a folio index folder (the caller checked the marker),
 /// keeping those named in `keep`. Only files folio and Tantivy write are
 /// deleted ([`is_index_file`]): never a folder, never anything else, so
 /// notes kept inside an index folder survive `--rebuild`.
-fn remove_index_files(path: &Path, keep: &[&str]) -> Result<()> {
+pub(crate) fn remove_index_files(path: &Path, keep: &[&str]) -> Result<()> {
+    // `meta.json` goes first: a run killed halfway through leaves a folder
+    // with no commit (which folio rebuilds), not a commit naming segment
+    // files already deleted (which no reader could open; the SIGKILL test
+    // met it on a `--rebuild`).
+    let meta = path.join("meta.json");
+    if !keep.contains(&"meta.json") && meta.is_file() {
+        std::fs::remove_file(&meta).map_err(|e| Error::io(&meta, e))?;
+    }
     let entries = std::fs::read_dir(path).map_err(|e| Error::io(path, e))?;
     for entry in entries {
         let entry = entry.map_err(|e| Error::io(path, e))?;

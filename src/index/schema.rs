@@ -89,7 +89,7 @@ pub struct Fields {
     /// `note` or `quote`.
     pub kind: Field,
     /// The note's identity: its file's id, with `#n` after it when the file
-    /// holds several notes. Raw.
+    /// holds several notes. Raw; on note documents only.
     pub note_id: Field,
     /// The file's identity (its absolute path): raw and fast, on every
     /// document of the file, for delete-then-add and the stamps.

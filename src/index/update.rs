@@ -3,7 +3,9 @@
 //! One pass: walk the note folders, compare each file with what the index
 //! recorded (size and mtime first, then the content fingerprint), and only
 //! for what changed read, parse (on every core) and re-index; removed files
-//! are deleted. Everything lands in one commit, or nothing is written at all
+//! are deleted. A file may hold many notes (a highlight export, one per
+//! book): it is read once, and its notes are deleted and replaced together,
+//! by the file's id. Everything lands in one commit, or nothing is written at all
 //! when nothing changed. A bad note is reported (`path:line: message`),
 //! counted and skipped; the build goes on.
 
@@ -49,13 +51,14 @@ pub struct Summary {
     pub notes: u64,
     /// Quotes in the index after the update.
     pub quotes: u64,
-    /// New notes indexed.
+    /// New files indexed (a highlight export counts once, however many
+    /// notes it holds).
     pub added: usize,
-    /// Changed notes re-indexed.
+    /// Changed files re-indexed, every note of each.
     pub updated: usize,
-    /// Notes removed (file deleted, renamed, or now unreadable).
+    /// Files removed (deleted, renamed, or now unreadable), with their notes.
     pub removed: usize,
-    /// Notes left as they were.
+    /// Files left as they were.
     pub unchanged: usize,
     /// Files that could not be indexed.
     pub failed: Vec<Failure>,
@@ -78,13 +81,15 @@ pub struct Failure {
 
 /// What a parse worker sends to the writer.
 enum Outcome {
-    /// New or changed file: the documents of every note it holds.
-    Index { id: String, existed: bool, docs: Vec<TantivyDocument> },
+    /// New or changed file: the documents of every note it holds, note by
+    /// note.
+    Index { id: String, existed: bool, notes: Vec<Vec<TantivyDocument>> },
     /// Same bytes as indexed.
     Unchanged,
     /// Could not be read or parsed; `existed` says an old version must go.
     Failed { id: String, existed: bool, error: NoteError },
-    /// Vanished since the walk.
+    /// Vanished since the walk, or not a note after all (a `.json` file
+    /// that is no highlight export).
     Vanished { id: String, existed: bool },
 }
 
@@ -221,9 +226,11 @@ pub fn update_and_read(
         for outcome in receive {
             progress.inc(1);
             match outcome {
-                Outcome::Index { id, existed, docs } => {
+                Outcome::Index { id, existed, notes } => {
                     if options.model.is_some() {
-                        vectors::texts_of(ix, &docs, &mut fresh);
+                        for docs in &notes {
+                            vectors::texts_of(ix, docs, &mut fresh);
+                        }
                     }
                     if existed {
                         writer.delete_term(Term::from_field_text(ix.fields.file_id, &id));
@@ -232,17 +239,22 @@ pub fn update_and_read(
                     } else {
                         summary.added += 1;
                     }
-                    // One batch per file: one segment, each note's documents
-                    // at consecutive ids (QUOTE_BLOCK).
-                    let mut docs = docs.into_iter();
-                    let batch: Vec<UserOperation<PacedDocument>> = docs
-                        .next()
-                        .map(|note| pacer.ticketed(note))
-                        .into_iter()
-                        .chain(docs.map(PacedDocument::from))
-                        .map(UserOperation::Add)
-                        .collect();
-                    writer.run(batch).map_err(|e| Error::tantivy("indexing", e))?;
+                    // One batch per note: one segment, consecutive ids
+                    // (QUOTE_BLOCK). The notes of a many-book file go to
+                    // the indexing threads side by side (a 10 MB clippings
+                    // file as one batch kept all but one thread idle); the
+                    // delete above is by file, so they still go together.
+                    for docs in notes {
+                        let mut docs = docs.into_iter();
+                        let batch: Vec<UserOperation<PacedDocument>> = docs
+                            .next()
+                            .map(|note| pacer.ticketed(note))
+                            .into_iter()
+                            .chain(docs.map(PacedDocument::from))
+                            .map(UserOperation::Add)
+                            .collect();
+                        writer.run(batch).map_err(|e| Error::tantivy("indexing", e))?;
+                    }
                 }
                 Outcome::Unchanged => summary.unchanged += 1,
                 Outcome::Failed { id, existed, error } => {
@@ -290,7 +302,7 @@ pub fn update_and_read(
 #[allow(clippy::too_many_arguments)]
 fn commit(
     ix: &FolioIndex,
-    mut writer: tantivy::IndexWriter<PacedDocument>,
+    mut writer: super::Writer<PacedDocument>,
     reader: tantivy::IndexReader,
     mut summary: Summary,
     started: Instant,
@@ -367,8 +379,9 @@ fn process(
     }
     // Parsed under its own path; the path as shown only names problems.
     let shown = || PathBuf::from(paths.show(&file.path));
-    match note::parse_many(&file.path, &bytes) {
-        Ok(notes) => {
+    match note::parse_file(&file.path, &bytes) {
+        Ok(None) => Outcome::Vanished { id: id.to_string(), existed },
+        Ok(Some(notes)) => {
             let warned = notes.iter().any(|p| !p.warnings.is_empty());
             if warned {
                 let path = shown();
@@ -386,13 +399,16 @@ fn process(
             let stamp =
                 if stamp.size == file.size { stamp } else { FileStamp { mtime: 0, ..stamp } };
             let many = notes.len() > 1;
-            let mut docs = Vec::new();
-            for (n, parsed) in notes.iter().enumerate() {
-                let note_id = if many { format!("{id}#{}", n + 1) } else { id.to_string() };
-                let ids = document::Ids { file: id, note: &note_id };
-                docs.extend(document::documents(fields, &parsed.note, ids, stamp));
-            }
-            Outcome::Index { id: id.to_string(), existed, docs }
+            let notes = notes
+                .iter()
+                .enumerate()
+                .map(|(n, parsed)| {
+                    let note_id = if many { format!("{id}#{}", n + 1) } else { id.to_string() };
+                    let ids = document::Ids { file: id, note: &note_id };
+                    document::documents(fields, &parsed.note, ids, stamp)
+                })
+                .collect();
+            Outcome::Index { id: id.to_string(), existed, notes }
         }
         Err(mut error) => {
             error.path = shown();

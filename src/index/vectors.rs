@@ -39,19 +39,25 @@ fn generation_of(name: &str) -> Option<u64> {
 /// damaged file is an error that says to run `folio index`.
 pub fn load(ix: &FolioIndex, payload: &Payload) -> Result<Option<VectorStore>> {
     let Some(name) = &payload.vectors else { return Ok(None) };
-    let path = ix.path.join(name);
+    let path = ix.dir.join(name);
     VectorStore::read(&path).map(Some).map_err(|e| Error::io(&path, e))
 }
 
-/// The store to reuse vectors from: the one the payload names, else (after
-/// `--rebuild`) the newest file left in the folder. Unreadable caches are
-/// ignored: they only save time.
+/// The store to reuse vectors from: the one the payload names, else the
+/// newest file left in this generation, else (a rebuild or an upgrade
+/// building a new generation aside) the newest of the live generation.
+/// Unreadable caches are ignored: they only save time.
 fn cache(ix: &FolioIndex, payload: &Payload) -> Option<VectorStore> {
     if let Ok(Some(store)) = load(ix, payload) {
         return Some(store);
     }
-    let newest = vector_files(&ix.path).into_iter().max_by_key(|(g, _)| *g)?;
-    VectorStore::read(&newest.1).ok()
+    let mut newest = vector_files(&ix.dir).into_iter().max_by_key(|(g, _)| *g);
+    if newest.is_none()
+        && let Ok(Some(live)) = super::lifecycle::live_dir(&ix.path)
+    {
+        newest = vector_files(&live).into_iter().max_by_key(|(g, _)| *g);
+    }
+    VectorStore::read(&newest?.1).ok()
 }
 
 fn vector_files(dir: &Path) -> Vec<(u64, PathBuf)> {
@@ -185,9 +191,9 @@ pub fn write(ix: &FolioIndex, plan: Plan, model: &Model, progress: bool) -> Resu
         }
     }
     let store = builder.build();
-    let next = vector_files(&ix.path).iter().map(|(g, _)| g + 1).max().unwrap_or(1);
+    let next = vector_files(&ix.dir).iter().map(|(g, _)| g + 1).max().unwrap_or(1);
     let name = file_name(next);
-    let path = ix.path.join(&name);
+    let path = ix.dir.join(&name);
     store.write(&path).map_err(|e| Error::io(&path, e))?;
     Ok(name)
 }
@@ -225,7 +231,7 @@ fn embed_into(
 /// Deletes vector files other than `keep` (after a successful commit; a
 /// file that will not go is left for the next commit to try).
 pub fn remove_stale(ix: &FolioIndex, keep: &str) {
-    for (_, path) in vector_files(&ix.path) {
+    for (_, path) in vector_files(&ix.dir) {
         if path.file_name().and_then(|n| n.to_str()) != Some(keep) {
             let _ = std::fs::remove_file(path);
         }

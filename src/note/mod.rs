@@ -247,6 +247,38 @@ pub fn parse_many(path: &Path, bytes: &[u8]) -> Result<Vec<Parsed>, NoteError> {
     Ok(parsed)
 }
 
+/// Whether `path` can only be a highlight export, never a note of its own:
+/// a `.json` file (Bookcision, KOReader's exporter) or a KOReader sidecar,
+/// `metadata.EXT.lua` in a `BOOK.sdr` folder. Such a file that is not an
+/// export is none of folio's business: it is neither indexed nor reported.
+pub fn is_export_only(path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else { return false };
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".json") {
+        return true;
+    }
+    let in_sdr = path
+        .parent()
+        .and_then(|p| p.file_name())
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.to_ascii_lowercase().ends_with(".sdr"));
+    in_sdr && lower.starts_with("metadata.") && lower.ends_with(".lua")
+}
+
+/// [`parse_many`] for a file the walk found: `Ok(None)` when the file can
+/// only be an export ([`is_export_only`]) and is not one.
+pub fn parse_file(path: &Path, bytes: &[u8]) -> Result<Option<Vec<Parsed>>, NoteError> {
+    if !is_export_only(path) {
+        return parse_many(path, bytes).map(Some);
+    }
+    let Ok((text, _)) = decode(path, bytes) else { return Ok(None) };
+    let mut found = Vec::new();
+    if highlights::read(&text, &mut found).is_none() {
+        return Ok(None);
+    }
+    parse_many(path, bytes).map(Some)
+}
+
 /// Parses a note from its bytes; `path` names it in messages and gives the
 /// fallback name and title. A highlight export is read as an ordinary note
 /// here: [`parse_many`] reads its books.

@@ -336,18 +336,18 @@ mod tests {
 
     #[test]
     fn a_highlight_shows_its_page_and_keeps_its_location() {
-        let both = Reference::highlight(Some("88"), Some([1631, 1631]), None).expect("test value");
+        let both = Reference::highlight(Some("88"), Some([1631, 1631]), None).expect("a reference");
         assert_eq!((both.display.as_str(), both.kind), ("p. 88", Page));
         assert_eq!((both.pages, both.locations), (Some([88, 88]), Some([1631, 1631])));
-        let range = Reference::highlight(Some("12-13"), None, None).expect("test value");
+        let range = Reference::highlight(Some("12-13"), None, None).expect("a reference");
         assert_eq!((range.display.as_str(), range.kind), ("pp. 12-13", PageRange));
-        let roman = Reference::highlight(Some("xvi"), Some([5, 6]), None).expect("test value");
+        let roman = Reference::highlight(Some("xvi"), Some([5, 6]), None).expect("a reference");
         assert_eq!((roman.display.as_str(), roman.kind, roman.pages), ("p. xvi", Page, None));
-        let loc = Reference::highlight(None, Some([1631, 1631]), None).expect("test value");
+        let loc = Reference::highlight(None, Some([1631, 1631]), None).expect("a reference");
         assert_eq!((loc.display.as_str(), loc.kind), ("loc. 1631", Location));
-        let span = Reference::highlight(None, Some([1631, 1640]), None).expect("test value");
+        let span = Reference::highlight(None, Some([1631, 1640]), None).expect("a reference");
         assert_eq!((span.display.as_str(), span.locations), ("loc. 1631-1640", Some([1631, 1640])));
-        let chapter = Reference::highlight(None, None, Some("Chapter 3")).expect("test value");
+        let chapter = Reference::highlight(None, None, Some("Chapter 3")).expect("a reference");
         assert_eq!((chapter.display.as_str(), chapter.kind), ("Chapter 3", Chapter));
         assert_eq!(Reference::highlight(Some(" "), None, None), None);
     }

@@ -5,7 +5,7 @@
 use std::io::{self, Write};
 
 use crate::note::{Reference, Title};
-use crate::search::{Hit, Matching, Results};
+use crate::search::{Explanation, Hit, Matching, Results};
 
 const BOLD: &str = "\x1b[1;33m";
 const RESET: &str = "\x1b[0m";
@@ -40,6 +40,9 @@ pub fn write(out: &mut dyn Write, results: &Results, color: bool) -> io::Result<
                     line.push_str(&format!(" — {}", r.display));
                 }
                 writeln!(out, "   {line}")?;
+                if let Some(why) = &h.explanation {
+                    explanation(out, why, 1)?;
+                }
             }
             Hit::Quote(h) => {
                 writeln!(out, "{n}. “{}”", highlight(&h.text, &h.highlights, color))?;
@@ -52,17 +55,31 @@ pub fn write(out: &mut dyn Write, results: &Results, color: bool) -> io::Result<
                     writeln!(out, "   note: {}", crate::output::note::one_line(note, 200))?;
                 }
                 writeln!(out, "   {}{}:{}{}", dim(color), h.path, h.line, reset(color))?;
+                if let Some(why) = &h.explanation {
+                    explanation(out, why, 1)?;
+                }
             }
         }
     }
+    let total = thousands(results.total.max(results.hits.len()));
+    let plus = if results.total_exact { "" } else { "+" };
     writeln!(
         out,
-        "{}{} of {} shown · matching: {matching}{}",
+        "{}{} of {total}{plus} shown · matching: {matching}{}",
         dim(color),
         results.hits.len(),
-        results.total.max(results.hits.len()),
         reset(color)
     )?;
+    Ok(())
+}
+
+/// An explanation as an indented tree, one part a line: value, then what
+/// it is; the parts it is made of indented under it.
+fn explanation(out: &mut dyn Write, why: &Explanation, depth: usize) -> io::Result<()> {
+    writeln!(out, "{:indent$}{:>9.4}  {}", "", why.value, why.description, indent = depth * 3)?;
+    for part in &why.details {
+        explanation(out, part, depth + 1)?;
+    }
     Ok(())
 }
 
@@ -133,6 +150,19 @@ fn reset(color: bool) -> &'static str {
     if color { RESET } else { "" }
 }
 
+/// `1234567` as `1,234,567`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,5 +174,13 @@ mod tests {
             highlight("a stateful b", &[[2, 10]], true),
             format!("a {BOLD}stateful{RESET} b")
         );
+    }
+
+    #[test]
+    fn totals_are_grouped_by_thousands() {
+        let cases = [(0, "0"), (999, "999"), (1000, "1,000"), (1234567, "1,234,567")];
+        for (n, text) in cases {
+            assert_eq!(thousands(n), text);
+        }
     }
 }

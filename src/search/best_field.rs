@@ -1,6 +1,9 @@
-//! One word (or phrase) over several fields: a document matches when any
-//! field does and scores as its best field plus a share of the others
-//! (Tantivy's `DisjunctionMaxQuery` scoring, with its own walk).
+//! One word or phrase in several parts: a document matches when any part
+//! does and scores as its best part plus a share of the others (Tantivy's
+//! `DisjunctionMaxQuery` scoring, with its own walk). The parts are a
+//! phrase's fields, or a word's BM25F on the note and on the note's quotes
+//! ([`super::bm25f`], [`super::join`]); a single word's fields are summed
+//! by BM25F, not here.
 //!
 //! Tantivy's disjunction walks a buffered union built for iterating many
 //! clauses from start to end. folio's searches require every word, so each
@@ -78,13 +81,27 @@ impl Weight for BestFieldWeight {
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
-        super::explain_by_score(
-            self,
-            reader,
-            doc,
-            "best field, plus a share of the others",
-            "matches no field",
-        )
+        // The parts in the scorer's order, so the sum is the scorer's.
+        let parts: Vec<Explanation> =
+            self.weights.iter().filter_map(|w| w.explain(reader, doc).ok()).collect();
+        if parts.is_empty() {
+            return Err(tantivy::TantivyError::InvalidArgument(format!(
+                "document {doc} matches no field"
+            )));
+        }
+        let (mut best, mut sum) = (0.0 as Score, 0.0 as Score);
+        for part in &parts {
+            best = best.max(part.value());
+            sum += part.value();
+        }
+        let mut out = Explanation::new_with_string(
+            format!("best part, plus {} × the others", self.tie_breaker),
+            best + self.tie_breaker * (sum - best),
+        );
+        for part in parts {
+            out.add_detail(part);
+        }
+        Ok(out)
     }
 }
 

@@ -2,10 +2,13 @@
 //!
 //! # JSON contract (`folio search --json`, `folio quotes --json`)
 //!
-//! One object: `{query, matching, total, notices, hits: [...]}` where
-//! `matching` is `all` (every hit has every word), `any` (some hits were
-//! filled in with fewer words) or `fuzzy` (no exact match; near spellings),
-//! and `total` counts the matching documents. A note hit is
+//! One object: `{query, matching, total, total_exact, notices, hits: [...]}`
+//! where `matching` is `all` (every hit has every word), `any` (some hits
+//! were filled in with fewer words) or `fuzzy` (no exact match; near
+//! spellings), and `total` counts the matching documents: exactly when
+//! `total_exact` is `true`, else it is a lower bound (a search Tantivy can
+//! prune counts only up to 1,000 unless `--count` asks for every match).
+//! A note hit is
 //!
 //! ```text
 //! {kind: "note", path, name, titles[{text, url}], authors[], year, score,
@@ -23,6 +26,11 @@
 //! `{lexical: {rank, score} | null, semantic: {rank, score} | null,
 //! lexical_weight}` (BM25 score, cosine), and `matching` is then `meaning`
 //! or `hybrid`.
+//! With `--explain`, each hit also has `explanation`: `{value, description,
+//! details: [...]}`, a tree whose root's value is the hit's score: the pass
+//! that found the hit (every word, any word, near spellings), then
+//! Tantivy's explanation of the query (clauses summed, BM25F per word with
+//! each field's part, the quote join, boosts).
 //!
 //! `reference` is `{display, kind, pages, locations, attribution, url}` or
 //! `null` (`kind` `location` for a Kindle location without a page);
@@ -31,7 +39,7 @@
 //! highlight offsets are character (not byte) offsets into the text they
 //! belong to, end exclusive.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::snippet::Snippet;
 use crate::note::{Reference, Title};
@@ -114,6 +122,9 @@ pub struct NoteHit {
     pub reference: Option<Reference>,
     /// How many of the note's quotes contain query words.
     pub matching_quotes: usize,
+    /// Why it ranks where it does (`--explain`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<Explanation>,
 }
 
 /// A ranked quote.
@@ -140,6 +151,22 @@ pub struct QuoteHit {
     /// Which rankings found it (hybrid and meaning searches only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub found_by: Option<FoundBy>,
+    /// Why it ranks where it does (`--explain`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<Explanation>,
+}
+
+/// Why a hit scores what it does: a value, what it is, and the values it
+/// is made of (Tantivy's `Explanation`, read back as data).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Explanation {
+    /// This part's value.
+    pub value: f32,
+    /// What it is.
+    pub description: String,
+    /// The parts it is computed from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<Explanation>,
 }
 
 /// One hit.
@@ -159,8 +186,11 @@ pub struct Results {
     pub query: String,
     /// How the hits match.
     pub matching: Matching,
-    /// Matching documents in all.
+    /// Matching documents in all, or at least this many when
+    /// `total_exact` is `false`.
     pub total: usize,
+    /// Whether `total` was counted to the end (`--count`, or few matches).
+    pub total_exact: bool,
     /// Things the person should know (syntax fallback, near matches, …).
     pub notices: Vec<String>,
     /// Ranked hits.

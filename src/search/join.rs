@@ -71,13 +71,24 @@ impl Weight for QuotesOfNoteWeight {
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
-        super::explain_by_score(
-            self,
-            reader,
-            doc,
-            "its first matching quote",
-            "has no matching quote",
-        )
+        let mut scorer = self.scorer(reader, 1.0)?;
+        if scorer.seek(doc) != doc {
+            return Err(tantivy::TantivyError::InvalidArgument(format!(
+                "document {doc} has no matching quote"
+            )));
+        }
+        let mut out = Explanation::new("the note's first matching quote", scorer.score());
+        // The quote the walk scored: the first match in the note's block.
+        let column = reader.fast_fields().u64(QUOTE_BLOCK)?;
+        let ahead = column.first(doc).map_or(0, |v| quote_block_parts(v).1);
+        let mut quotes = self.inner.scorer(reader, 1.0)?;
+        if quotes.doc() <= doc {
+            quotes.seek(doc);
+        }
+        if quotes.doc() <= doc.saturating_add(ahead) {
+            out.add_detail(self.inner.explain(reader, quotes.doc())?);
+        }
+        Ok(out)
     }
 }
 

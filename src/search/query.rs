@@ -24,32 +24,15 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Searcher, Term};
 
 use super::best_field::BestField;
+use super::bm25f::{Bm25F, FieldTerm};
 use super::join::QuotesOfNote;
+use super::ranking::{B, FieldRank, TIE_BREAKER};
 use crate::index::schema::Fields;
 
-/// Default fields and boosts, the one place they live: title > author >
-/// quotes > body, as measured on the real corpus (see the README). For
-/// notes, `quote` is read from the note's quote documents
-/// ([`super::join::QuotesOfNote`]).
-pub const NOTE_FIELDS: [(&str, f32); 4] =
-    [("title", 3.0), ("author", 2.0), ("quote", 1.5), ("body", 1.0)];
-/// For quotes, the passage itself counts most; the reader's own note on a
-/// highlight finds it too, but a match in the passage ranks first; its
-/// book's title and author help a topic query find it.
-pub const QUOTE_FIELDS: [(&str, f32); 4] =
-    [("quote", 1.0), ("note_text", 0.5), ("quote_title", 0.4), ("quote_author", 0.4)];
-
-/// A word matching several fields scores its best field plus this share of
-/// the others.
-const TIE_BREAKER: f32 = 0.2;
+pub use super::ranking::{ALL_WORDS_MAX, NOTE_FIELDS, QUOTE_FIELDS};
 
 /// Field names people may write before a colon.
 pub const QUERY_FIELDS: [&str; 7] = ["title", "author", "body", "quote", "tag", "year", "page"];
-
-/// Longer than this many plain words, a query ranks by plain BM25 over any
-/// word: requiring all of a sentence's words would put poor all-word
-/// matches above good any-word ones.
-pub const ALL_WORDS_MAX: usize = 6;
 
 /// Queries longer than this are searched as plain words (bounded work).
 const MAX_QUERY_CHARS: usize = 2_000;
@@ -271,28 +254,38 @@ pub struct Builder<'a> {
     /// documents have (year, tag, everything): then it needs the `kind`
     /// filter. Text fields are each kind's own, so word queries do not.
     shared_field: bool,
-    /// The target's default fields and boosts, from [`NOTE_FIELDS`] or
-    /// [`QUOTE_FIELDS`], looked up once.
-    default_fields: Vec<(Field, f32)>,
+    /// The target's default fields, weights and `b`s, from
+    /// [`NOTE_FIELDS`] or [`QUOTE_FIELDS`], looked up once.
+    default_fields: Vec<(Field, f32, f32)>,
+    /// Note and quote documents in the index (BM25F's `N`), counted when
+    /// a word first needs them (a phrase does not).
+    counts: std::cell::OnceCell<(u64, u64)>,
     /// Whether each word's fields will mostly be sought (every word
     /// required, or filters): then [`BestField`] walks them faster than
     /// Tantivy's buffered union, which is faster when walked end to end.
     sought: bool,
+    /// Whether the queries will be explained: then every word's parts use
+    /// [`BestField`], which scores the same and explains its parts
+    /// (Tantivy's `DisjunctionMaxQuery` explains itself as a sum).
+    pub explaining: bool,
 }
 
 impl<'a> Builder<'a> {
     /// A builder for `target`.
     pub fn new(fields: &'a Fields, searcher: &'a Searcher, target: Target) -> Self {
-        let names: &[(&str, f32)] = match target {
+        let names: &[FieldRank] = match target {
             Target::Notes => &NOTE_FIELDS,
             Target::Quotes => &QUOTE_FIELDS,
         };
         let default_fields = names
             .iter()
-            .filter_map(|(name, boost)| fields.schema.get_field(name).ok().map(|f| (f, *boost)))
+            .filter_map(|&(name, weight, b)| {
+                fields.schema.get_field(name).ok().map(|f| (f, weight, b))
+            })
             .collect();
         Builder {
             default_fields,
+            counts: std::cell::OnceCell::new(),
             fields,
             analyzer: crate::index::schema::analyzer(),
             target,
@@ -301,6 +294,7 @@ impl<'a> Builder<'a> {
             highlights: HighlightTerms::default(),
             shared_field: false,
             sought: false,
+            explaining: false,
         }
     }
 
@@ -508,16 +502,18 @@ impl<'a> Builder<'a> {
         mode: Mode,
         positive: bool,
     ) -> Option<Box<dyn Query>> {
-        let fields: Vec<(Field, f32)> = match literal.field_name.as_deref() {
+        let fields: Vec<(Field, f32, f32)> = match literal.field_name.as_deref() {
             None => self.default_fields(),
             Some(name) => match name.to_ascii_lowercase().as_str() {
-                "title" | "titles" => vec![(self.title_author().0, 1.0)],
-                "author" | "authors" => vec![(self.title_author().1, 1.0)],
+                "title" | "titles" => vec![(self.title_author().0, 1.0, B)],
+                "author" | "authors" => vec![(self.title_author().1, 1.0, B)],
                 "body" => match self.target {
-                    Target::Notes => vec![(self.fields.body, 1.0), (self.fields.quote, 1.0)],
-                    Target::Quotes => vec![(self.fields.quote, 1.0)],
+                    Target::Notes => {
+                        vec![(self.fields.body, 1.0, B), (self.fields.quote, 1.0, B)]
+                    }
+                    Target::Quotes => vec![(self.fields.quote, 1.0, B)],
                 },
-                "quote" | "quotes" => vec![(self.fields.quote, 1.0)],
+                "quote" | "quotes" => vec![(self.fields.quote, 1.0, B)],
                 "tag" | "tags" => {
                     self.shared_field = true;
                     return Some(filter(term_query(
@@ -582,7 +578,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn default_fields(&self) -> Vec<(Field, f32)> {
+    fn default_fields(&self) -> Vec<(Field, f32, f32)> {
         self.default_fields.clone()
     }
 
@@ -603,7 +599,7 @@ impl<'a> Builder<'a> {
     fn terms_query(
         &mut self,
         tokens: &[(String, usize)],
-        fields: &[(Field, f32)],
+        fields: &[(Field, f32, f32)],
         literal: &UserInputLiteral,
         mode: Mode,
         highlight: bool,
@@ -619,20 +615,13 @@ impl<'a> Builder<'a> {
                     self.highlights.words.extend(words.iter().cloned());
                     self.highlights.surface.insert(literal.phrase.trim().to_lowercase());
                 }
-                let per_field = fields
-                    .iter()
-                    .map(|&(field, boost)| {
-                        let alternatives: Vec<(Occur, Box<dyn Query>)> =
-                            words.iter().map(|w| (Occur::Should, term_query(field, w))).collect();
-                        let q: Box<dyn Query> = if alternatives.len() == 1 {
-                            term_query(field, word)
-                        } else {
-                            Box::new(BooleanQuery::new(alternatives))
-                        };
-                        boosted(self.on_target(field, q), boost)
-                    })
-                    .collect();
-                Some(self.any_field(per_field))
+                let mut alternatives: Vec<(Occur, Box<dyn Query>)> =
+                    words.iter().map(|w| (Occur::Should, self.word_query(w, fields))).collect();
+                Some(if alternatives.len() == 1 {
+                    alternatives.pop().map(|(_, q)| q)?
+                } else {
+                    Box::new(BooleanQuery::new(alternatives))
+                })
             }
             _ => {
                 if highlight {
@@ -641,13 +630,13 @@ impl<'a> Builder<'a> {
                 let first = tokens.first().map(|t| t.1).unwrap_or(0);
                 let per_field = fields
                     .iter()
-                    .map(|&(field, boost)| {
+                    .map(|&(field, weight, _)| {
                         let terms = tokens
                             .iter()
                             .map(|(w, p)| (p - first, Term::from_field_text(field, w)))
                             .collect();
                         let q = PhraseQuery::new_with_offset_and_slop(terms, literal.slop);
-                        boosted(self.on_target(field, Box::new(q)), boost)
+                        boosted(self.on_target(field, Box::new(q)), weight)
                     })
                     .collect();
                 Some(self.any_field(per_field))
@@ -655,9 +644,58 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// One word on `fields`, scored by BM25F over the fields of the
+    /// target's documents; for notes, the word in the note's quotes (other
+    /// documents, with their own lengths) counts as a second part, combined
+    /// as the best part plus [`TIE_BREAKER`] × the other.
+    fn word_query(&self, word: &str, fields: &[(Field, f32, f32)]) -> Box<dyn Query> {
+        let (notes, quote_docs) = *self.counts.get_or_init(|| {
+            let count = |kind: &str| {
+                let term = Term::from_field_text(self.fields.kind, kind);
+                self.searcher.doc_freq(&term).unwrap_or(0)
+            };
+            (count(crate::index::schema::KIND_NOTE), count(crate::index::schema::KIND_QUOTE))
+        });
+        let joined = |field: Field| self.target == Target::Notes && field == self.fields.quote;
+        let term = |&(field, weight, b): &(Field, f32, f32)| FieldTerm {
+            term: Term::from_field_text(field, word),
+            weight,
+            b,
+        };
+        let own: Vec<FieldTerm> = fields.iter().filter(|f| !joined(f.0)).map(term).collect();
+        let quoted: Vec<FieldTerm> = fields.iter().filter(|f| joined(f.0)).map(term).collect();
+        let documents = match self.target {
+            Target::Notes => notes,
+            Target::Quotes => quote_docs,
+        };
+        let mut parts: Vec<Box<dyn Query>> = Vec::with_capacity(2);
+        let quotes = (!quoted.is_empty()).then(|| {
+            let inner = Bm25F::new(quoted, quote_docs).sought(self.sought);
+            Box::new(QuotesOfNote::new(Box::new(inner))) as Box<dyn Query>
+        });
+        if !own.is_empty() {
+            let word = Bm25F::new(own, documents).sought(self.sought);
+            match quotes {
+                // Both parts in one walk (one buffered union, or one merge
+                // when sought), not a walk of walks.
+                Some(quotes) if !self.explaining => {
+                    return Box::new(word.with_other(quotes, TIE_BREAKER));
+                }
+                Some(quotes) => parts.extend([Box::new(word) as Box<dyn Query>, quotes]),
+                None => parts.push(Box::new(word)),
+            }
+        } else {
+            parts.extend(quotes);
+        }
+        match parts.len() {
+            1 => parts.pop().unwrap_or_else(|| Box::new(tantivy::query::EmptyQuery)),
+            _ => self.any_field(parts),
+        }
+    }
+
     /// A word or phrase on any of its fields, scored by the best field.
     fn any_field(&self, per_field: Vec<Box<dyn Query>>) -> Box<dyn Query> {
-        if self.sought {
+        if self.sought || self.explaining {
             Box::new(BestField::new(per_field, TIE_BREAKER))
         } else {
             Box::new(DisjunctionMaxQuery::with_tie_breaker(per_field, TIE_BREAKER))
@@ -675,7 +713,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Indexed words within 1 edit (from 5 letters) or 2 (from 9) of `word`.
-    fn near_words(&self, word: &str, fields: &[(Field, f32)]) -> Vec<String> {
+    fn near_words(&self, word: &str, fields: &[(Field, f32, f32)]) -> Vec<String> {
         let letters = word.chars().count();
         let distance = match letters {
             0..=4 => return Vec::new(),
@@ -685,7 +723,7 @@ impl<'a> Builder<'a> {
         let dfa = LEVENSHTEIN[distance - 1].build_dfa(word);
         let mut found = BTreeSet::new();
         for segment in self.searcher.segment_readers() {
-            for &(field, _) in fields {
+            for &(field, _, _) in fields {
                 let Ok(inverted) = segment.inverted_index(field) else { continue };
                 let Ok(mut stream) = inverted.terms().search(Automaton(&dfa)).into_stream() else {
                     continue;

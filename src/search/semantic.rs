@@ -25,7 +25,7 @@ use tantivy::{DocAddress, TantivyDocument, Term};
 
 use super::hit::{FoundBy, Hit, Matching, Results, SideRank};
 use super::query::{Builder, Filters, Target};
-use super::{Engine, Ranked, Request};
+use super::{Engine, Ranked, Request, Total};
 use crate::embed::store::VectorStore;
 use crate::error::{Error, Result};
 
@@ -183,7 +183,7 @@ impl Engine {
                     lexical_weight: 0.0,
                 });
             }
-            let total = semantic.len();
+            let total = Total { count: semantic.len(), exact: true };
             let ranked = Ranked {
                 ranked: semantic.into_iter().take(limit).collect(),
                 matching: Matching::Meaning,
@@ -199,7 +199,8 @@ impl Engine {
             Some(crate::embed::dot(&vector, &meaning.vector))
         });
         let sides: Vec<FoundBy> = fused.iter().take(limit).map(|f| f.found_by).collect();
-        let total = lexical.total.max(fused.len());
+        let total =
+            Total { count: lexical.total.count.max(fused.len()), exact: lexical.total.exact };
         let ranked = Ranked {
             ranked: fused.into_iter().take(limit).map(|f| (f.score, f.address)).collect(),
             matching: Matching::Hybrid,
@@ -309,12 +310,13 @@ impl Engine {
             })
             .collect();
         let ranked = Ranked {
-            total: found.len(),
+            total: Total { count: found.len(), exact: true },
             ranked: found,
             highlights: Default::default(),
             matching: Matching::Meaning,
             notices: Vec::new(),
             only_words: false,
+            explanations: Default::default(),
         };
         self.render_with(request, ranked, sides).map(Some)
     }

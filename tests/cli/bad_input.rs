@@ -194,13 +194,12 @@ fn unreadable_file() {
     let env = TestEnv::new();
     let path = env.write("secret.md", "name: Secret\ntitle: Secret\n\nBody.\n");
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).expect("chmod 000");
-    // root (and some CI sandboxes) can read anything: then there is nothing
-    // to test.
-    if std::fs::read(&path).is_ok() {
-        eprintln!("skipped: this user can read a chmod 000 file (root?)");
+    // Root reads anything: the command then runs as `nobody`.
+    let Some(cmd) = env.command_with_permissions(&["show", "secret.md"]) else {
+        eprintln!("skipped: root cannot run a command as another user here");
         return;
-    }
-    let run = show(&env, "secret.md");
+    };
+    let run = env.run(cmd);
     run.expect_code(2).expect_stderr("permission");
     one_line_naming(&run, "secret.md", None);
 }
@@ -233,4 +232,85 @@ fn a_folder_is_not_a_note() {
     let run = show(&env, "notes.md");
     run.expect_failure();
     one_line_naming(&run, "notes.md", None);
+}
+
+/// A clippings entry, as the Kindle writes it.
+fn clipping(book: &str, location: u64, text: &str) -> String {
+    format!(
+        "{book}\n- Your Highlight on Location {location}-{location} | Added on Monday, January 6, 2020 9:00:00 AM\n\n{text}\n==========\n"
+    )
+}
+
+#[test]
+fn a_truncated_clippings_file_keeps_what_it_holds() {
+    let env = TestEnv::new();
+    let mut text = clipping("Kept (A, B)", 10, "first passage");
+    text.push_str("Kept (A, B)\n- Your Highlight on Location 20-21 | Added on Monday, Jan");
+    env.write("My Clippings.txt", text);
+    let run = env.folio(&["show", "My Clippings.txt", "--json"]);
+    run.expect_code(1);
+    one_line_naming(&run, "My Clippings.txt", Some(6));
+    run.expect_stderr("truncated");
+    let note = run.json();
+    assert_eq!(note["quotes"].as_array().map(Vec::len), Some(1), "the cut entry has no text");
+    assert_eq!(note["quotes"][0]["text"], "first passage");
+}
+
+#[test]
+fn a_clippings_entry_without_its_separator_is_read_up_to_the_next() {
+    let env = TestEnv::new();
+    let first = clipping("Book (A, B)", 10, "first passage");
+    let text = format!(
+        "{}{}{}",
+        first.trim_end_matches("==========\n"),
+        clipping("Book (A, B)", 20, "second passage"),
+        clipping("Book (A, B)", 30, "third passage")
+    );
+    env.write("My Clippings.txt", text);
+    let run = env.folio(&["show", "My Clippings.txt", "--json"]);
+    run.expect_code(1);
+    one_line_naming(&run, "My Clippings.txt", Some(4));
+    let note = run.json();
+    let texts: Vec<&str> = note["quotes"]
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|q| q["text"].as_str().expect("a string"))
+        .collect();
+    assert_eq!(texts, ["first passage", "second passage", "third passage"]);
+}
+
+#[test]
+fn a_clippings_entry_with_no_kind_line_is_skipped_with_its_line() {
+    let env = TestEnv::new();
+    let text = format!(
+        "{}Stray title line\nsome text someone typed\n==========\n{}",
+        clipping("Book (A, B)", 10, "first passage"),
+        clipping("Book (A, B)", 20, "second passage")
+    );
+    env.write("My Clippings.txt", text);
+    let run = env.folio(&["show", "My Clippings.txt", "--json"]);
+    run.expect_code(1);
+    one_line_naming(&run, "My Clippings.txt", Some(7));
+    assert_eq!(run.json()["quotes"].as_array().map(Vec::len), Some(2));
+}
+
+#[test]
+fn a_readwise_file_edited_by_hand_keeps_its_highlights() {
+    let env = TestEnv::new();
+    env.write(
+        "Edited.md",
+        "# Edited\n\n![rw-book-cover](https://x/c.jpg)\n\n## Metadata\n- Author: [[Ann Ng]]\n\n\
+         ## Highlights\n- A highlight whose link was cut ([Location 12](https://readwise.io/to_kindle?loc\n\
+         some words typed under it by hand\n- \n    - **Note:** a note with no highlight left\n\
+         - An intact one. (Location 40)\n\n## My own thoughts\n\nprose\n",
+    );
+    let run = env.folio(&["show", "Edited.md", "--json"]);
+    let note = run.json();
+    let quotes = note["quotes"].as_array().expect("an array");
+    assert_eq!(quotes.len(), 2, "{note:#}");
+    assert!(
+        quotes[0]["text"].as_str().expect("a string").contains("some words typed under it by hand")
+    );
+    assert_eq!(quotes[1]["reference"]["display"], "loc. 40");
 }

@@ -15,6 +15,9 @@ fn env_with_fixtures() -> TestEnv {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/highlights");
     for entry in std::fs::read_dir(&dir).expect("read the fixtures") {
         let path = entry.expect("fixture entry").path();
+        if !path.is_file() {
+            continue; // KOReader's and Bookcision's fixtures have their own tests
+        }
         let name = path.file_name().expect("a name").to_string_lossy().into_owned();
         env.write(&format!("notes/{name}"), std::fs::read(&path).expect("read a fixture"));
     }
@@ -414,4 +417,94 @@ fn author_filter_matches_both_name_orders() {
         let run = env.folio(&["quotes", "moss", "--author", name, "--index", "ix", "--no-refresh"]);
         run.expect_code(0).check(run.stdout.contains("The Garden Path"), name);
     }
+}
+
+#[test]
+fn koreader_and_bookcision_files_are_recognised_by_content() {
+    let env = TestEnv::new();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/highlights");
+    for (fixture, source, quotes) in [
+        ("bookcision/The Quiet Workshop.json", "bookcision", 4),
+        ("koreader/The Salt Road.sdr/metadata.epub.lua", "koreader", 4),
+        ("koreader/The Salt Road.json", "koreader", 2),
+    ] {
+        let bytes = std::fs::read(dir.join(fixture)).expect("read a fixture");
+        let name = fixture.replace('/', "_");
+        env.write(&name, bytes);
+        let run = env.folio(&["show", &name, "--json"]);
+        let note = run.json();
+        assert_eq!(text(&note["source"]), source, "{fixture}");
+        assert_eq!(note["quotes"].as_array().map(Vec::len), Some(quotes), "{fixture}");
+    }
+}
+
+/// Copies a fixture folder (recursively) to `to` under the environment.
+fn copy_tree(env: &TestEnv, from: &Path, to: &str) {
+    for entry in std::fs::read_dir(from).expect("read a fixture folder") {
+        let path = entry.expect("fixture entry").path();
+        let name = path.file_name().expect("a name").to_string_lossy().into_owned();
+        if path.is_dir() {
+            copy_tree(env, &path, &format!("{to}/{name}"));
+        } else {
+            env.write(&format!("{to}/{name}"), std::fs::read(&path).expect("read a fixture"));
+        }
+    }
+}
+
+#[test]
+fn a_koreader_library_and_bookcision_files_are_walked_other_json_and_lua_are_not() {
+    let env = TestEnv::new();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/highlights");
+    copy_tree(&env, &fixtures.join("koreader"), "notes/koreader");
+    copy_tree(&env, &fixtures.join("bookcision"), "notes/bookcision");
+    // Files with the same extensions that are not exports: not notes, not
+    // failures, never a quote.
+    env.write("notes/package.json", r#"{"name": "my-notes", "version": "1.0.0"}"#);
+    env.write("notes/broken.json", "{ not json");
+    env.write("notes/koreader/The Salt Road.sdr/custom_metadata.lua", "return {}\n");
+    env.write("notes/scripts/init.lua", "return { highlight = 1 }\n");
+
+    // What `folio show` reads from each export, to compare the index with.
+    let mut expected = 0;
+    for file in [
+        "koreader/The Salt Road.sdr/metadata.epub.lua",
+        "koreader/A Field Guide to Rain.sdr/metadata.pdf.lua",
+        "koreader/The Salt Road.json",
+        "koreader/exported.json",
+        "bookcision/The Quiet Workshop.json",
+    ] {
+        let (run, notes) = notes_of(&env, file);
+        run.expect_code(0);
+        assert!(!notes.is_empty(), "{file} holds no book\n{run}");
+        for note in &notes {
+            assert!(note["source"].as_str().is_some(), "{file}: no source\n{run}");
+            expected += note["quotes"].as_array().map_or(0, Vec::len);
+        }
+    }
+    assert!(expected > 0);
+
+    let run = env.folio(&["index", "notes", "--json"]);
+    run.expect_code(0);
+    let summary = run.json();
+    assert_eq!(u64_of(&summary, "quotes"), expected as u64, "{run}");
+    assert_eq!(summary["failed"].as_array().map_or(99, Vec::len), 0, "{run}");
+    assert!(!run.stderr.contains("package.json"), "{run}");
+    assert!(!run.stderr.contains("init.lua"), "{run}");
+
+    // A Bookcision highlight is found with its book, authors and location.
+    let run = env.folio(&["quotes", "boring cut", "--json", "--no-refresh"]);
+    run.expect_code(0);
+    let hit = &run.json()["hits"][0];
+    assert!(text(&hit["text"]).contains("Repeat the boring cut"), "{run}");
+    assert_eq!(text(&hit["reference"]["kind"]), "location", "{run}");
+    assert_eq!(hit["reference"]["locations"], serde_json::json!([348, 348]), "{run}");
+    assert_eq!(text(&hit["note_text"]), "Try this with the chisel drills.", "{run}");
+    assert!(text(&hit["note"]["titles"][0]["text"]).starts_with("The Quiet Workshop"), "{run}");
+
+    // A second run reads nothing again, the non-exports included.
+    let run = env.folio(&["index", "notes", "--json"]);
+    run.expect_code(0);
+    let summary = run.json();
+    assert_eq!(u64_of(&summary, "added") + u64_of(&summary, "updated"), 0, "{run}");
+    assert!(!summary["committed"].as_bool().unwrap_or(true), "{run}");
 }

@@ -17,11 +17,14 @@ mod index;
 /// `folio search` and `folio quotes` on the seed notes.
 mod search;
 
+/// `folio bench --relevance` on a tiny test collection.
+mod bench;
+
 /// Highlight exports: clippings, Readwise, the Kindle and Apple Books plugins.
 mod highlights;
 
-/// `folio bench --relevance` on a tiny test collection.
-mod bench;
+/// The index's lifecycle: rebuilds aside, upgrades, refusals, leftovers.
+mod lifecycle;
 
 /// Quotes by meaning with a tiny model: vectors, --mode, --like, found_by.
 mod semantic;

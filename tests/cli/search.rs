@@ -55,7 +55,7 @@ fn first_command_of_the_readme_builds_the_index_and_finds_the_seed_quote() {
     run.check(run.stdout.contains("p.52"), "its page reference");
     run.check(run.stdout.contains("seeds/000_51aab255d746149c.txt:44"), "its file and line");
     run.check(!run.stdout.contains('\x1b'), "no colour when piped");
-    run.check(env.path("index/meta.json").is_file(), "the index was built in ./index");
+    run.check(env.path("index/CURRENT").is_file(), "the index was built in ./index");
 }
 
 #[test]
@@ -385,4 +385,99 @@ fn words_only_in_quotes_find_their_note_through_updates_and_merges() {
         json(&env, "search", &[&format!("\"book {word}\""), "OR", &format!("\"{word} here\"")]);
     assert_eq!(paths(&value).len(), 1, "{value:#}");
     assert!(paths(&value)[0].ends_with(&format!("note-{i}.md")));
+}
+
+/// Checks that `node`'s value is what its parts make: a sum of its clauses,
+/// or the best part plus a share of the others. Returns how many nodes were
+/// checked.
+fn check_adds_up(node: &Value, path: &str) -> usize {
+    let value = node["value"].as_f64().expect("value");
+    let description = node["description"].as_str().expect("description");
+    let parts: Vec<f64> = node["details"]
+        .as_array()
+        .map(|d| d.iter().map(|p| p["value"].as_f64().expect("value")).collect())
+        .unwrap_or_default();
+    let close = |want: f64| (value - want).abs() <= 1e-3 * value.abs().max(1.0);
+    let here = format!("{path} / {description}");
+    if description.starts_with("BooleanClause. sum") {
+        assert!(close(parts.iter().sum()), "{here}: {value} is not the sum of {parts:?}");
+    } else if let Some(share) = description.strip_prefix("best part, plus ") {
+        let share: f64 = share.split(' ').next().and_then(|s| s.parse().ok()).expect("share");
+        let best = parts.iter().copied().fold(0.0, f64::max);
+        let want = best + share * (parts.iter().sum::<f64>() - best);
+        assert!(close(want), "{here}: {value}, want {want} from {parts:?}");
+    }
+    let mut checked = 1;
+    for part in node["details"].as_array().into_iter().flatten() {
+        checked += check_adds_up(part, &here);
+    }
+    checked
+}
+
+#[test]
+fn explain_adds_up_to_each_hit_score() {
+    let env = TestEnv::with_seeds();
+    let queries: &[(&str, &[&str])] = &[
+        ("search", &["--explain", "--", "stateful"]),
+        ("search", &["--explain", "--", "river", "entropy"]),
+        ("search", &["--explain", "--", "kafka", "baudelaire"]),
+        ("search", &["--explain", "--", r#""the map is not the territory""#]),
+        ("search", &["--explain", "--fuzzy", "--", "stateful", "rivers"]),
+        ("search", &["--explain", "--any", "--", "memory", "river", "title:meditations"]),
+        ("quotes", &["--explain", "--", "memory", "palace"]),
+        ("quotes", &["--explain", "--", "the", "page:50..60"]),
+    ];
+    let mut explained = 0;
+    for (command, args) in queries {
+        let mut all = vec![*command, "--json"];
+        all.extend_from_slice(args);
+        let run = env.folio(&all);
+        run.check(matches!(run.code(), Some(0 | 1)), "search exits 0 (hits) or 1 (none)");
+        let r = run.json();
+        for hit in hits(&r) {
+            let score = hit["score"].as_f64().expect("score");
+            let why = &hit["explanation"];
+            let value = why["value"].as_f64().unwrap_or_else(|| panic!("no explanation: {hit:#}"));
+            assert!((value - score).abs() < 1e-4, "{args:?}: {value} vs score {score}");
+            let query = &why["details"][0]["value"];
+            assert!((query.as_f64().expect("query's value") - score).abs() < 1e-3 * score.max(1.0));
+            assert!(check_adds_up(why, &args.join(" ")) > 3, "{why:#}");
+            explained += 1;
+        }
+    }
+    assert!(explained > 10, "only {explained} hits explained");
+
+    // Explaining builds each word's note and quote parts as two queries;
+    // searching walks them in one union: the same scores either way.
+    for words in [&["stateful"][..], &["--any", "--", "memory", "river", "stateful"], &["river"]] {
+        let scores = |explain: bool| {
+            let mut all = vec!["search", "--json", "--limit", "50"];
+            if explain {
+                all.push("--explain");
+            }
+            all.extend_from_slice(words);
+            let r = env.folio(&all).json();
+            hits(&r)
+                .iter()
+                .map(|h| (h["path"].as_str().map(str::to_string), h["score"].as_f64()))
+                .collect::<Vec<_>>()
+        };
+        let (plain, explained) = (scores(false), scores(true));
+        assert_eq!(plain.len(), explained.len(), "{words:?}");
+        assert!(!plain.is_empty(), "{words:?}");
+        for ((pa, ps), (ea, es)) in plain.iter().zip(&explained) {
+            assert_eq!(pa, ea, "{words:?}");
+            let (ps, es) = (ps.unwrap_or(f64::NAN), es.unwrap_or(f64::NAN));
+            assert!((ps - es).abs() < 1e-4 * ps.max(1.0), "{words:?} {pa:?}: {ps} vs {es}");
+        }
+    }
+
+    // For people: an indented tree under each hit, with each word's fields.
+    let run = env.folio(&["search", "--explain", "--", "stateful"]);
+    run.expect_code(0);
+    assert!(run.stdout.contains("BM25F of `state"), "{run}");
+    assert!(run.stdout.contains("  body: frequency × weight"), "{run}");
+    // Without --explain, no explanation.
+    let r = json(&env, "search", &["stateful"]);
+    assert!(hits(&r).iter().all(|h| h.get("explanation").is_none()));
 }

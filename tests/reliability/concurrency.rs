@@ -19,8 +19,9 @@ fn write_notes(env: &TestEnv, dir: &str, range: std::ops::Range<usize>, version:
 /// Returns how many searches ran while the build was still going.
 fn search_while_indexing(env: &TestEnv, args: &[&str], allowed: &[u64]) -> usize {
     let mut build = env.spawn(env.command(args));
-    let meta = env.path("ix").join("meta.json");
-    while !meta.exists() && !build.finished() {
+    // A first build shows nothing until it switches to its complete index.
+    let live = env.path("ix").join("CURRENT");
+    while !live.exists() && !build.finished() {
         std::thread::sleep(Duration::from_millis(1));
     }
     let started = Instant::now();
@@ -29,8 +30,17 @@ fn search_while_indexing(env: &TestEnv, args: &[&str], allowed: &[u64]) -> usize
     loop {
         let running = !build.finished();
         // "memory" is in every note's quote: the hit count is the note count.
-        let search =
-            env.folio(&["search", "--no-refresh", "--index", "ix", "--json", "-n", "1", "memory"]);
+        let search = env.folio(&[
+            "search",
+            "--no-refresh",
+            "--count",
+            "--index",
+            "ix",
+            "--json",
+            "-n",
+            "1",
+            "memory",
+        ]);
         search.check(matches!(search.code(), Some(0 | 1)), "search answers during the build");
         let total = if search.code() == Some(0) { u64_of(&search.json(), "total") } else { 0 };
         search.check(

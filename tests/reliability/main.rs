@@ -16,6 +16,9 @@ mod concurrency;
 /// walk, non-UTF-8 names, the index inside the notes.
 mod hostile_fs;
 
+/// A full disk during a rebuild and an update (a tiny tmpfs).
+mod full_disk;
+
 /// Huge notes, long lines, many quotes, deep nesting, long queries.
 mod resources;
 

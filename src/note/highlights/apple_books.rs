@@ -9,7 +9,9 @@ use crate::note::markup::inline_text;
 
 /// Reads an Apple Books export; `None` when the text is not one.
 pub fn parse(text: &str, _warnings: &mut Vec<Warning>) -> Option<Vec<Book>> {
-    if !text.contains("ibooks://") || !text.lines().any(|l| l.trim() == "## Highlights") {
+    if memchr::memmem::find(text.as_bytes(), b"ibooks://").is_none()
+        || !text.lines().any(|l| l.trim() == "## Highlights")
+    {
         return None;
     }
     let mut book = Book { line: 1, ..Book::default() };

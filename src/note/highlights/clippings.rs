@@ -64,26 +64,52 @@ pub fn parse(text: &str, warnings: &mut Vec<Warning>) -> Option<Vec<Book>> {
     // Per book: its entries (highlights and notes) in file order.
     let mut entries: Vec<Vec<Entry>> = Vec::new();
 
-    let mut lines = text.lines().enumerate().peekable();
+    let lines: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).collect();
+    let mut at = 0;
     loop {
         // Skip blank lines (and stray separators) between entries.
-        while lines.peek().is_some_and(|(_, l)| {
+        while lines.get(at).is_some_and(|l| {
             let l = clean(l);
             l.is_empty() || l == SEPARATOR
         }) {
-            lines.next();
+            at += 1;
         }
-        let Some((title_index, title_line)) = lines.next() else { break };
-        let line = title_index + 1;
-        let mut body: Vec<&str> = Vec::new();
+        let Some(title_line) = lines.get(at) else { break };
+        let line = at + 1;
+        let start = at + 1;
+        let mut end = start;
+        // Where the entry ends: its separator, the end of the file (a
+        // truncated file), or the next entry's book and kind lines when the
+        // separator is missing.
         let mut closed = false;
-        for (_, l) in lines.by_ref() {
+        let mut missing = false;
+        while let Some(l) = lines.get(end) {
             if clean(l) == SEPARATOR {
                 closed = true;
                 break;
             }
-            body.push(l.trim_end_matches('\r'));
+            if end >= start + 2
+                && clean(l).contains('|')
+                && is_meta_line(clean(l))
+                && !clean(lines[end - 1]).is_empty()
+            {
+                missing = true;
+                end -= 1;
+                break;
+            }
+            end += 1;
         }
+        let body: &[&str] = &lines[start..end];
+        at = if closed { end + 1 } else { end };
+        if missing {
+            warnings.push(Warning {
+                line: Some(end),
+                message: "a clippings entry without its closing “==========” line (was the file \
+                          edited by hand?); read up to the next entry"
+                    .to_string(),
+            });
+        }
+        let closed = closed || missing;
         let book_line = clean(title_line);
         let Some((meta, text_lines)) = body.split_first() else {
             warnings.push(Warning {
@@ -174,49 +200,79 @@ fn resolve(entries: Vec<Entry>) -> Vec<Highlight> {
     }
     // An earlier highlight is superseded by a later one of the same book
     // that overlaps it, one text containing the other: the reader extended
-    // or re-made it, and expects the latest.
+    // or re-made it, and expects the latest. Only overlapping highlights
+    // are compared (by location order), so a book of thousands of
+    // highlights is not compared pair by pair.
     let folded: Vec<String> = highlights.iter().map(|(h, _)| fold(&h.text)).collect();
-    let mut superseded_by: Vec<Option<usize>> = vec![None; highlights.len()];
-    for i in 0..highlights.len() {
-        for j in i + 1..highlights.len() {
-            let (a, b) = (&highlights[i].0, &highlights[j].0);
-            let overlap = match (a.location, b.location) {
-                (Some([a0, a1]), Some([b0, b1])) => a0 <= b1 && b0 <= a1,
-                (None, None) => a.page.is_some() && a.page == b.page,
-                _ => false,
-            };
-            if overlap && (folded[j].contains(&folded[i]) || folded[i].contains(&folded[j])) {
-                superseded_by[i] = Some(j);
-                break;
-            }
+    let count = highlights.len();
+    let mut superseded_by: Vec<Option<usize>> = vec![None; count];
+    let mut by_start: Vec<(u64, u64, usize)> = highlights
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (h, _))| h.location.map(|[a, b]| (a, b, i)))
+        .collect();
+    by_start.sort_unstable();
+    let same =
+        |i: usize, j: usize| folded[j].contains(&folded[i]) || folded[i].contains(&folded[j]);
+    for &(start, end, i) in &by_start {
+        // Highlights starting at or before this one's end, ending at or after its start.
+        let reach = by_start.partition_point(|&(s, _, _)| s <= end);
+        let first_later = by_start[..reach]
+            .iter()
+            .filter(|&&(_, e, j)| j > i && e >= start && same(i, j))
+            .map(|&(_, _, j)| j)
+            .min();
+        superseded_by[i] = first_later;
+    }
+    // Without locations, highlights on the same page are compared.
+    let mut by_page: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, (h, _)) in highlights.iter().enumerate() {
+        if h.location.is_none()
+            && let Some(page) = &h.page
+        {
+            by_page.entry(page.as_str()).or_default().push(i);
+        }
+    }
+    for group in by_page.values() {
+        for (n, &i) in group.iter().enumerate() {
+            superseded_by[i] = group[n + 1..].iter().copied().find(|&j| same(i, j));
         }
     }
     // Follow the chain to the latest form.
     let latest = |mut i: usize| {
-        while let Some(j) = superseded_by[i] {
+        while let Some(j) = superseded_by.get(i).copied().flatten() {
             i = j;
         }
         i
     };
-    for i in 0..highlights.len() {
-        if superseded_by[i].is_some() {
+    for (i, superseded) in superseded_by.iter().enumerate() {
+        if superseded.is_some() {
             highlights[i].1 = false;
         }
     }
     // A note sits where its highlight ends: the nearest such highlight in
     // the file (the device writes the note just before or after it).
+    let mut by_end: HashMap<u64, Vec<usize>> = HashMap::new();
+    for (i, (h, _)) in highlights.iter().enumerate() {
+        if let Some([_, end]) = h.location {
+            by_end.entry(end).or_default().push(i);
+        }
+    }
     for note in notes {
         let at = note.place.location.map(|[first, _]| first);
-        let target = highlights
-            .iter()
-            .enumerate()
-            .filter(|(_, (h, _))| match (at, h.location) {
-                (Some(at), Some([_, end])) => end == at,
-                (None, None) => note.place.page.is_some() && h.page == note.place.page,
-                _ => false,
-            })
-            .min_by_key(|(_, (h, _))| h.line.abs_diff(note.line))
-            .map(|(i, _)| latest(i));
+        let candidates: Vec<usize> = match at {
+            Some(at) => by_end.get(&at).cloned().unwrap_or_default(),
+            None => (0..count)
+                .filter(|&i| {
+                    let h = &highlights[i].0;
+                    h.location.is_none() && note.place.page.is_some() && h.page == note.place.page
+                })
+                .collect(),
+        };
+        let target = candidates
+            .into_iter()
+            .min_by_key(|&i| highlights[i].0.line.abs_diff(note.line))
+            .map(latest);
         match target {
             Some(i) => {
                 let h = &mut highlights[i].0;
@@ -230,19 +286,25 @@ fn resolve(entries: Vec<Entry>) -> Vec<Highlight> {
                 }
             }
             // A note with no highlight is still the reader's words about
-            // that place: keep it as a quote of its own.
-            None => highlights.push((
-                Highlight {
-                    text: note.text.clone(),
-                    line: note.line,
-                    page: note.place.page,
-                    location: note.place.location,
-                    chapter: None,
-                    note: Some(note.text),
-                    added: note.place.added,
-                },
-                true,
-            )),
+            // that place: keep it as a quote of its own (later notes at the
+            // same place join it).
+            None => {
+                if let Some([_, end]) = note.place.location {
+                    by_end.entry(end).or_default().push(highlights.len());
+                }
+                highlights.push((
+                    Highlight {
+                        text: note.text.clone(),
+                        line: note.line,
+                        page: note.place.page,
+                        location: note.place.location,
+                        chapter: None,
+                        note: Some(note.text),
+                        added: note.place.added,
+                    },
+                    true,
+                ));
+            }
         }
     }
     let mut kept: Vec<Highlight> =

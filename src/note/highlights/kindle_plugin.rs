@@ -32,7 +32,7 @@ static BLOCK_ID: LazyLock<Regex> =
 pub fn parse(text: &str, _warnings: &mut Vec<Warning>) -> Option<Vec<Book>> {
     let (front, body_start) = front_matter(text);
     let sync = front.and_then(kindle_sync);
-    let linked = text.contains("](kindle://book?action=open");
+    let linked = memchr::memmem::find(text.as_bytes(), b"](kindle://book?action=open").is_some();
     if sync.is_none() && !linked {
         return None;
     }
@@ -55,11 +55,9 @@ pub fn parse(text: &str, _warnings: &mut Vec<Warning>) -> Option<Vec<Book>> {
             heading.get_or_insert_with(|| inline_text(title).text);
             continue;
         }
-        if trimmed.starts_with("## ") {
+        if let Some(name) = trimmed.strip_prefix("## ") {
             flush(&mut block, &mut book);
-            in_highlights = trimmed
-                .strip_prefix("## ")
-                .is_some_and(|t| t.trim().eq_ignore_ascii_case("highlights"));
+            in_highlights = name.trim().eq_ignore_ascii_case("highlights");
             continue;
         }
         if !in_highlights {

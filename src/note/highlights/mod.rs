@@ -9,8 +9,10 @@
 
 pub mod apple_books;
 pub mod book;
+pub mod bookcision;
 pub mod clippings;
 pub mod kindle_plugin;
+pub mod koreader;
 pub mod readwise;
 
 use std::path::Path;
@@ -26,12 +28,15 @@ pub type Reader = fn(&str, &mut Vec<Warning>) -> Option<Vec<Book>>;
 /// Every export format, by its `source` name, in the order they are tried.
 /// A format is recognised by what the text holds, so the order only matters
 /// where two could claim one file (the Kindle plugin's files also look a
-/// little like Readwise's).
+/// little like Readwise's; a Bookcision file is JSON, as KOReader's
+/// exporter's is).
 pub const FORMATS: &[(&str, Reader)] = &[
     ("kindle-clippings", clippings::parse),
     ("kindle-plugin", kindle_plugin::parse),
     ("readwise", readwise::parse),
     ("apple-books", apple_books::parse),
+    ("bookcision", bookcision::parse),
+    ("koreader", koreader::parse),
 ];
 
 /// What an export file holds.
@@ -124,8 +129,10 @@ pub fn display_author(name: &str) -> String {
         let (last, first) = (last.trim(), first.trim());
         let words = last.split_whitespace().count();
         let plain = |s: &str| !s.is_empty() && !s.chars().any(|c| c.is_ascii_digit());
-        // `Lee, Kai-Fu`, not `Jr.` suffixes or `Smith, 2001`.
-        if plain(last) && plain(first) && words <= 3 && !first.ends_with('.') {
+        // `Lee, Kai-Fu`, not `King, Jr.` or `Smith, 2001`.
+        let suffix = ["jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "phd", "md", "ed.", "eds."]
+            .contains(&first.to_lowercase().as_str());
+        if plain(last) && plain(first) && words <= 3 && !suffix {
             return format!("{first} {last}{role}");
         }
     }
@@ -144,6 +151,8 @@ mod tests {
             ("Epel, Elissa (FRW)", "Elissa Epel (FRW)"),
             ("Hilery  Hutchinson", "Hilery Hutchinson"),
             ("King, Martin Luther, Jr.", "King, Martin Luther, Jr."),
+            ("Smith, Ada B.", "Ada B. Smith"),
+            ("Smith, Jr.", "Smith, Jr."),
             ("Lonely Planet", "Lonely Planet"),
             ("Michael Crichton and John Lange", "Michael Crichton and John Lange"),
         ];

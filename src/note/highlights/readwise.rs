@@ -270,6 +270,11 @@ fn bullet(line: &str) -> Option<(usize, &str)> {
 /// A Readwise export has its metadata (a `Full Title`, the cover, an
 /// `author::` property) and a highlights section.
 fn looks_like_readwise(text: &str) -> bool {
+    // Most notes are not exports: a byte search rules them out before any
+    // line is looked at (every variant has a `…ighlights` heading or bullet).
+    if memchr::memmem::find(text.as_bytes(), b"ighlights").is_none() {
+        return false;
+    }
     let mut marked = false;
     let mut section = false;
     for line in text.lines().take(400) {
