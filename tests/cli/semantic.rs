@@ -38,8 +38,12 @@ fn index(env: &TestEnv, extra: &[&str]) -> Value {
     run.json()
 }
 
+/// The vector files of the live generation (the folder `ix/CURRENT` names):
+/// vectors are committed with the Tantivy index they belong to.
 fn vector_files(env: &TestEnv) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(env.path("ix"))
+    let current = std::fs::read_to_string(env.path("ix/CURRENT")).expect("ix/CURRENT");
+    let live = env.path("ix").join(current.trim());
+    let mut names: Vec<String> = std::fs::read_dir(live)
         .expect("index folder")
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
         .filter(|n| n.starts_with("vectors-"))
