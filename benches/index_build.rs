@@ -13,8 +13,13 @@ fn index_build(c: &mut Criterion) {
     let corpus = dir.path().join("notes");
     let made =
         folio::bench::generate(&corpus, NOTES, 42, 2, &|| {}).expect("the corpus is written");
-    let options =
-        UpdateOptions { roots: vec![corpus], threads: 2, memory_mb: 120, progress: false };
+    let options = UpdateOptions {
+        roots: vec![corpus],
+        threads: 2,
+        memory_mb: 120,
+        progress: false,
+        model: None,
+    };
     let mut group = c.benchmark_group("index_build");
     group.sample_size(10);
     group.throughput(Throughput::Bytes(made.bytes));

@@ -15,8 +15,13 @@ fn search(c: &mut Criterion) {
     folio::bench::generate(&corpus, NOTES, 42, 2, &|| {}).expect("the corpus is written");
     let index = dir.path().join("index");
     let ix = FolioIndex::open_or_create(&index, true).expect("a fresh index");
-    let options =
-        UpdateOptions { roots: vec![corpus], threads: 2, memory_mb: 120, progress: false };
+    let options = UpdateOptions {
+        roots: vec![corpus],
+        threads: 2,
+        memory_mb: 120,
+        progress: false,
+        model: None,
+    };
     update(&ix, &options, &|_| {}).expect("the build succeeds");
     let engine = Engine::open(ix).expect("a searcher");
 

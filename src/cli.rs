@@ -36,11 +36,35 @@ pub enum Command {
     /// Serve a search page and a JSON API over the index, kept fresh by
     /// watching the note folders.
     Serve(ServeArgs),
+    /// The sentence model: where it is, fetching it, what it costs.
+    Model(ModelArgs),
     /// Merge the index's segments into one, for the fastest searches.
     Optimize(OptimizeArgs),
     /// Generate a synthetic corpus, build an index of it, time builds and
     /// queries; or, with --relevance, measure ranking on a test collection.
     Bench(BenchArgs),
+}
+
+/// Where the sentence model is.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct ModelLocation {
+    /// The sentence model's folder (config.json, model.safetensors,
+    /// tokenizer.json) [default: $FOLIO_MODEL, else
+    /// ~/.cache/folio/models/all-MiniLM-L6-v2 when it is there]; `off`
+    /// searches words only.
+    #[arg(long = "model", value_name = "DIR", env = "FOLIO_MODEL")]
+    pub model: Option<PathBuf>,
+}
+
+/// How quotes are ranked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RankArg {
+    /// Words only (BM25).
+    Lexical,
+    /// Meaning only (sentence vectors).
+    Semantic,
+    /// Words and meaning, weighed per query.
+    Hybrid,
 }
 
 /// Where the index lives.
@@ -79,6 +103,9 @@ pub struct IndexArgs {
     /// Print one JSON object with the summary.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub model: ModelLocation,
 }
 
 /// `folio search` and `folio quotes`.
@@ -87,7 +114,7 @@ pub struct SearchArgs {
     /// The query: words, "phrases", field:value (title, author, body, quote,
     /// tag, year, page), -word, OR, parentheses. A query that starts with
     /// `-` goes after `--`: `folio search -- -kafka streams`.
-    #[arg(value_name = "QUERY", required = true, num_args = 1..)]
+    #[arg(value_name = "QUERY", required_unless_present = "like", num_args = 1..)]
     pub query: Vec<String>,
     #[command(flatten)]
     #[allow(missing_docs)]
@@ -136,6 +163,18 @@ pub struct SearchArgs {
     /// Search the index as it is, without bringing it up to date first.
     #[arg(long)]
     pub no_refresh: bool,
+    /// How to rank quotes: by words, by meaning, or both [default: hybrid
+    /// when a sentence model is there, else lexical]. A query with
+    /// phrases, fields, -exclusions or OR is ranked by words.
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub mode: Option<RankArg>,
+    /// Quotes nearest in meaning to the quote at PATH:LINE (a hit's path
+    /// and line), across books; needs the sentence model's vectors.
+    #[arg(long, value_name = "PATH:LINE", conflicts_with = "query")]
+    pub like: Option<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub model: ModelLocation,
 }
 
 /// `folio show`.
@@ -170,6 +209,9 @@ pub struct ServeArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub location: IndexLocation,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub model: ModelLocation,
     /// Open the page in the system's browser.
     #[arg(long)]
     pub open: bool,
@@ -182,6 +224,40 @@ pub struct ServeArgs {
     /// so a burst of changes becomes one commit.
     #[arg(long, value_name = "MS", default_value_t = 50)]
     pub debounce: u64,
+}
+
+/// `folio model`.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct ModelArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: ModelAction,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub model: ModelLocation,
+}
+
+/// `folio model` actions.
+#[derive(Debug, Clone, Subcommand)]
+pub enum ModelAction {
+    /// Download all-MiniLM-L6-v2 into the cache folder.
+    Fetch,
+    /// Load the model, say where it is, and time it: load time, and texts
+    /// embedded per second (from FILE, one per line, else built-in ones).
+    Check {
+        /// Texts to embed, one per line.
+        #[arg(long, value_name = "FILE")]
+        texts: Option<PathBuf>,
+        /// Texts run through the model at once.
+        #[arg(long, value_name = "N", default_value_t = 32)]
+        batch: usize,
+        /// Also time exact vector search over this many stored vectors.
+        #[arg(long, value_name = "N", default_value_t = 100_000)]
+        store: usize,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `folio optimize`.

@@ -25,6 +25,8 @@ pub struct Config {
     pub threads: usize,
     /// Indexing memory budget, MB.
     pub memory_mb: usize,
+    /// The sentence model new quotes are embedded with (`None`: words only).
+    pub model: Option<std::sync::Arc<crate::embed::Model>>,
 }
 
 impl Config {
@@ -35,6 +37,7 @@ impl Config {
             roots: Vec::new(),
             threads: default_threads(),
             memory_mb: REFRESH_MEMORY_MB,
+            model: None,
         }
     }
 
@@ -45,6 +48,7 @@ impl Config {
             threads: self.threads,
             memory_mb: self.memory_mb,
             progress,
+            model: self.model.clone(),
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod bench;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod embed;
 pub mod error;
 pub mod index;
 pub mod note;

@@ -228,6 +228,7 @@ fn fixture() -> &'static Fixture {
             threads: 2,
             memory_mb: 60,
             progress: false,
+            model: None,
         };
         update::update(&ix, &options, &|_| {}).expect("build the index");
         // Words as written in the bodies and quotes (surface forms: case,

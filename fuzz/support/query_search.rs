@@ -30,8 +30,13 @@ pub fn engine() -> &'static Engine {
             )
             .expect("write a note");
             let ix = FolioIndex::open_or_create(&dir.path().join("index"), false).expect("create");
-            let options =
-                UpdateOptions { roots: vec![notes], threads: 1, memory_mb: 50, progress: false };
+            let options = UpdateOptions {
+                roots: vec![notes],
+                threads: 1,
+                memory_mb: 50,
+                progress: false,
+                model: None,
+            };
             update::update(&ix, &options, &|_| {}).expect("build the index");
             Fixture { engine: Engine::open(ix).expect("open the engine"), _dir: dir }
         })

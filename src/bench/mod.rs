@@ -357,6 +357,7 @@ pub fn run(options: &Options) -> Result<Report> {
         threads,
         memory_mb: options.memory_mb,
         progress: options.progress,
+        model: None,
     };
     let warnings = std::sync::atomic::AtomicUsize::new(0);
     let count = |_: &crate::error::NoteError| {
@@ -791,6 +792,7 @@ pub fn clippings(options: &Options, mb: f64) -> Result<ClippingsReport> {
         threads,
         memory_mb: options.memory_mb,
         progress: false,
+        model: None,
     };
     let quiet = |_: &crate::error::NoteError| {};
     let started = Instant::now();

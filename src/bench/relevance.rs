@@ -308,6 +308,7 @@ pub fn run(options: &Options) -> Result<(Report, Vec<RunLine>, Vec<String>)> {
         threads: options.threads.max(1),
         memory_mb: 120,
         progress: false,
+        model: None,
     };
     let problems = std::sync::Mutex::new(collection.problems.clone());
     update::update(&ix, &update_options, &|e| {

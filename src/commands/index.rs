@@ -17,6 +17,7 @@ pub fn run(args: &IndexArgs) -> anyhow::Result<ExitCode> {
         threads: args.threads.unwrap_or_else(super::default_threads),
         memory_mb: args.memory,
         progress: !args.json,
+        model: super::model::resolve(&args.model),
     };
     let summary =
         lifecycle::refresh(&path, &options, args.rebuild, &super::print_event, &print_warning)?
@@ -40,6 +41,9 @@ pub fn run(args: &IndexArgs) -> anyhow::Result<ExitCode> {
             summary.failed.len(),
             summary.seconds
         )?;
+        if summary.embedded > 0 {
+            writeln!(out, "{} passages embedded", summary.embedded)?;
+        }
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)

@@ -5,6 +5,7 @@
 
 mod bench;
 mod index;
+mod model;
 mod optimize;
 mod search;
 mod serve;
@@ -26,6 +27,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Quotes(search) => search::run(&search, crate::search::Target::Quotes),
         Command::Bench(bench) => bench::run(&bench),
         Command::Serve(serve) => serve::run(&serve),
+        Command::Model(model) => model::run(&model),
     }
 }
 
@@ -57,6 +59,9 @@ pub fn open_upgraded(path: &std::path::Path) -> anyhow::Result<crate::index::Fol
                 threads: default_threads(),
                 memory_mb: WRITE_MEMORY_MB,
                 progress: true,
+                // Words only: the vectors fill in at the next search or
+                // `folio index` with the model.
+                model: None,
             };
             let refreshed = crate::index::lifecycle::refresh(
                 path,

@@ -2,20 +2,30 @@
 //! print. Exit 0 with hits, 1 with none.
 
 use std::io::{IsTerminal, Write};
+use std::path::Path;
 use std::process::ExitCode;
 
-use crate::cli::SearchArgs;
-use crate::config::{Config, FilterText};
+use anyhow::Context;
+
+use std::sync::Arc;
+
+use crate::cli::{RankArg, SearchArgs};
+use crate::embed::Model;
 use crate::error::Error;
 use crate::index::lifecycle;
+use crate::index::update::UpdateOptions;
+use crate::index::vectors;
 use crate::index::{FolderState, FolioIndex, folder_state};
 use crate::output;
+use crate::search::Results;
+use crate::search::semantic::{Meaning, RankMode};
 use crate::search::{Engine, Request, Target};
 
 /// Runs a search for notes or quotes.
 pub fn run(args: &SearchArgs, target: Target) -> anyhow::Result<ExitCode> {
-    let config = Config::new(args.location.index.clone());
-    let (ix, reader) = open_fresh(&config, args.no_refresh)?;
+    let path = args.location.resolve();
+    let model = super::model::resolve(&args.model);
+    let (ix, reader) = open_fresh(&path, args.no_refresh, model.clone())?;
     let filters = crate::config::filters(&filter_text(args), "--").map_err(anyhow::Error::msg)?;
     let engine = match reader {
         Some(reader) => Engine::with_reader(ix, reader),
@@ -32,7 +42,13 @@ pub fn run(args: &SearchArgs, target: Target) -> anyhow::Result<ExitCode> {
         explain: args.explain,
         count: args.count,
     };
-    let results = engine.search(&request)?;
+    let results = match &args.like {
+        Some(like) => match like_search(&engine, &request, like)? {
+            Some(results) => results,
+            None => return Ok(ExitCode::from(1)),
+        },
+        None => ranked_search(&engine, &request, args.mode, model.as_deref())?,
+    };
     for notice in &results.notices {
         eprintln!("folio: {notice}");
     }
@@ -54,15 +70,21 @@ pub fn run(args: &SearchArgs, target: Target) -> anyhow::Result<ExitCode> {
 /// last commit and says so. The reader the update used comes back with it,
 /// when there is one.
 fn open_fresh(
-    config: &Config,
+    path: &Path,
     no_refresh: bool,
+    model: Option<Arc<Model>>,
 ) -> anyhow::Result<(FolioIndex, Option<tantivy::IndexReader>)> {
-    let path = &config.index;
     if no_refresh {
         return Ok((super::open_upgraded(path)?, None));
     }
     let fresh = folder_state(path)? == FolderState::Empty;
-    let options = config.update_options(true);
+    let options = UpdateOptions {
+        roots: Vec::new(),
+        threads: super::default_threads(),
+        memory_mb: super::WRITE_MEMORY_MB,
+        progress: true,
+        model,
+    };
     match lifecycle::refresh(
         path,
         &options,
@@ -98,8 +120,77 @@ fn open_fresh(
     }
 }
 
-fn filter_text(args: &SearchArgs) -> FilterText {
-    FilterText {
+/// A search ranked by words, meaning or both. The default is hybrid when
+/// there is a model and the index has vectors, else words.
+fn ranked_search(
+    engine: &Engine,
+    request: &Request,
+    mode: Option<RankArg>,
+    model: Option<&Model>,
+) -> anyhow::Result<Results> {
+    let wanted = match mode {
+        Some(RankArg::Lexical) => RankMode::Lexical,
+        Some(RankArg::Semantic) => RankMode::Semantic,
+        Some(RankArg::Hybrid) | None => RankMode::Hybrid,
+    };
+    let quotes = request.target == Target::Quotes;
+    if wanted == RankMode::Lexical || !quotes {
+        return Ok(engine.search(request)?);
+    }
+    let explicit = mode.is_some();
+    let Some(model) = model else {
+        if explicit {
+            anyhow::bail!(
+                "--mode {} needs the sentence model: pass --model DIR or set FOLIO_MODEL                  (`folio model fetch` says where to get it)",
+                if wanted == RankMode::Semantic { "semantic" } else { "hybrid" }
+            );
+        }
+        return Ok(engine.search(request)?);
+    };
+    let ix = engine.index();
+    let store = match vectors::load(ix, &ix.payload()?)? {
+        Some(store) if !store.is_empty() => store,
+        _ => {
+            eprintln!(
+                "folio: the index has no vectors yet; ranking by words (`folio index` embeds                  the quotes)"
+            );
+            return Ok(engine.search(request)?);
+        }
+    };
+    let embedder = model.get().map_err(|message| {
+        anyhow::anyhow!(
+            "{}: the sentence model could not be loaded: {message} (FOLIO_MODEL=off or              --mode lexical ranks by words only)",
+            model.dir().display()
+        )
+    })?;
+    let vector = embedder.embed_one(&request.query)?;
+    let meaning = Meaning { store: &store, vector };
+    Ok(engine.search_by(request, wanted, Some(&meaning))?)
+}
+
+/// `--like PATH:LINE`: the quotes nearest the one at that line.
+fn like_search(engine: &Engine, request: &Request, like: &str) -> anyhow::Result<Option<Results>> {
+    let (file, line) = like
+        .rsplit_once(':')
+        .and_then(|(file, line)| Some((file, line.trim().parse::<u64>().ok()?)))
+        .with_context(|| format!("--like {like}: expected PATH:LINE, as a hit shows it"))?;
+    let ix = engine.index();
+    let store = vectors::load(ix, &ix.payload()?)?.filter(|s| !s.is_empty()).with_context(|| {
+        "--like needs the index's vectors: run `folio index` with the sentence model          (--model DIR or FOLIO_MODEL)"
+    })?;
+    let Some((_, key)) = engine.quote_at(Path::new(file), line)? else {
+        eprintln!("folio: no quote at or before {file}:{line} in the index");
+        return Ok(None);
+    };
+    let results = engine.like(request, &store, key)?;
+    if results.is_none() {
+        eprintln!("folio: the quote at {file}:{line} has no vector yet; run `folio index`");
+    }
+    Ok(results)
+}
+
+fn filter_text(args: &SearchArgs) -> crate::config::FilterText {
+    crate::config::FilterText {
         author: args.author.clone(),
         year: args.year.clone(),
         tag: args.tag.clone(),

@@ -10,7 +10,11 @@ use crate::config::Config;
 /// Runs the server.
 pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     crate::serve::run(crate::serve::Options {
-        config: Config::new(args.location.index.clone()),
+        config: Config {
+            // New and changed quotes get vectors as `folio index` gives them.
+            model: super::model::resolve(&args.model),
+            ..Config::new(args.location.index.clone())
+        },
         listen: args.listen,
         allow_hosts: args.allow_hosts.clone(),
         open: args.open,

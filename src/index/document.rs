@@ -144,6 +144,8 @@ pub fn documents(
         doc.add_text(fields.file_id, ids.file);
         shared.add_to(fields, &mut doc, Kind::Quote);
         doc.add_text(fields.quote, &quote.text);
+        let embedded = super::schema::embed_text(&quote.text, quote.note_text.as_deref());
+        doc.add_u64(fields.text_hash, crate::embed::store::key(&embedded));
         doc.add_u64(fields.line, quote.line as u64);
         if let Some(reference) = &quote.reference {
             doc.add_text(fields.reference, serde_json::to_string(reference).unwrap_or_default());

@@ -15,6 +15,7 @@ pub mod merge;
 pub mod paced;
 pub mod schema;
 pub mod update;
+pub mod vectors;
 
 use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
@@ -53,6 +54,9 @@ pub struct Payload {
     pub roots: Vec<PathBuf>,
     /// When the commit was made, seconds since the epoch.
     pub built_at: u64,
+    /// The vector file of this commit ([`vectors`]), when a model was used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vectors: Option<String>,
 }
 
 /// The payload's roots in JSON: a folder whose path is not UTF-8 (which

@@ -33,6 +33,11 @@
 //! passage), when it was made (`added` as written, `added_days` for
 //! `--since`), its Kindle locations (`location_start`/`location_end`, for
 //! `--location`), and the export it came from (`source`, for `stats`).
+//!
+//! Every quote document carries `text_hash`: the key of the vector of its
+//! embedded text (`crate::embed::store::key` of [`embed_text`]), indexed
+//! to find the documents of the nearest vectors, fast to list the keys
+//! the index needs.
 
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
@@ -43,7 +48,7 @@ pub const ANALYZER: &str = "folio_en";
 
 /// Version of the index layout this build writes and reads. Bump it when the
 /// schema or the meaning of a field changes.
-pub const FORMAT_VERSION: u32 = 7;
+pub const FORMAT_VERSION: u32 = 8;
 
 /// Fast field: a document's place in its note's block of documents (the
 /// note, then its quotes), packed by [`quote_block`].
@@ -58,6 +63,15 @@ pub fn quote_block(back: u32, ahead: u32) -> u64 {
 /// `(back, ahead)` of a [`QUOTE_BLOCK`] value.
 pub fn quote_block_parts(value: u64) -> (u32, u32) {
     ((value >> 32) as u32, value as u32)
+}
+
+/// The text a quote's vector embeds: the passage, then the reader's own
+/// note on it, so a highlight is found by what the reader made of it too.
+pub fn embed_text(quote: &str, note_text: Option<&str>) -> String {
+    match note_text.map(str::trim).filter(|n| !n.is_empty()) {
+        Some(note) => format!("{}\n{note}", quote.trim()),
+        None => quote.trim().to_string(),
+    }
 }
 
 /// `kind` of a note document.
@@ -128,6 +142,8 @@ pub struct Fields {
     pub added: Field,
     /// When a highlight was made, in days since 1970-01-01, for `--since`.
     pub added_days: Field,
+    /// A quote's vector key ([`embed_text`]'s hash).
+    pub text_hash: Field,
     /// First Kindle location of a quote's reference.
     pub location_start: Field,
     /// Last Kindle location of a quote's reference.
@@ -175,6 +191,7 @@ impl Fields {
         let note_text = b.add_text_field("note_text", analysed(true));
         let added = b.add_text_field("added", STORED);
         let added_days = b.add_u64_field("added_days", INDEXED);
+        let text_hash = b.add_u64_field("text_hash", INDEXED | FAST);
         let location_start = b.add_u64_field("location_start", INDEXED);
         let location_end = b.add_u64_field("location_end", INDEXED);
         Fields {
@@ -206,6 +223,7 @@ impl Fields {
             note_text,
             added,
             added_days,
+            text_hash,
             location_start,
             location_end,
         }

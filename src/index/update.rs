@@ -9,6 +9,7 @@
 //! when nothing changed. A bad note is reported (`path:line: message`),
 //! counted and skipped; the build goes on.
 
+use std::collections::HashSet;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,7 +23,7 @@ use tantivy::{TantivyDocument, Term};
 use super::document::{self, FileStamp};
 use super::paced::{PacedDocument, Pacer};
 use super::schema::{FORMAT_VERSION, KIND_NOTE, KIND_QUOTE};
-use super::{FolioIndex, Payload};
+use super::{FolioIndex, Payload, vectors};
 use crate::error::{Error, NoteError, Result};
 use crate::note;
 use crate::walk::{self, Found};
@@ -38,6 +39,9 @@ pub struct UpdateOptions {
     pub memory_mb: usize,
     /// Show a progress bar (only drawn when stderr is a terminal).
     pub progress: bool,
+    /// The sentence model: quotes get vectors ([`super::vectors`]). `None`
+    /// indexes words only.
+    pub model: Option<std::sync::Arc<crate::embed::Model>>,
 }
 
 /// What an update did.
@@ -62,6 +66,8 @@ pub struct Summary {
     pub seconds: f64,
     /// Whether a commit was written.
     pub committed: bool,
+    /// Texts embedded by this update (the others' vectors were reused).
+    pub embedded: usize,
 }
 
 /// A file that could not be indexed.
@@ -141,7 +147,7 @@ pub fn update_and_read(
     let roots = resolve_roots(&options.roots, &payload)?;
     let threads = options.threads.max(1);
     // Fail fast when another folio process is writing (before any work).
-    let mut writer = ix.writer(threads, options.memory_mb)?;
+    let writer = ix.writer(threads, options.memory_mb)?;
 
     let reader = ix.reader()?;
     // Walking is mostly waiting on the file system: read the index's stamps
@@ -175,13 +181,24 @@ pub fn update_and_read(
     let removed: Vec<String> = stamps.into_keys().collect();
     let roots_changed = payload.roots != roots || payload.folio_format != FORMAT_VERSION;
 
+    let mut gone: HashSet<String> = HashSet::new();
+    let mut fresh: Vec<(u64, String)> = Vec::new();
     if work.is_empty() && removed.is_empty() && !roots_changed {
-        drop(writer);
-        return finish(ix, reader, summary, started);
+        let plan = match &options.model {
+            Some(model) => vectors::plan(ix, &reader, &payload, model, &gone, fresh)?,
+            None => None,
+        };
+        let Some(plan) = plan else {
+            drop(writer);
+            return finish(ix, reader, summary, started);
+        };
+        // Nothing changed but the vectors (a model is new, or another one).
+        return commit(ix, writer, reader, summary, started, payload.roots, Some(plan), options);
     }
 
     for id in &removed {
         writer.delete_term(Term::from_field_text(ix.fields.file_id, id));
+        gone.insert(id.clone());
         summary.removed += 1;
     }
 
@@ -210,8 +227,14 @@ pub fn update_and_read(
             progress.inc(1);
             match outcome {
                 Outcome::Index { id, existed, notes } => {
+                    if options.model.is_some() {
+                        for docs in &notes {
+                            vectors::texts_of(ix, docs, &mut fresh);
+                        }
+                    }
                     if existed {
                         writer.delete_term(Term::from_field_text(ix.fields.file_id, &id));
+                        gone.insert(id.clone());
                         summary.updated += 1;
                     } else {
                         summary.added += 1;
@@ -237,6 +260,7 @@ pub fn update_and_read(
                 Outcome::Failed { id, existed, error } => {
                     if existed {
                         writer.delete_term(Term::from_field_text(ix.fields.file_id, &id));
+                        gone.insert(id.clone());
                         summary.removed += 1;
                     }
                     summary.failed.push(Failure {
@@ -250,6 +274,7 @@ pub fn update_and_read(
                 Outcome::Vanished { id, existed } => {
                     if existed {
                         writer.delete_term(Term::from_field_text(ix.fields.file_id, &id));
+                        gone.insert(id.clone());
                         summary.removed += 1;
                     }
                 }
@@ -260,16 +285,47 @@ pub fn update_and_read(
     progress.finish_and_clear();
 
     let changed = summary.added + summary.updated + summary.removed > 0;
-    if !changed && !roots_changed {
+    let plan = match &options.model {
+        Some(model) => vectors::plan(ix, &reader, &payload, model, &gone, fresh)?,
+        None => None,
+    };
+    if !changed && !roots_changed && plan.is_none() {
         // Only mtimes moved: nothing to write.
         drop(writer);
         return finish(ix, reader, summary, started);
     }
+    commit(ix, writer, reader, summary, started, roots, plan, options)
+}
+
+/// Writes the vectors (when there is a plan), then commits everything with
+/// a payload naming them; stale vector files go after the commit.
+#[allow(clippy::too_many_arguments)]
+fn commit(
+    ix: &FolioIndex,
+    mut writer: super::Writer<PacedDocument>,
+    reader: tantivy::IndexReader,
+    mut summary: Summary,
+    started: Instant,
+    roots: Vec<PathBuf>,
+    plan: Option<vectors::Plan>,
+    options: &UpdateOptions,
+) -> Result<(Summary, tantivy::IndexReader)> {
+    let old = ix.payload()?;
+    let vectors = match (plan, &options.model) {
+        (Some(plan), Some(model)) => {
+            summary.embedded = plan.to_embed();
+            Some(vectors::write(ix, plan, model, options.progress)?)
+        }
+        // The model is off: the last vectors stay named (they are only
+        // searched when a model is there to embed the query).
+        _ => old.vectors.filter(|_| options.model.is_some()),
+    };
     let payload = Payload {
         folio_format: FORMAT_VERSION,
         folio_version: env!("CARGO_PKG_VERSION").to_string(),
         roots,
         built_at: SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
+        vectors: vectors.clone(),
     };
     let mut prepared = writer.prepare_commit().map_err(|e| Error::tantivy("committing", e))?;
     prepared.set_payload(&serde_json::to_string(&payload).unwrap_or_default());
@@ -277,6 +333,9 @@ pub fn update_and_read(
     // Dropping a writer kills its merges (tantivy.md §8): let them finish.
     writer.wait_merging_threads().map_err(|e| Error::tantivy("merging segments", e))?;
     summary.committed = true;
+    if let Some(name) = &vectors {
+        vectors::remove_stale(ix, name);
+    }
     reader.reload().map_err(|e| Error::tantivy("reloading the reader", e))?;
     finish(ix, reader, summary, started)
 }

@@ -21,6 +21,8 @@ pub fn write(out: &mut dyn Write, results: &Results, color: bool) -> io::Result<
         Matching::All => "all words",
         Matching::Any => "any word",
         Matching::Fuzzy => "near matches",
+        Matching::Meaning => "by meaning",
+        Matching::Hybrid => "words and meaning",
     };
     for (i, hit) in results.hits.iter().enumerate() {
         let n = i + 1;

@@ -19,9 +19,13 @@
 //!
 //! ```text
 //! {kind: "quote", id, note_id, path, line, text, highlights, reference, note_text, added,
-//!  note: {name, titles, authors, year}, score}
+//!  note: {name, titles, authors, year}, score, found_by}
 //! ```
 //!
+//! `found_by` appears on quote hits of a search by meaning or a hybrid one:
+//! `{lexical: {rank, score} | null, semantic: {rank, score} | null,
+//! lexical_weight}` (BM25 score, cosine), and `matching` is then `meaning`
+//! or `hybrid`.
 //! With `--explain`, each hit also has `explanation`: `{value, description,
 //! details: [...]}`, a tree whose root's value is the hit's score: the pass
 //! that found the hit (every word, any word, near spellings), then
@@ -69,6 +73,32 @@ pub enum Matching {
     Any,
     /// No exact match: hits match near spellings.
     Fuzzy,
+    /// Ranked by meaning (`--mode semantic`, `--like`): hits need not
+    /// share a word with the query.
+    Meaning,
+    /// Words and meaning together (`--mode hybrid`).
+    Hybrid,
+}
+
+/// Where one ranking placed a hit.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct SideRank {
+    /// 1-based rank in that ranking.
+    pub rank: usize,
+    /// Its score there (BM25 for words, cosine for meaning).
+    pub score: f32,
+}
+
+/// Which rankings found a hit (`--mode hybrid`), and the word ranking's
+/// weight in the fused score.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct FoundBy {
+    /// The word ranking's place, when it found the hit.
+    pub lexical: Option<SideRank>,
+    /// The meaning ranking's place, when it found the hit.
+    pub semantic: Option<SideRank>,
+    /// The weight of words in this query's fusion (meaning has `1 - weight`).
+    pub lexical_weight: f32,
 }
 
 /// The note a quote belongs to.
@@ -143,6 +173,9 @@ pub struct QuoteHit {
     pub note: NoteInfo,
     /// Score.
     pub score: f32,
+    /// Which rankings found it (hybrid and meaning searches only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub found_by: Option<FoundBy>,
     /// Why it ranks where it does (`--explain`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explanation: Option<Explanation>,

@@ -15,9 +15,10 @@ pub mod join;
 pub mod note;
 pub mod query;
 pub mod ranking;
+pub mod semantic;
 pub mod snippet;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use tantivy::collector::{Count, TopDocs};
 use tantivy::schema::Value;
@@ -28,7 +29,9 @@ use crate::index::FolioIndex;
 use crate::index::document::{Card, Spans};
 use crate::index::update::PathDisplay;
 use crate::note::Reference;
-pub use hit::{Explanation, Hit, Matching, NoteHit, NoteInfo, QuoteHit, Results};
+pub use hit::{
+    Explanation, FoundBy, Hit, Matching, NoteHit, NoteInfo, QuoteHit, Results, SideRank,
+};
 use query::{Builder, HighlightTerms};
 pub use query::{Filters, Mode, Target};
 
@@ -104,6 +107,13 @@ impl Engine {
 
     /// Runs a search.
     pub fn search(&self, request: &Request) -> Result<Results> {
+        let lexical = self.rank(request, request.limit)?;
+        self.render(request, lexical)
+    }
+
+    /// The word ranking: up to `limit` documents, best first, and what to
+    /// highlight in them.
+    pub fn rank(&self, request: &Request, limit: usize) -> Result<Ranked> {
         let searcher = self.reader.searcher();
         let parsed = if request.plain {
             query::parse_plain(&request.query)
@@ -111,7 +121,7 @@ impl Engine {
             query::parse(&request.query)
         };
         let mut notices = parsed.notices.clone();
-        let limit = request.limit.max(1);
+        let limit = limit.max(1);
         let mut builder = Builder::new(&self.ix.fields, &searcher, request.target);
         builder.explaining = request.explain;
         let mut seen: HashSet<DocAddress> = HashSet::new();
@@ -171,21 +181,40 @@ impl Engine {
         }
         notices.append(&mut builder.notices);
         notices.dedup();
+        let mut explanations = HashMap::new();
+        if request.explain {
+            for (i, &(score, addr)) in ranked.iter().enumerate() {
+                if let Some((pass, q)) = pass_of.get(i).and_then(|&p| passes.get(p)) {
+                    explanations.insert(addr, explain(&searcher, &**q, pass, addr, score)?);
+                }
+            }
+        }
+        Ok(Ranked {
+            ranked,
+            highlights,
+            matching,
+            total,
+            notices,
+            only_words: parsed.only_words(),
+            explanations,
+        })
+    }
 
+    /// Loads and renders ranked documents as hits.
+    pub fn render(&self, request: &Request, ranked: Ranked) -> Result<Results> {
+        let Ranked { ranked, highlights, matching, total, notices, mut explanations, .. } = ranked;
+        let searcher = self.reader.searcher();
         let mut highlighter = snippet::Highlighter::new(&highlights);
         let paths = PathDisplay::new();
         let mut hits = Vec::with_capacity(ranked.len());
-        for (i, (score, addr)) in ranked.into_iter().enumerate() {
+        for (score, addr) in ranked {
             let doc: TantivyDocument =
                 searcher.doc(addr).map_err(|e| Error::tantivy("loading a hit", e))?;
             let mut hit = match request.target {
                 Target::Notes => self.note_hit(&doc, score, &mut highlighter, &paths),
                 Target::Quotes => self.quote_hit(&doc, score, &mut highlighter, &paths),
             };
-            if request.explain
-                && let Some((pass, q)) = pass_of.get(i).and_then(|&p| passes.get(p))
-            {
-                let why = explain(&searcher, &**q, pass, addr, score)?;
+            if let Some(why) = explanations.remove(&addr) {
                 match &mut hit {
                     Hit::Note(h) => h.explanation = Some(why),
                     Hit::Quote(h) => h.explanation = Some(why),
@@ -271,6 +300,7 @@ impl Engine {
             added: doc.get_first(f.added).and_then(|v| v.as_str()).map(str::to_string),
             note: card.into(),
             score,
+            found_by: None,
             explanation: None,
         })
     }
@@ -281,16 +311,36 @@ impl Engine {
     }
 }
 
+/// A word ranking before its hits are loaded.
+#[derive(Debug, Clone)]
+pub struct Ranked {
+    /// Documents, best first, with their scores.
+    pub ranked: Vec<(f32, DocAddress)>,
+    /// What to highlight.
+    pub highlights: HighlightTerms,
+    /// How the hits match.
+    pub matching: Matching,
+    /// Matching documents in all (a lower bound when not counted).
+    pub total: Total,
+    /// Things the person should know.
+    pub notices: Vec<String>,
+    /// Whether the query was plain words only ([`query::ParsedQuery::only_words`]).
+    pub only_words: bool,
+    /// Why each document scores what it does (`--explain` only).
+    pub explanations: HashMap<DocAddress, Explanation>,
+}
+
 /// Matches counted without `--count` stop here: `total` is then a lower
 /// bound (shown as "1,000+").
 pub const COUNT_CAP: usize = 1000;
 
 /// How many documents a pass matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Total {
-    count: usize,
+pub struct Total {
+    /// Documents counted.
+    pub count: usize,
     /// `false` when counting stopped at [`COUNT_CAP`].
-    exact: bool,
+    pub exact: bool,
 }
 
 impl Total {

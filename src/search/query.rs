@@ -143,6 +143,31 @@ pub fn parse_plain(text: &str) -> ParsedQuery {
     ParsedQuery { ast, notices, plain_words }
 }
 
+impl ParsedQuery {
+    /// Whether the query is plain words only: no phrase, field, prefix,
+    /// exclusion, `OR`, range or boost, whose exact meaning only the word
+    /// index can honour.
+    pub fn only_words(&self) -> bool {
+        fn words(ast: &UserInputAst) -> bool {
+            match ast {
+                UserInputAst::Clause(clauses) => clauses
+                    .iter()
+                    .all(|(occur, sub)| matches!(occur, None | Some(Occur::Must)) && words(sub)),
+                UserInputAst::Boost(..) => false,
+                UserInputAst::Leaf(leaf) => match leaf.as_ref() {
+                    UserInputLeaf::Literal(l) => {
+                        l.field_name.is_none()
+                            && !l.prefix
+                            && (l.delimiter == Delimiter::None || !l.phrase.contains(' '))
+                    }
+                    _ => false,
+                },
+            }
+        }
+        self.plain_words > 0 && words(&self.ast)
+    }
+}
+
 fn nesting_depth(text: &str) -> usize {
     let (mut depth, mut max) = (0usize, 0usize);
     for c in text.chars() {
@@ -301,6 +326,19 @@ impl<'a> Builder<'a> {
         clauses.push((Occur::Must, text.unwrap_or_else(|| Box::new(AllQuery))));
         clauses.extend(filter_queries.into_iter().map(|q| (Occur::Must, q)));
         Some(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    /// `inner` restricted to the target's kind of document and to the
+    /// filters: the same filters a word search applies.
+    pub fn filtered(&mut self, inner: Box<dyn Query>, filters: &Filters) -> Box<dyn Query> {
+        let kind = match self.target {
+            Target::Notes => crate::index::schema::KIND_NOTE,
+            Target::Quotes => crate::index::schema::KIND_QUOTE,
+        };
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Must, filter(term_query(self.fields.kind, kind))), (Occur::Must, inner)];
+        clauses.extend(self.filters(filters).into_iter().map(|q| (Occur::Must, q)));
+        Box::new(BooleanQuery::new(clauses))
     }
 
     /// The title and author fields of the target's documents.

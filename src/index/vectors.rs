@@ -1,0 +1,249 @@
+//! The index's vectors: one file per commit, `vectors-<N>.bin` in the index
+//! folder, named in the commit payload.
+//!
+//! The file is written and flushed before the commit; the commit (whose
+//! payload Tantivy writes atomically with the segment list) is what makes
+//! it the current one, so a kill before the commit leaves the last commit
+//! and its file as they were, and a kill after it leaves both new. Files
+//! no commit names are deleted after a successful commit. `--rebuild`
+//! keeps them: the next build reads the newest as a cache, so nothing
+//! already embedded is embedded again.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use rustc_hash::FxHashSet;
+use tantivy::schema::Value;
+use tantivy::{IndexReader, TantivyDocument};
+
+use super::schema::embed_text;
+use super::{FolioIndex, Payload};
+use crate::embed::store::{StoreBuilder, VectorStore};
+use crate::embed::{Embedder, Model};
+use crate::error::{Error, Result};
+
+/// Texts embedded per step of the progress bar (and per call to the model,
+/// which batches them by length itself).
+const STEP: usize = 256;
+
+/// The name of the vector file of commit number `generation`.
+pub fn file_name(generation: u64) -> String {
+    format!("vectors-{generation}.bin")
+}
+
+fn generation_of(name: &str) -> Option<u64> {
+    name.strip_prefix("vectors-")?.strip_suffix(".bin")?.parse().ok()
+}
+
+/// The store the last commit names; `None` when it names none. A missing or
+/// damaged file is an error that says to run `folio index`.
+pub fn load(ix: &FolioIndex, payload: &Payload) -> Result<Option<VectorStore>> {
+    let Some(name) = &payload.vectors else { return Ok(None) };
+    let path = ix.dir.join(name);
+    VectorStore::read(&path).map(Some).map_err(|e| Error::io(&path, e))
+}
+
+/// The store to reuse vectors from: the one the payload names, else the
+/// newest file left in this generation, else (a rebuild or an upgrade
+/// building a new generation aside) the newest of the live generation.
+/// Unreadable caches are ignored: they only save time.
+fn cache(ix: &FolioIndex, payload: &Payload) -> Option<VectorStore> {
+    if let Ok(Some(store)) = load(ix, payload) {
+        return Some(store);
+    }
+    let mut newest = vector_files(&ix.dir).into_iter().max_by_key(|(g, _)| *g);
+    if newest.is_none()
+        && let Ok(Some(live)) = super::lifecycle::live_dir(&ix.path)
+    {
+        newest = vector_files(&live).into_iter().max_by_key(|(g, _)| *g);
+    }
+    VectorStore::read(&newest?.1).ok()
+}
+
+fn vector_files(dir: &Path) -> Vec<(u64, PathBuf)> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| Some((generation_of(e.file_name().to_str()?)?, e.path())))
+        .collect()
+}
+
+/// Keys and texts of the quote documents `docs` (a new or changed file's).
+pub fn texts_of(ix: &FolioIndex, docs: &[TantivyDocument], into: &mut Vec<(u64, String)>) {
+    let f = &ix.fields;
+    for doc in docs {
+        let Some(key) = doc.get_first(f.text_hash).and_then(|v| v.as_u64()) else { continue };
+        let quote = doc.get_first(f.quote).and_then(|v| v.as_str()).unwrap_or_default();
+        let note = doc.get_first(f.note_text).and_then(|v| v.as_str());
+        into.push((key, embed_text(quote, note)));
+    }
+}
+
+/// What the next commit's vectors need.
+pub struct Plan {
+    /// Every key the index will hold after the commit.
+    live: FxHashSet<u64>,
+    /// Keys with no vector yet, and their texts.
+    missing: Vec<(u64, String)>,
+    cache: Option<VectorStore>,
+    fingerprint: u64,
+}
+
+impl Plan {
+    /// How many texts must be embedded.
+    pub fn to_embed(&self) -> usize {
+        self.missing.len()
+    }
+}
+
+/// Works out the keys of the index after this update (the documents of
+/// files in `gone` are being deleted; `fresh` are the new ones) and which
+/// have no vector yet. `None` when the last commit's vectors are already
+/// exactly right.
+pub fn plan(
+    ix: &FolioIndex,
+    reader: &IndexReader,
+    payload: &Payload,
+    model: &Model,
+    gone: &HashSet<String>,
+    fresh: Vec<(u64, String)>,
+) -> Result<Option<Plan>> {
+    let fingerprint = model.fingerprint().map_err(|message| model_error(model.dir(), message))?;
+    let cache = cache(ix, payload).filter(|c| c.model() == fingerprint);
+    let has = |key: u64| cache.as_ref().is_some_and(|c| c.contains(key));
+    let mut live = FxHashSet::default();
+    let mut missing = Vec::new();
+    let mut asked = FxHashSet::default();
+    for (key, text) in fresh {
+        live.insert(key);
+        if !has(key) && asked.insert(key) {
+            missing.push((key, text));
+        }
+    }
+    let searcher = reader.searcher();
+    let f = &ix.fields;
+    let field_name = |field| f.schema.get_field_name(field).to_string();
+    let context = |e| Error::tantivy("reading the vector keys", e);
+    let mut unembedded_old = Vec::new();
+    for (ordinal, segment) in searcher.segment_readers().iter().enumerate() {
+        let fast = segment.fast_fields();
+        let hashes = fast.u64(&field_name(f.text_hash)).map_err(context)?;
+        let files = fast.str(&field_name(f.file_id)).map_err(context)?;
+        let mut gone_ords = FxHashSet::default();
+        if let Some(files) = &files {
+            for id in gone {
+                if let Ok(Some(ord)) = files.dictionary().term_ord(id.as_bytes()) {
+                    gone_ords.insert(ord);
+                }
+            }
+        }
+        let alive = segment.alive_bitset();
+        for doc in 0..segment.max_doc() {
+            if alive.is_some_and(|a| a.is_deleted(doc)) {
+                continue;
+            }
+            let Some(key) = hashes.first(doc) else { continue };
+            let file_gone = files
+                .as_ref()
+                .and_then(|files| files.ords().first(doc))
+                .is_some_and(|ord| gone_ords.contains(&ord));
+            if file_gone {
+                continue;
+            }
+            live.insert(key);
+            if !has(key) && asked.insert(key) {
+                unembedded_old.push((key, tantivy::DocAddress::new(ordinal as u32, doc)));
+            }
+        }
+    }
+    for (key, address) in unembedded_old {
+        let doc: TantivyDocument =
+            searcher.doc(address).map_err(|e| Error::tantivy("reading a quote to embed", e))?;
+        let quote = doc.get_first(f.quote).and_then(|v| v.as_str()).unwrap_or_default();
+        let note = doc.get_first(f.note_text).and_then(|v| v.as_str());
+        missing.push((key, embed_text(quote, note)));
+    }
+    let current = payload.vectors.is_some()
+        && cache.as_ref().is_some_and(|c| c.len() == live.len())
+        && missing.is_empty();
+    if current {
+        return Ok(None);
+    }
+    Ok(Some(Plan { live, missing, cache, fingerprint }))
+}
+
+/// Embeds what is missing (with a progress bar when `progress`) and writes
+/// the new store's file; returns its name, for the commit payload.
+pub fn write(ix: &FolioIndex, plan: Plan, model: &Model, progress: bool) -> Result<String> {
+    let mut builder = StoreBuilder::new(0, plan.fingerprint);
+    if !plan.missing.is_empty() {
+        let embedder = model.get().map_err(|message| model_error(model.dir(), message))?;
+        builder = StoreBuilder::new(embedder.dims(), plan.fingerprint);
+        embed_into(embedder, &plan.missing, &mut builder, progress)?;
+    } else if let Some(cache) = &plan.cache {
+        builder = StoreBuilder::new(cache.dims(), plan.fingerprint);
+    }
+    if let Some(cache) = &plan.cache {
+        for &key in &plan.live {
+            if !builder.contains(key) {
+                builder.reuse(cache, key);
+            }
+        }
+    }
+    let store = builder.build();
+    let next = vector_files(&ix.dir).iter().map(|(g, _)| g + 1).max().unwrap_or(1);
+    let name = file_name(next);
+    let path = ix.dir.join(&name);
+    store.write(&path).map_err(|e| Error::io(&path, e))?;
+    Ok(name)
+}
+
+fn embed_into(
+    embedder: &Embedder,
+    texts: &[(u64, String)],
+    builder: &mut StoreBuilder,
+    progress: bool,
+) -> Result<()> {
+    let bar = if progress && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        let bar = indicatif::ProgressBar::new(texts.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "embedding {bar:30} {pos}/{len} {per_sec} eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    for chunk in texts.chunks(STEP) {
+        let strings: Vec<&str> = chunk.iter().map(|(_, t)| t.as_str()).collect();
+        let vectors = embedder.embed(&strings).map_err(|e| Error::Query(e.to_string()))?;
+        for ((key, _), vector) in chunk.iter().zip(vectors) {
+            builder.add(*key, &vector);
+        }
+        bar.inc(chunk.len() as u64);
+    }
+    bar.finish_and_clear();
+    Ok(())
+}
+
+/// Deletes vector files other than `keep` (after a successful commit; a
+/// file that will not go is left for the next commit to try).
+pub fn remove_stale(ix: &FolioIndex, keep: &str) {
+    for (_, path) in vector_files(&ix.dir) {
+        if path.file_name().and_then(|n| n.to_str()) != Some(keep) {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+fn model_error(dir: &Path, message: String) -> Error {
+    Error::Io {
+        path: dir.to_path_buf(),
+        source: std::io::Error::other(format!(
+            "the sentence model could not be loaded: {message} \
+             (FOLIO_MODEL=off indexes and searches words only)"
+        )),
+    }
+}

@@ -1,0 +1,179 @@
+//! Quotes by meaning, with a tiny random sentence model written by the test
+//! (`folio::embed::tiny`): vectors are built, kept in step with the notes,
+//! reused, committed with the index; `--mode`, `--like` and `found_by`
+//! work; without a model everything is as before. What the vectors *mean*
+//! is tested with the real model in `tests/semantic_quality.rs`.
+
+use serde_json::Value;
+
+use crate::util::{TestEnv, u64_of};
+
+const NOTE: &str = "title: Influence\nauthor: Robert Cialdini\nyear: 1984\n\n\
+Notes.\n\n\
+> When people are in a group, responsibility for acting is diffused.\n\
+> <footer>p. 133</footer>\n\n\
+> The rule for reciprocation says that we should repay what another gave us.\n\
+> <footer>p. 19</footer>\n\n\
+> Things that are scarce are valued more.\n\
+> <footer>p. 238</footer>\n";
+
+const OTHER: &str = "title: The Sea\nauthor: Someone Else\n\n\
+> The old man fought the fish for three days out past the reef.\n\
+> <footer>p. 12</footer>\n";
+
+/// An environment with two notes and a tiny model in `model/`.
+fn env_with_model() -> TestEnv {
+    let env = TestEnv::new();
+    env.write("notes/Influence.md", NOTE);
+    env.write("notes/Sea.md", OTHER);
+    folio::embed::tiny::write_tiny_model(&env.path("model"), 3).expect("tiny model");
+    env
+}
+
+fn index(env: &TestEnv, extra: &[&str]) -> Value {
+    let mut args = vec!["index", "notes", "--index", "ix", "--model", "model", "--json"];
+    args.extend_from_slice(extra);
+    let run = env.folio(&args);
+    run.expect_code(0);
+    run.json()
+}
+
+/// The vector files of the live generation (the folder `ix/CURRENT` names):
+/// vectors are committed with the Tantivy index they belong to.
+fn vector_files(env: &TestEnv) -> Vec<String> {
+    let current = std::fs::read_to_string(env.path("ix/CURRENT")).expect("ix/CURRENT");
+    let live = env.path("ix").join(current.trim());
+    let mut names: Vec<String> = std::fs::read_dir(live)
+        .expect("index folder")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.starts_with("vectors-"))
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn indexing_embeds_each_quote_once_and_keeps_one_vector_file() {
+    let env = env_with_model();
+    let first = index(&env, &[]);
+    assert_eq!(u64_of(&first, "embedded"), 4, "{first:#}");
+    assert_eq!(vector_files(&env).len(), 1);
+
+    let unchanged = index(&env, &[]);
+    assert_eq!(u64_of(&unchanged, "embedded"), 0, "{unchanged:#}");
+    assert_eq!(unchanged["committed"], false, "a refresh with no change writes nothing");
+
+    // One new quote: only it is embedded; the old vector file goes.
+    let before = vector_files(&env);
+    env.write("notes/Sea.md", format!("{OTHER}\n> A new line about the tide.\n"));
+    let changed = index(&env, &[]);
+    assert_eq!(u64_of(&changed, "embedded"), 1, "{changed:#}");
+    let after = vector_files(&env);
+    assert_eq!(after.len(), 1);
+    assert_ne!(before, after, "a new commit names a new vector file");
+
+    // A rebuild reuses every vector.
+    let rebuilt = index(&env, &["--rebuild"]);
+    assert_eq!(u64_of(&rebuilt, "embedded"), 0, "{rebuilt:#}");
+    assert_eq!(vector_files(&env).len(), 1);
+}
+
+#[test]
+fn semantic_and_hybrid_hits_say_which_side_found_them() {
+    let env = env_with_model();
+    index(&env, &[]);
+    let base = ["quotes", "--index", "ix", "--model", "model", "--json", "--no-refresh"];
+
+    let mut args = base.to_vec();
+    args.extend(["--mode", "semantic", "crowds", "of", "bystanders"]);
+    let run = env.folio(&args);
+    run.expect_code(0);
+    let json = run.json();
+    assert_eq!(json["matching"], "meaning");
+    let hits = json["hits"].as_array().expect("hits");
+    assert_eq!(hits.len(), 4, "every quote is near in meaning to some degree");
+    assert_eq!(hits[0]["found_by"]["semantic"]["rank"], 1);
+    assert!(hits[0]["found_by"]["lexical"].is_null());
+
+    let mut args = base.to_vec();
+    args.extend(["responsibility", "group"]);
+    let run = env.folio(&args);
+    run.expect_code(0);
+    let json = run.json();
+    assert_eq!(json["matching"], "hybrid", "hybrid is the default with a model");
+    let first = &json["hits"][0];
+    assert!(first["text"].as_str().unwrap_or("").contains("diffused"), "{json:#}");
+    assert_eq!(first["found_by"]["lexical"]["rank"], 1, "{json:#}");
+    assert!(first["found_by"]["lexical_weight"].as_f64().is_some());
+
+    // A phrase keeps its exact meaning: ranked by words, as before.
+    let mut args = base.to_vec();
+    args.push("\"scarce are valued\"");
+    let run = env.folio(&args);
+    let json = run.json();
+    assert_eq!(json["matching"], "all");
+    assert_eq!(json["hits"].as_array().map(Vec::len), Some(1));
+
+    // Filters apply to the meaning side too.
+    let mut args = base.to_vec();
+    args.extend(["--mode", "semantic", "--author", "someone", "anything", "at", "all"]);
+    let json = env.folio(&args).json();
+    let hits = json["hits"].as_array().expect("hits");
+    assert_eq!(hits.len(), 1, "{json:#}");
+    assert!(hits[0]["text"].as_str().unwrap_or("").contains("old man"));
+}
+
+#[test]
+fn like_lists_the_other_quotes_nearest_first() {
+    let env = env_with_model();
+    index(&env, &[]);
+    let run = env.folio(&[
+        "quotes",
+        "--index",
+        "ix",
+        "--json",
+        "--no-refresh",
+        "--like",
+        "notes/Influence.md:8",
+    ]);
+    run.expect_code(0);
+    let json = run.json();
+    let hits = json["hits"].as_array().expect("hits");
+    assert_eq!(hits.len(), 3, "the other quotes, not itself: {json:#}");
+    assert!(hits.iter().all(|h| !h["text"].as_str().unwrap_or("").contains("diffused")));
+    let scores: Vec<f64> = hits.iter().map(|h| h["score"].as_f64().unwrap_or(0.0)).collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+
+    let run =
+        env.folio(&["quotes", "--index", "ix", "--no-refresh", "--like", "notes/Influence.md"]);
+    run.expect_code(2).expect_stderr("PATH:LINE");
+}
+
+#[test]
+fn without_a_model_search_is_as_before() {
+    let env = env_with_model();
+    let run = env.folio(&["index", "notes", "--index", "ix", "--json"]);
+    run.expect_code(0);
+    assert_eq!(u64_of(&run.json(), "embedded"), 0);
+    assert!(vector_files(&env).is_empty());
+    let run = env.folio(&["quotes", "--index", "ix", "--json", "responsibility"]);
+    let json = run.json();
+    assert_eq!(json["matching"], "all");
+    assert!(json["hits"][0].get("found_by").is_none());
+
+    let run = env.folio(&["quotes", "--index", "ix", "--mode", "semantic", "responsibility"]);
+    run.expect_code(2).expect_stderr("FOLIO_MODEL");
+
+    // The model turned off: words only, even with vectors in the index.
+    index(&env, &[]);
+    let run = env.folio(&["quotes", "--index", "ix", "--model", "off", "--json", "responsibility"]);
+    assert_eq!(run.json()["matching"], "all");
+}
+
+#[test]
+fn a_broken_model_is_named_with_what_to_do() {
+    let env = env_with_model();
+    std::fs::remove_file(env.path("model/tokenizer.json")).expect("remove");
+    let run = env.folio(&["index", "notes", "--index", "ix", "--model", "model"]);
+    run.expect_failure().expect_stderr("tokenizer.json").expect_stderr("FOLIO_MODEL=off");
+}

@@ -1,0 +1,278 @@
+//! Ranking by meaning with the real sentence model (feature `real-model`;
+//! the model folder is named by `FOLIO_MODEL`, the highlight exports by
+//! `FOLIO_HIGHLIGHTS`, both set by `.ci/run`).
+//!
+//! The queries are in `tests/eval/highlight-queries.tsv`: paraphrases (an
+//! idea as a reader remembers it, at most one word shared with the passage)
+//! and keyword queries. Each is run by words, by meaning and by both; the
+//! table printed is the one in BENCHMARKS.md (Relevance, semantic).
+#![cfg(feature = "real-model")]
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use folio::embed::Model;
+use folio::embed::store::VectorStore;
+use folio::index::update::{UpdateOptions, update};
+use folio::index::{FolioIndex, vectors};
+use folio::search::semantic::{Fusion, Meaning, RankMode};
+use folio::search::{Engine, Hit, Request, Target};
+use tantivy::tokenizer::TokenStream;
+
+fn env_dir(name: &str) -> PathBuf {
+    let dir = std::env::var_os(name)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| panic!("{name} must name a folder (see .ci/run)"));
+    assert!(dir.is_dir(), "{name}={} is not a folder", dir.display());
+    dir
+}
+
+struct Fixture {
+    engine: Engine,
+    store: VectorStore,
+    model: Arc<Model>,
+    _dir: tempfile::TempDir,
+}
+
+fn options(roots: Vec<PathBuf>, model: &Arc<Model>) -> UpdateOptions {
+    UpdateOptions { roots, threads: 2, memory_mb: 100, progress: false, model: Some(model.clone()) }
+}
+
+/// The highlight exports indexed with the model, once for every test.
+fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let model = Arc::new(Model::new(env_dir("FOLIO_MODEL")));
+        let started = Instant::now();
+        model.get().expect("the model loads");
+        eprintln!("model load: {:.0} ms", started.elapsed().as_secs_f64() * 1000.0);
+        let dir = tempfile::tempdir().expect("temp dir");
+        let ix = FolioIndex::open_or_create(&dir.path().join("ix"), false).expect("index opens");
+        // A vector file from an earlier run (FOLIO_VECTOR_CACHE) is reused
+        // as `--rebuild` reuses one: only the tuning is re-run.
+        if let Some(cache) = std::env::var_os("FOLIO_VECTOR_CACHE") {
+            std::fs::copy(cache, dir.path().join("ix").join("vectors-1.bin")).expect("cache");
+        }
+        let roots = vec![env_dir("FOLIO_HIGHLIGHTS")];
+        let summary = update(&ix, &options(roots.clone(), &model), &|_| {}).expect("builds");
+        eprintln!(
+            "indexed {} quotes, embedded {} passages in {:.2} s",
+            summary.quotes, summary.embedded, summary.seconds
+        );
+        let again = update(&ix, &options(roots, &model), &|_| {}).expect("refreshes");
+        eprintln!("no-op refresh: {:.3} s, embedded {}", again.seconds, again.embedded);
+        assert!(!again.committed && again.embedded == 0, "a refresh with no change writes nothing");
+        let store = vectors::load(&ix, &ix.payload().expect("payload"))
+            .expect("vectors load")
+            .expect("the commit names its vectors");
+        eprintln!(
+            "vectors: {} passages, {} bytes per passage",
+            store.len(),
+            store.file_bytes() / store.len().max(1)
+        );
+        Fixture { engine: Engine::open(ix).expect("engine"), store, model, _dir: dir }
+    })
+}
+
+/// 1-based rank of the first hit containing `expected`, in the top 10.
+fn rank(f: &Fixture, query: &str, expected: &str, mode: RankMode) -> Option<usize> {
+    let vector = f.model.get().expect("model").embed_one(query).expect("embeds");
+    rank_with(f, query, &vector, expected, mode, &Fusion::default())
+}
+
+fn rank_with(
+    f: &Fixture,
+    query: &str,
+    vector: &[f32],
+    expected: &str,
+    mode: RankMode,
+    fusion: &Fusion,
+) -> Option<usize> {
+    let request = Request::new(query, Target::Quotes);
+    let meaning = Meaning { store: &f.store, vector: vector.to_vec() };
+    let results = f.engine.search_fused(&request, mode, Some(&meaning), fusion).expect("searches");
+    let expected = expected.to_lowercase().replace('’', "'");
+    results
+        .hits
+        .iter()
+        .position(|hit| match hit {
+            Hit::Quote(q) => q.text.to_lowercase().replace('’', "'").contains(&expected),
+            Hit::Note(_) => false,
+        })
+        .map(|i| i + 1)
+}
+
+fn stems(text: &str) -> BTreeSet<String> {
+    let mut analyzer = folio::index::schema::analyzer();
+    let mut stream = analyzer.token_stream(text);
+    let mut out = BTreeSet::new();
+    while stream.advance() {
+        out.insert(stream.token().text.clone());
+    }
+    out
+}
+
+struct Query {
+    kind: String,
+    text: String,
+    expected: String,
+}
+
+fn queries() -> Vec<Query> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/eval/highlight-queries.tsv");
+    std::fs::read_to_string(&path)
+        .expect("queries")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let mut parts = l.split('\t');
+            let mut next = || parts.next().expect("kind, query, expected").to_string();
+            Query { kind: next(), text: next(), expected: next() }
+        })
+        .collect()
+}
+
+#[derive(Default, Clone, Copy)]
+struct Tally {
+    first: usize,
+    top3: usize,
+    top10: usize,
+}
+
+#[test]
+fn paraphrases_share_at_most_one_word_with_their_passage() {
+    let f = fixture();
+    for q in queries().iter().filter(|q| q.kind == "paraphrase") {
+        let request = Request::new(format!("\"{}\"", q.expected), Target::Quotes);
+        let results = f.engine.search(&request).expect("searches");
+        let Some(Hit::Quote(hit)) = results.hits.first() else {
+            panic!("no passage holds {:?}", q.expected)
+        };
+        let shared: Vec<String> = stems(&q.text).intersection(&stems(&hit.text)).cloned().collect();
+        assert!(shared.len() <= 1, "{:?} shares {shared:?} with its passage", q.text);
+    }
+}
+
+#[test]
+fn hybrid_finds_paraphrases_and_keeps_keyword_first_places() {
+    let f = fixture();
+    let modes = [RankMode::Lexical, RankMode::Semantic, RankMode::Hybrid];
+    let mut tallies = [[Tally::default(); 3]; 2];
+    let mut counts = [0usize; 2];
+    let mut lost = Vec::new();
+    let started = Instant::now();
+    let mut runs = 0;
+    for q in queries() {
+        let kind = usize::from(q.kind == "keyword");
+        counts[kind] += 1;
+        let ranks: Vec<Option<usize>> =
+            modes.iter().map(|&m| rank(f, &q.text, &q.expected, m)).collect();
+        runs += 3;
+        for (tally, r) in tallies[kind].iter_mut().zip(&ranks) {
+            tally.first += usize::from(*r == Some(1));
+            tally.top3 += usize::from(r.is_some_and(|r| r <= 3));
+            tally.top10 += usize::from(r.is_some());
+        }
+        eprintln!("{:<10} {:?} {:?}", q.kind, ranks, q.text);
+        if kind == 1 && ranks[0] == Some(1) && ranks[2] != Some(1) {
+            lost.push(q.text.clone());
+        }
+    }
+    eprintln!(
+        "{:.1} ms per search (embedding the query included)",
+        started.elapsed().as_secs_f64() * 1000.0 / runs as f64
+    );
+    eprintln!("| queries | ranking | first | top 3 | top 10 |");
+    for (kind, name) in ["paraphrase", "keyword"].iter().enumerate() {
+        for (m, mode) in ["lexical", "semantic", "hybrid"].iter().enumerate() {
+            let t = tallies[kind][m];
+            let n = counts[kind];
+            eprintln!(
+                "| {name} ({n}) | {mode} | {}/{n} | {}/{n} | {}/{n} |",
+                t.first, t.top3, t.top10
+            );
+        }
+    }
+    eprintln!("keyword first places lost by hybrid: {lost:?}");
+    let paraphrase = tallies[0][2];
+    let n = counts[0] as f64;
+    assert!(paraphrase.first as f64 / n >= 0.40, "hybrid first {}/{}", paraphrase.first, n);
+    assert!(paraphrase.top3 as f64 / n >= 0.65, "hybrid top 3 {}/{}", paraphrase.top3, n);
+    assert!(lost.len() <= 2, "hybrid loses keyword first places: {lost:?}");
+}
+
+/// With FOLIO_TUNE set: first places for a grid of fusion weights, both
+/// query sets side by side (how the constants in `search::semantic` were
+/// chosen).
+#[test]
+fn tune_fusion_weights() {
+    if std::env::var_os("FOLIO_TUNE").is_none() {
+        return;
+    }
+    let f = fixture();
+    let queries = queries();
+    let embedder = f.model.get().expect("model");
+    let vectors: Vec<Vec<f32>> =
+        queries.iter().map(|q| embedder.embed_one(&q.text).expect("embeds")).collect();
+    let lexical_firsts: Vec<bool> = queries
+        .iter()
+        .zip(&vectors)
+        .map(|(q, v)| {
+            rank_with(f, &q.text, v, &q.expected, RankMode::Lexical, &Fusion::default()) == Some(1)
+        })
+        .collect();
+    let mut grid = Vec::new();
+    for words in [0.3, 0.4, 0.5, 0.6, 0.7, 0.8] {
+        for coverage_power in [0.0, 1.0, 2.0, 3.0, 4.0] {
+            grid.push(Fusion { words, coverage_power });
+        }
+    }
+    for fusion in grid {
+        let (mut p1, mut p3, mut k1, mut lost) = (0, 0, 0, 0);
+        for ((q, v), lex_first) in queries.iter().zip(&vectors).zip(&lexical_firsts) {
+            let r = rank_with(f, &q.text, v, &q.expected, RankMode::Hybrid, &fusion);
+            if q.kind == "paraphrase" {
+                p1 += usize::from(r == Some(1));
+                p3 += usize::from(r.is_some_and(|r| r <= 3));
+            } else {
+                k1 += usize::from(r == Some(1));
+                lost += usize::from(*lex_first && r != Some(1));
+            }
+        }
+        eprintln!("{fusion:?}: paraphrase first {p1} top3 {p3}, keyword first {k1} lost {lost}");
+    }
+}
+
+#[test]
+fn bystander_effect_finds_diffused_responsibility() {
+    let f = fixture();
+    let _ = f;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let notes = dir.path().join("notes");
+    std::fs::create_dir_all(&notes).expect("notes dir");
+    std::fs::copy(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/semantic/Influence.md"),
+        notes.join("Influence.md"),
+    )
+    .expect("fixture");
+    let model = fixture().model.clone();
+    let ix = FolioIndex::open_or_create(&dir.path().join("ix"), false).expect("index");
+    update(&ix, &options(vec![notes], &model), &|e| panic!("{e}")).expect("builds");
+    let store =
+        vectors::load(&ix, &ix.payload().expect("payload")).expect("load").expect("vectors");
+    let engine = Engine::open(ix).expect("engine");
+    let query = "bystander effect in crowds";
+    let vector = model.get().expect("model").embed_one(query).expect("embeds");
+    let results = engine
+        .search_by(
+            &Request::new(query, Target::Quotes),
+            RankMode::Hybrid,
+            Some(&Meaning { store: &store, vector }),
+        )
+        .expect("searches");
+    let Some(Hit::Quote(first)) = results.hits.first() else { panic!("no hit") };
+    assert!(first.text.contains("responsibility for acting is diffused"), "{}", first.text);
+    assert!(first.reference.is_some(), "the hit carries its page");
+}
