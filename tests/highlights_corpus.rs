@@ -144,8 +144,13 @@ fn engine() -> &'static Engine {
             let dir = tempfile::tempdir().expect("temp dir");
             let ix =
                 FolioIndex::open_or_create(&dir.path().join("ix"), false).expect("index opens");
-            let options =
-                UpdateOptions { roots: vec![corpus()], threads: 2, memory_mb: 50, progress: false };
+            let options = UpdateOptions {
+                roots: vec![corpus()],
+                threads: 2,
+                memory_mb: 50,
+                progress: false,
+                model: None,
+            };
             let summary = update(&ix, &options, &|_| {}).expect("builds");
             assert!(summary.failed.is_empty(), "{:?}", summary.failed);
             Fixture { engine: Engine::open(ix).expect("engine"), _dir: dir }
