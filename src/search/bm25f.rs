@@ -438,26 +438,33 @@ struct FieldTfScorer {
     cursor: Cursor,
 }
 
-impl DocSet for FieldTfScorer {
-    fn advance(&mut self) -> DocId {
-        self.cursor.postings.advance()
-    }
+/// `DocSet` for a scorer that walks one [`Cursor`] (its `cursor` field).
+macro_rules! cursor_doc_set {
+    ($scorer:ty) => {
+        impl DocSet for $scorer {
+            fn advance(&mut self) -> DocId {
+                self.cursor.postings.advance()
+            }
 
-    fn seek(&mut self, target: DocId) -> DocId {
-        if self.cursor.postings.doc() >= target {
-            return self.cursor.postings.doc();
+            fn seek(&mut self, target: DocId) -> DocId {
+                if self.cursor.postings.doc() >= target {
+                    return self.cursor.postings.doc();
+                }
+                self.cursor.postings.seek(target)
+            }
+
+            fn doc(&self) -> DocId {
+                self.cursor.postings.doc()
+            }
+
+            fn size_hint(&self) -> u32 {
+                self.cursor.postings.size_hint()
+            }
         }
-        self.cursor.postings.seek(target)
-    }
-
-    fn doc(&self) -> DocId {
-        self.cursor.postings.doc()
-    }
-
-    fn size_hint(&self) -> u32 {
-        self.cursor.postings.size_hint()
-    }
+    };
 }
+
+cursor_doc_set!(FieldTfScorer);
 
 impl Scorer for FieldTfScorer {
     fn score(&mut self) -> Score {
@@ -474,26 +481,7 @@ struct OneFieldScorer {
     idf: Score,
 }
 
-impl DocSet for OneFieldScorer {
-    fn advance(&mut self) -> DocId {
-        self.cursor.postings.advance()
-    }
-
-    fn seek(&mut self, target: DocId) -> DocId {
-        if self.cursor.postings.doc() >= target {
-            return self.cursor.postings.doc();
-        }
-        self.cursor.postings.seek(target)
-    }
-
-    fn doc(&self) -> DocId {
-        self.cursor.postings.doc()
-    }
-
-    fn size_hint(&self) -> u32 {
-        self.cursor.postings.size_hint()
-    }
-}
+cursor_doc_set!(OneFieldScorer);
 
 impl Scorer for OneFieldScorer {
     fn score(&mut self) -> Score {
