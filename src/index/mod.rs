@@ -250,6 +250,21 @@ impl FolioIndex {
             found: "unknown (its fields differ)".to_string(),
             expected: FORMAT_VERSION,
         })?;
+        FolioIndex::with_index(path, dir, index, fields)
+    }
+
+    /// Opens the index, creating it when the folder has none; with
+    /// `rebuild`, an existing index is replaced by an empty one at once
+    /// ([`lifecycle::open_or_create`], for tests and benchmarks; `folio
+    /// index --rebuild` builds aside with [`lifecycle::refresh`]). A folder
+    /// holding anything else is refused and left untouched.
+    pub fn open_or_create(path: &Path, rebuild: bool) -> Result<Self> {
+        lifecycle::open_or_create(path, rebuild)
+    }
+
+    /// The opened or created Tantivy `index` in `dir` of the index folder
+    /// `path`, with folio's analyser registered and a reader open.
+    fn with_index(path: &Path, dir: &Path, index: Index, fields: Fields) -> Result<Self> {
         index.tokenizers().register(ANALYZER, schema::analyzer());
         let mut ix = FolioIndex {
             path: path.to_path_buf(),
@@ -261,15 +276,6 @@ impl FolioIndex {
         };
         ix.reader = Some(ix.new_reader()?);
         Ok(ix)
-    }
-
-    /// Opens the index, creating it when the folder has none; with
-    /// `rebuild`, an existing index is replaced by an empty one at once
-    /// ([`lifecycle::open_or_create`], for tests and benchmarks; `folio
-    /// index --rebuild` builds aside with [`lifecycle::refresh`]). A folder
-    /// holding anything else is refused and left untouched.
-    pub fn open_or_create(path: &Path, rebuild: bool) -> Result<Self> {
-        lifecycle::open_or_create(path, rebuild)
     }
 
     /// Creates an empty index of this format in the new generation folder
@@ -292,17 +298,7 @@ impl FolioIndex {
             .settings(settings)
             .create_in_dir(dir)
             .map_err(|e| Error::tantivy(format!("creating an index in {}", dir.display()), e))?;
-        index.tokenizers().register(ANALYZER, schema::analyzer());
-        let mut ix = FolioIndex {
-            path: path.to_path_buf(),
-            dir: dir.to_path_buf(),
-            index,
-            fields,
-            lock: None,
-            reader: None,
-        };
-        ix.reader = Some(ix.new_reader()?);
-        Ok(ix)
+        FolioIndex::with_index(path, dir, index, fields)
     }
 
     /// A writer, failing fast with [`Error::IndexBusy`] when another process
