@@ -4,12 +4,12 @@
 //! The measuring is [`crate::bench`]; this file turns flags into options and
 //! the report into text.
 
-use std::io::Write;
+use std::io::{StdoutLock, Write};
 use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::bench::{self, Latency, Options, QueryReport, Report, relevance};
+use crate::bench::{self, ClippingsReport, Latency, Options, QueryReport, Report, relevance};
 use crate::cli::BenchArgs;
 
 /// Runs the benchmark and prints its report.
@@ -52,13 +52,21 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
         return clippings(&options, mb, args.json);
     }
     let report = bench::run(&options)?;
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    if args.json {
-        serde_json::to_writer(&mut out, &report)?;
+    print(&report, args.json, print_table)
+}
+
+/// Prints `report` as one JSON object, or for people through `table`.
+fn print<R: serde::Serialize>(
+    report: &R,
+    json: bool,
+    table: fn(&mut StdoutLock<'static>, &R) -> std::io::Result<()>,
+) -> anyhow::Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer(&mut out, report)?;
         writeln!(out)?;
     } else {
-        print_table(&mut out, &report)?;
+        table(&mut out, report)?;
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
@@ -91,47 +99,29 @@ fn relevance(args: &BenchArgs, dir: &std::path::Path) -> anyhow::Result<ExitCode
     if let Some(path) = &args.run {
         relevance::write_run(path, &lines)?;
     }
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    if args.json {
-        serde_json::to_writer(&mut out, &report)?;
-        writeln!(out)?;
-    } else {
-        relevance_table(&mut out, &report)?;
-    }
-    out.flush()?;
-    Ok(ExitCode::SUCCESS)
+    print(&report, args.json, relevance_table)
 }
 
 /// `folio bench --clippings MB`: one table line per step, or one JSON object.
 fn clippings(options: &Options, mb: f64, json: bool) -> anyhow::Result<ExitCode> {
-    let r = bench::clippings(options, mb)?;
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    if json {
-        serde_json::to_writer(&mut out, &r)?;
-        writeln!(out)?;
-    } else {
-        writeln!(
-            out,
-            "clippings {:.1} MB, {} entries, beside {} notes",
-            r.bytes as f64 / 1e6,
-            r.entries,
-            r.other_notes
-        )?;
-        writeln!(
-            out,
-            "build     {:.2} s: {} notes, {} quotes",
-            r.build_seconds, r.notes, r.quotes
-        )?;
-        writeln!(
-            out,
-            "refresh   {:.2} s after {} entries appended: {} file re-read, {} unchanged, {} quotes",
-            r.refresh_seconds, r.appended, r.refresh_updated, r.refresh_unchanged, r.refresh_quotes
-        )?;
-    }
-    out.flush()?;
-    Ok(ExitCode::SUCCESS)
+    print(&bench::clippings(options, mb)?, json, clippings_table)
+}
+
+fn clippings_table(out: &mut impl Write, r: &ClippingsReport) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "clippings {:.1} MB, {} entries, beside {} notes",
+        r.bytes as f64 / 1e6,
+        r.entries,
+        r.other_notes
+    )?;
+    writeln!(out, "build     {:.2} s: {} notes, {} quotes", r.build_seconds, r.notes, r.quotes)?;
+    writeln!(
+        out,
+        "refresh   {:.2} s after {} entries appended: {} file re-read, {} unchanged, {} quotes",
+        r.refresh_seconds, r.appended, r.refresh_updated, r.refresh_unchanged, r.refresh_quotes
+    )?;
+    Ok(())
 }
 
 fn relevance_table(out: &mut impl Write, r: &relevance::Report) -> std::io::Result<()> {
