@@ -297,6 +297,10 @@ pub struct BenchArgs {
     /// Queries to time, one per line (like tantivy-cli's bench).
     #[arg(long, value_name = "FILE")]
     pub queries: Option<PathBuf>,
+    /// Instead: time the queries alone on this existing index, built
+    /// already (no corpus, no build): how fast your own index answers.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["corpus", "keep", "clippings", "relevance"])]
+    pub index: Option<PathBuf>,
     /// Measure ranking instead of speed, on a test collection in BEIR
     /// layout (corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv): nDCG, MRR and
     /// recall, as trec_eval computes them.

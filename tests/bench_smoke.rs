@@ -148,3 +148,41 @@ fn generated_clippings_grow_by_appending() {
     assert!(notes.iter().all(|p| p.note.source.as_deref() == Some("kindle-clippings")));
     assert!(notes.iter().all(|p| p.note.authors.len() == 1 && !p.note.authors[0].contains(',')));
 }
+
+#[test]
+fn bench_on_an_existing_index_times_the_same_queries_without_building() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let folio = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_folio"))
+            .args(args)
+            .env_clear()
+            .env("TMPDIR", dir.path())
+            .current_dir(dir.path())
+            .output()
+            .expect("folio runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "folio {args:?} failed:\n{stderr}");
+        serde_json::from_slice::<Value>(&output.stdout).expect("stdout is JSON")
+    };
+    let built = folio(&["bench", "--notes", "300", "--keep", "kept", "--json"]);
+    let index = dir.path().join("kept").join("index");
+    let before = std::fs::read_to_string(index.join("CURRENT")).expect("the kept index");
+    let timed = folio(&["bench", "--index", index.to_str().expect("a UTF-8 path"), "--json"]);
+
+    assert_eq!(number(&timed, "notes"), 300.0);
+    assert_eq!(number(&timed, "quotes"), number(&built, "build.quotes"));
+    assert!(number(&timed, "segments") >= 1.0);
+    assert!(timed.get("build").is_none(), "no build: {timed:#}");
+    let hits = |r: &Value| -> Vec<(String, f64)> {
+        r["queries"]
+            .as_array()
+            .expect("queries")
+            .iter()
+            .map(|q| (q["name"].as_str().unwrap_or("").to_string(), number(q, "hits")))
+            .collect()
+    };
+    assert_eq!(hits(&timed), hits(&built), "the same queries find the same notes");
+    assert!(number(&timed, "overall.p50_ms") > 0.0);
+    let after = std::fs::read_to_string(index.join("CURRENT")).expect("the kept index");
+    assert_eq!(before, after, "timing queries writes no new generation");
+}

@@ -417,21 +417,7 @@ pub fn run(options: &Options) -> Result<Report> {
         RefreshReport { noop_seconds, noop_process_seconds, changed_notes, changed_seconds };
 
     // 4. Queries.
-    let mix = match &options.queries {
-        Some(queries) => file_mix(queries),
-        None => query_mix(),
-    };
-    let engine = Engine::open(FolioIndex::open(&index_dir)?)?;
-    let (queries, overall, overall_counted) = time_mix(&engine, &mix, options.rounds.max(1))?;
-    let tantivy_top10 = time_tantivy(&engine, &mix, options.rounds.max(1))?;
-    let process_search_ms = match (&options.exe, mix.first()) {
-        (Some(exe), Some(first)) => {
-            let args =
-                ["search", first.request.query.as_str(), "--no-refresh", "--json", "--index"];
-            process_median(exe, &args, &index_dir, PROCESS_RUNS)?.map(|s| s * 1e3)
-        }
-        _ => None,
-    };
+    let timed = time_queries(&index_dir, options)?;
 
     Ok(Report {
         folio_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -439,12 +425,100 @@ pub fn run(options: &Options) -> Result<Report> {
         corpus,
         build,
         refresh,
-        queries,
-        overall,
-        overall_counted,
-        tantivy_top10,
-        process_search_ms,
+        overall: timed.overall,
+        overall_counted: timed.overall_counted,
+        tantivy_top10: timed.tantivy_top10,
+        process_search_ms: timed.process_search_ms,
+        queries: timed.queries,
     })
+}
+
+/// What `folio bench --index DIR` measured: the queries alone, on an index
+/// built already.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueriesReport {
+    /// folio's version.
+    pub folio_version: String,
+    /// The machine it ran on.
+    pub machine: Machine,
+    /// The index folder.
+    pub index: PathBuf,
+    /// Notes in it.
+    pub notes: u64,
+    /// Quotes in it.
+    pub quotes: u64,
+    /// Its segments.
+    pub segments: usize,
+    /// Its size on disk, bytes.
+    pub index_bytes: u64,
+    /// Each query of the mix, through folio's search (snippets included).
+    pub queries: Vec<QueryReport>,
+    /// All timed runs of the mix together.
+    pub overall: Latency,
+    /// All timed runs of the mix with every match counted (`--count`).
+    pub overall_counted: Latency,
+    /// The same queries through Tantivy alone: the floor.
+    pub tantivy_top10: Vec<QueryReport>,
+    /// Whole-process `folio search --no-refresh --json`, median, ms.
+    pub process_search_ms: Option<f64>,
+}
+
+/// Times the query mix (or `options.queries`) on the existing index in
+/// `index_dir`, without building or refreshing it.
+pub fn queries_only(index_dir: &Path, options: &Options) -> Result<QueriesReport> {
+    let (segments, notes, quotes, index_bytes) = {
+        let ix = FolioIndex::open(index_dir)?;
+        let reader = ix.reader()?;
+        let segments = reader.searcher().segment_readers().len();
+        let notes = ix.count_kind(&reader, crate::index::schema::KIND_NOTE)?;
+        let quotes = ix.count_kind(&reader, crate::index::schema::KIND_QUOTE)?;
+        (segments, notes, quotes, ix.size_on_disk())
+    };
+    let timed = time_queries(index_dir, options)?;
+    Ok(QueriesReport {
+        folio_version: env!("CARGO_PKG_VERSION").to_string(),
+        machine: machine(),
+        index: index_dir.to_path_buf(),
+        notes,
+        quotes,
+        segments,
+        index_bytes,
+        queries: timed.queries,
+        overall: timed.overall,
+        overall_counted: timed.overall_counted,
+        tantivy_top10: timed.tantivy_top10,
+        process_search_ms: timed.process_search_ms,
+    })
+}
+
+/// The query part of a report.
+struct TimedQueries {
+    queries: Vec<QueryReport>,
+    overall: Latency,
+    overall_counted: Latency,
+    tantivy_top10: Vec<QueryReport>,
+    process_search_ms: Option<f64>,
+}
+
+/// Times the mix in process, through Tantivy alone, and as a whole
+/// `folio search` process, on the index in `index_dir`.
+fn time_queries(index_dir: &Path, options: &Options) -> Result<TimedQueries> {
+    let mix = match &options.queries {
+        Some(queries) => file_mix(queries),
+        None => query_mix(),
+    };
+    let engine = Engine::open(FolioIndex::open(index_dir)?)?;
+    let (queries, overall, overall_counted) = time_mix(&engine, &mix, options.rounds.max(1))?;
+    let tantivy_top10 = time_tantivy(&engine, &mix, options.rounds.max(1))?;
+    let process_search_ms = match (&options.exe, mix.first()) {
+        (Some(exe), Some(first)) => {
+            let args =
+                ["search", first.request.query.as_str(), "--no-refresh", "--json", "--index"];
+            process_median(exe, &args, index_dir, PROCESS_RUNS)?.map(|s| s * 1e3)
+        }
+        _ => None,
+    };
+    Ok(TimedQueries { queries, overall, overall_counted, tantivy_top10, process_search_ms })
 }
 
 /// Times the mix round by round (each round runs every query once, so a

@@ -9,7 +9,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::bench::{self, ClippingsReport, Latency, Options, QueryReport, Report, relevance};
+use crate::bench::{
+    self, ClippingsReport, Latency, Options, QueriesReport, QueryReport, Report, relevance,
+};
 use crate::cli::BenchArgs;
 
 /// Runs the benchmark and prints its report.
@@ -50,6 +52,10 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     };
     if let Some(mb) = args.clippings {
         return clippings(&options, mb, args.json);
+    }
+    if let Some(index) = &args.index {
+        let report = bench::queries_only(index, &options)?;
+        return print(&report, args.json, queries_table);
     }
     let report = bench::run(&options)?;
     print(&report, args.json, print_table)
@@ -186,6 +192,29 @@ fn print_table(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
         Some(s) => writeln!(out, "; {} notes changed {:.2} s", f.changed_notes, s)?,
         None => writeln!(out)?,
     }
+    writeln!(out)?;
+    writeln!(out, "folio search, in process, top 10 with snippets (ms; p50 with --count):")?;
+    query_table(out, &r.queries, Some((&r.overall, &r.overall_counted)))?;
+    writeln!(out)?;
+    writeln!(out, "Tantivy alone, top 10, no snippets (ms; p50 with a count):")?;
+    query_table(out, &r.tantivy_top10, None)?;
+    if let Some(ms) = r.process_search_ms {
+        writeln!(out)?;
+        writeln!(out, "whole process `folio search --no-refresh`: {ms:.1} ms (median)")?;
+    }
+    Ok(())
+}
+
+fn queries_table(out: &mut impl Write, r: &QueriesReport) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "index     {}: {} notes, {} quotes; {} segments, {}",
+        r.index.display(),
+        r.notes,
+        r.quotes,
+        r.segments,
+        mb(r.index_bytes)
+    )?;
     writeln!(out)?;
     writeln!(out, "folio search, in process, top 10 with snippets (ms; p50 with --count):")?;
     query_table(out, &r.queries, Some((&r.overall, &r.overall_counted)))?;
