@@ -12,9 +12,11 @@
 //! the refresher swaps a new one in after each commit, so a refresh never
 //! blocks a search. Safe by default: loopback only unless `--listen` says
 //! otherwise, a `Host` check against DNS rebinding, no CORS, read-only,
-//! bounded parameters and bodies, a timeout per request.
+//! bounded parameters and bodies, a timeout per request, and bounds on
+//! connections and on how long their headers may take ([`listen`]).
 
 mod api;
+mod listen;
 mod watch;
 
 use std::future::Future;
@@ -50,6 +52,9 @@ pub struct Options {
     pub debounce: Duration,
     /// Time a request may take before a 408.
     pub timeout: Duration,
+    /// Time a client has to send its request headers before the
+    /// connection is closed (slow clients).
+    pub header_timeout: Duration,
 }
 
 /// What every request handler sees.
@@ -125,7 +130,7 @@ async fn serve(options: Options, state: Arc<AppState>) -> anyhow::Result<()> {
         open_browser(&url);
     }
     let app = router(state, options.timeout);
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    listen::serve(listener, app, options.header_timeout, shutdown_signal()).await;
     eprintln!("folio: stopped");
     Ok(())
 }

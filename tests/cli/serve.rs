@@ -289,6 +289,50 @@ fn hostile_requests_are_refused_and_the_server_keeps_answering() {
 }
 
 #[test]
+fn clients_that_send_their_headers_too_slowly_are_disconnected() {
+    let env = TestEnv::with_seeds();
+    env.folio(&["index", "seeds"]).expect_code(0);
+    let server = Server::start(&env, &["--header-timeout", "1000"]);
+    server.ready();
+    // One client stops halfway through its request line; another sends its
+    // headers a byte every 100 ms, which would take far longer than the
+    // timeout. Both are closed by the server; neither stops others.
+    let mut stalled = TcpStream::connect(server.addr).expect("connect");
+    stalled.write_all(b"GET /api/quotes?q=sta").expect("send half");
+    let trickler = std::thread::spawn({
+        let addr = server.addr;
+        move || {
+            let mut stream = TcpStream::connect(addr).expect("connect");
+            let request = b"GET /api/quotes?q=stateful HTTP/1.1\r\nHost: localhost\r\nX-Pad: ";
+            let started = Instant::now();
+            for byte in request.iter().chain(std::iter::repeat(&b'a')) {
+                // Writes start failing once the server has closed its end.
+                if stream.write_all(&[*byte]).is_err() {
+                    return true;
+                }
+                if started.elapsed() > Duration::from_secs(60) {
+                    return false;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            false
+        }
+    });
+    let (status, value) = server.get("/api/quotes?q=stateful");
+    assert_eq!(status, 200, "{value:#}");
+    stalled.set_read_timeout(Some(Duration::from_secs(60))).expect("timeout");
+    let mut rest = Vec::new();
+    match stalled.read_to_end(&mut rest) {
+        Ok(_) => {}
+        Err(e) => assert!(
+            e.kind() == std::io::ErrorKind::ConnectionReset,
+            "the stalled client was not disconnected: {e}"
+        ),
+    }
+    assert!(trickler.join().expect("trickler"), "the trickling client was not disconnected");
+}
+
+#[test]
 fn notes_saved_renamed_and_deleted_while_serving_are_searchable_within_a_second() {
     let (env, server) = seeded();
     let note =
