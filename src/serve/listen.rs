@@ -70,8 +70,8 @@ pub async fn serve(
         };
         // Replies are small and written whole: no Nagle delay on them.
         let _ = stream.set_nodelay(true);
-        let connection = http
-            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+        let connection =
+            http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             // A client that goes away or times out is no error of ours.

@@ -355,6 +355,49 @@ fn notes_saved_renamed_and_deleted_while_serving_are_searchable_within_a_second(
 }
 
 #[test]
+fn highlights_and_folders_changed_while_serving_are_searchable() {
+    let (env, server) = seeded();
+    let entry = |book: &str, location: u64, text: &str| {
+        format!(
+            "{book}\n- Your Highlight on Location {location}-{} | Added on Monday, January 6, \
+             2020 9:00:00 AM\n\n{text}\n==========\n",
+            location + 1
+        )
+    };
+    // A Kindle clippings file that grows: the new book's passage appears.
+    let mut clippings = entry("First Book (Ng, Ann)", 100, "a passage about lighthouses");
+    env.write("seeds/My Clippings.txt", &clippings);
+    server.wait_for("/api/quotes?q=lighthouses", Duration::from_secs(10), |v| !hits(v).is_empty());
+    clippings.push_str(&entry("Second Book (Ott, Bo)", 200, "a passage about marmalade"));
+    env.write("seeds/My Clippings.txt", &clippings);
+    server.wait_for("/api/quotes?q=marmalade", Duration::from_secs(10), |v| {
+        hits(v).len() == 1 && hits(v)[0]["reference"]["display"] == "loc. 200-201"
+    });
+
+    // A KOReader sidecar in a new book folder, then edited in place.
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/highlights/koreader/The Salt Road.sdr/metadata.epub.lua");
+    let sidecar = std::fs::read_to_string(fixture).expect("read the fixture");
+    env.write("seeds/books/The Salt Road.sdr/metadata.epub.lua", &sidecar);
+    server.wait_for("/api/quotes?q=currency", Duration::from_secs(10), |v| !hits(v).is_empty());
+    let edited =
+        sidecar.replace("Salt was the first currency", "Quinceword was the first currency");
+    assert_ne!(edited, sidecar, "the fixture has this highlight");
+    env.write("seeds/books/The Salt Road.sdr/metadata.epub.lua", &edited);
+    server.wait_for("/api/quotes?q=quinceword", Duration::from_secs(10), |v| hits(v).len() == 1);
+
+    // A folder renamed moves its notes; a folder deleted takes them away.
+    env.write("seeds/shelf/kept.md", "title: Kept\n\nA note about zeppelins.\n");
+    server.wait_for("/api/search?q=zeppelins", Duration::from_secs(10), |v| !hits(v).is_empty());
+    std::fs::rename(env.path("seeds/shelf"), env.path("seeds/moved")).expect("rename a folder");
+    server.wait_for("/api/search?q=zeppelins", Duration::from_secs(10), |v| {
+        hits(v).len() == 1 && hits(v)[0]["path"].as_str().is_some_and(|p| p.contains("moved"))
+    });
+    std::fs::remove_dir_all(env.path("seeds/moved")).expect("remove a folder");
+    server.wait_for("/api/search?q=zeppelins", Duration::from_secs(10), |v| hits(v).is_empty());
+}
+
+#[test]
 fn a_thousand_files_at_once_become_a_few_commits() {
     let (env, server) = seeded();
     let (_, before) = server.get("/healthz");
