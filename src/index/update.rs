@@ -561,6 +561,42 @@ pub fn note_id(path: &Path) -> String {
     id_of(path).into_owned()
 }
 
+/// The path a [`note_id`] was made from (its inverse).
+pub fn path_of_id(id: &str) -> PathBuf {
+    let Some(escaped) = id.strip_prefix("non-utf8:") else { return PathBuf::from(id) };
+    let mut bytes = Vec::with_capacity(escaped.len());
+    let mut rest = escaped.as_bytes();
+    while let Some((&first, tail)) = rest.split_first() {
+        match (first, tail) {
+            (b'\\', [b'\\', tail @ ..]) => {
+                bytes.push(b'\\');
+                rest = tail;
+            }
+            (b'\\', [b'x', high, low, tail @ ..]) => {
+                let hex = [*high, *low];
+                match std::str::from_utf8(&hex).ok().and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(byte) => bytes.push(byte),
+                    None => bytes.extend_from_slice(&[b'\\', b'x', *high, *low]),
+                }
+                rest = tail;
+            }
+            _ => {
+                bytes.push(first);
+                rest = tail;
+            }
+        }
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStringExt;
+        PathBuf::from(std::ffi::OsString::from_vec(bytes))
+    }
+    #[cfg(not(unix))]
+    {
+        PathBuf::from(String::from_utf8_lossy(&bytes).into_owned())
+    }
+}
+
 /// [`note_id`], borrowed when the path is UTF-8 (the common case).
 fn id_of(path: &Path) -> std::borrow::Cow<'_, str> {
     if let Some(text) = path.to_str() {
@@ -682,5 +718,15 @@ mod tests {
         let after = full(&ix);
         assert_eq!(counts(&after), (0, 0, 0));
         assert_eq!(after.notes, 3, "a2, b and d");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_id_gives_back_its_path() {
+        use std::os::unix::ffi::OsStrExt;
+        for bytes in [&b"/notes/caf\xe9.md"[..], b"/notes/a\\b\xff\\x41.md", b"/notes/plain.md"] {
+            let path = Path::new(std::ffi::OsStr::from_bytes(bytes));
+            assert_eq!(path_of_id(&note_id(path)), path, "{}", note_id(path));
+        }
     }
 }

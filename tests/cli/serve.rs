@@ -397,6 +397,26 @@ fn highlights_and_folders_changed_while_serving_are_searchable() {
     server.wait_for("/api/search?q=zeppelins", Duration::from_secs(10), |v| hits(v).is_empty());
 }
 
+#[cfg(unix)]
+#[test]
+fn a_note_whose_path_is_not_utf8_opens_by_its_id() {
+    use std::os::unix::ffi::OsStrExt;
+    let env = TestEnv::with_seeds();
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.md");
+    std::fs::write(env.path("seeds").join(name), "title: Caf\n\n> A quote about gingerbread.\n")
+        .expect("write a note with a name that is not UTF-8");
+    env.folio(&["index", "seeds"]).expect_code(0);
+    let server = Server::start(&env, &[]);
+    server.ready();
+    let (status, value) = server.get("/api/quotes?q=gingerbread");
+    assert_eq!(status, 200, "{value:#}");
+    let id = hits(&value)[0]["note_id"].as_str().expect("note id").to_string();
+    let (status, note) = server.get(&format!("/api/notes/{id}"));
+    assert_eq!(status, 200, "{note:#}");
+    assert_eq!(note["id"], id.as_str());
+    assert!(note["body"].as_str().expect("body").contains("gingerbread"), "{note:#}");
+}
+
 #[test]
 fn a_thousand_files_at_once_become_a_few_commits() {
     let (env, server) = seeded();
