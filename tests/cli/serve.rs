@@ -418,6 +418,66 @@ fn a_note_whose_path_is_not_utf8_opens_by_its_id() {
 }
 
 #[test]
+fn without_a_model_mode_hybrid_ranks_by_words_and_semantic_says_what_is_missing() {
+    let (_env, server) = seeded();
+    let (_, lexical) = server.get("/api/quotes?q=stateful&mode=lexical");
+    let (_, default) = server.get("/api/quotes?q=stateful");
+    let (status, hybrid) = server.get("/api/quotes?q=stateful&mode=hybrid");
+    assert_eq!(status, 200, "{hybrid:#}");
+    assert!(!hits(&lexical).is_empty());
+    assert_eq!(hybrid["hits"], lexical["hits"]);
+    assert_eq!(default["hits"], lexical["hits"]);
+    let (status, value) = server.get("/api/quotes?q=stateful&mode=semantic");
+    assert_eq!(status, 503, "{value:#}");
+    assert!(value["error"].as_str().expect("error").contains("sentence model"), "{value:#}");
+    let (status, value) = server.get("/api/quotes?q=stateful&mode=psychic");
+    assert_eq!(status, 400, "{value:#}");
+    let (status, _) = server.get("/api/search?q=stateful&mode=semantic");
+    assert_eq!(status, 400, "notes are ranked by words only");
+}
+
+#[test]
+fn with_a_model_modes_give_the_cli_hits_and_say_which_side_found_them() {
+    let env = TestEnv::new();
+    env.write(
+        "notes/Influence.md",
+        "title: Influence\nauthor: Robert Cialdini\n\n\
+         > When people are in a group, responsibility for acting is diffused.\n\
+         > <footer>p. 133</footer>\n\n\
+         > Things that are scarce are valued more.\n> <footer>p. 238</footer>\n",
+    );
+    env.write(
+        "notes/Sea.md",
+        "title: The Sea\n\n> The old man fought the fish for three days.\n> <footer>p. 12</footer>\n",
+    );
+    folio::embed::tiny::write_tiny_model(&env.path("model"), 3).expect("tiny model");
+    env.folio(&["index", "notes", "--index", "ix", "--model", "model"]).expect_code(0);
+    let server = Server::start(&env, &["--index", "ix", "--model", "model"]);
+    server.ready();
+    let cli = |mode: &str, query: &str| -> Value {
+        let mut args =
+            vec!["quotes", "--index", "ix", "--model", "model", "--json", "--no-refresh"];
+        args.extend(["--mode", mode]);
+        args.extend(query.split(' '));
+        env.folio(&args).json()
+    };
+
+    let (status, semantic) = server.get("/api/quotes?q=crowds+of+bystanders&mode=semantic");
+    assert_eq!(status, 200, "{semantic:#}");
+    assert_eq!(semantic["matching"], "meaning");
+    assert_eq!(hits(&semantic)[0]["found_by"]["semantic"]["rank"], 1, "{semantic:#}");
+    assert_eq!(semantic["hits"], cli("semantic", "crowds of bystanders")["hits"]);
+
+    let (_, hybrid) = server.get("/api/quotes?q=responsibility+group");
+    assert_eq!(hybrid["matching"], "hybrid", "hybrid is the default with a model");
+    assert_eq!(hits(&hybrid)[0]["found_by"]["lexical"]["rank"], 1, "{hybrid:#}");
+    assert_eq!(hybrid["hits"], cli("hybrid", "responsibility group")["hits"]);
+
+    let (_, lexical) = server.get("/api/quotes?q=responsibility+group&mode=lexical");
+    assert!(hits(&lexical)[0]["found_by"].is_null(), "{lexical:#}");
+}
+
+#[test]
 fn a_thousand_files_at_once_become_a_few_commits() {
     let (env, server) = seeded();
     let (_, before) = server.get("/healthz");
