@@ -13,7 +13,7 @@
 //! blocks a search. Safe by default: loopback only unless `--listen` says
 //! otherwise, a `Host` check against DNS rebinding, no CORS, read-only,
 //! bounded parameters and bodies, a timeout per request, and bounds on
-//! connections and on how long their headers may take ([`listen`]).
+//! connections and on how long their headers may take (`listen.rs`).
 
 mod api;
 mod listen;
