@@ -7,6 +7,12 @@
 //! folio bench --notes 100000 --keep /tmp/load && folio serve --index /tmp/load/index &
 //! cargo bench --bench serve_load -- --addr 127.0.0.1:7878 --clients 16 --seconds 10
 //! ```
+//!
+//! `--index DIR` instead runs the same requests in this process, one at a
+//! time, with no HTTP (the search and its JSON, as the server does them):
+//! the CPU a request costs, which bounds what any server can do with it.
+//! With C clients on K cores, a request waits for about C/K others, so
+//! `mean × C / K` is the floor of the mean latency under that load.
 #![allow(clippy::unwrap_used)]
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -28,6 +34,10 @@ fn main() {
     let path = flag("--path", "/api/quotes?limit=10&q=");
     let seconds: f64 = flag("--seconds", "10").parse().unwrap();
     let words: Vec<&str> = WORDS.lines().filter(|w| w.len() > 3).take(2000).collect();
+    if let Some(i) = args.iter().position(|a| a == "--index") {
+        in_process(std::path::Path::new(&args[i + 1]), &words, seconds);
+        return;
+    }
     for clients in flag("--clients", "1,16,64").split(',') {
         let clients: usize = clients.parse().unwrap();
         let deadline = Instant::now() + Duration::from_secs_f64(seconds);
@@ -103,4 +113,52 @@ fn client(
         }
     }
     (latencies, errors)
+}
+
+/// The query mix searched in this process, one request at a time.
+fn in_process(index: &std::path::Path, words: &[&str], seconds: f64) {
+    let ix = folio::index::FolioIndex::open(index).unwrap();
+    let engine = folio::search::Engine::open(ix).unwrap();
+    let deadline = Instant::now() + Duration::from_secs_f64(seconds);
+    let mut latencies = Vec::new();
+    let mut i = 0;
+    let cpu = cpu_seconds();
+    while Instant::now() < deadline {
+        let word = words[i % words.len()];
+        i += 1;
+        let started = Instant::now();
+        let mut request = folio::search::Request::new(word, folio::search::Target::Quotes);
+        request.limit = 10;
+        let results = engine.search(&request).unwrap();
+        let mut body = Vec::with_capacity(4096);
+        folio::output::json::results(&mut body, &results, 0).unwrap();
+        std::hint::black_box(body);
+        latencies.push(started.elapsed());
+    }
+    let cpu = cpu_seconds() - cpu;
+    latencies.sort();
+    let at = |q: f64| {
+        latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)].as_secs_f64()
+            * 1e3
+    };
+    let mean = latencies.iter().map(Duration::as_secs_f64).sum::<f64>() / latencies.len() as f64;
+    println!(
+        "in process: {} requests, mean {:.3} ms, p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms, CPU {:.3} ms a request",
+        latencies.len(),
+        mean * 1e3,
+        at(0.50),
+        at(0.99),
+        at(1.0),
+        cpu / latencies.len() as f64 * 1e3
+    );
+}
+
+/// CPU seconds this process has used (user + system), from /proc.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of stat, 12 and 13 after ')'.
+    (ticks(11) + ticks(12)) / 100.0
 }

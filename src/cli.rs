@@ -224,6 +224,10 @@ pub struct ServeArgs {
     /// so a burst of changes becomes one commit.
     #[arg(long, value_name = "MS", default_value_t = 50)]
     pub debounce: u64,
+    /// Close a connection whose request headers are not all in within this
+    /// many milliseconds (slow clients). Hidden: the tests shorten it.
+    #[arg(long, value_name = "MS", default_value_t = 10_000, hide = true)]
+    pub header_timeout: u64,
 }
 
 /// `folio model`.

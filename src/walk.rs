@@ -5,6 +5,7 @@
 //! sidecars: [`crate::note::is_export_only`]). Yields paths and file facts; it never
 //! reads or parses a note.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::UNIX_EPOCH;
@@ -46,15 +47,12 @@ pub fn is_note_file(path: &Path) -> bool {
 /// for `exclude` to be recognised.
 pub fn walk(roots: &[PathBuf], exclude: Option<&Path>, threads: usize) -> Walk {
     let Some((first, rest)) = roots.split_first() else { return Walk::default() };
-    let mut builder = WalkBuilder::new(first);
+    let mut builder = builder(first);
     for root in rest {
         builder.add(root);
     }
     let exclude = exclude.and_then(|e| e.canonicalize().ok());
     builder
-        .hidden(true)
-        .require_git(false)
-        .follow_links(false)
         .threads(threads.max(1))
         // Links are not followed, so below canonical roots every folder's
         // path is already canonical: compare it as it is (a realpath per
@@ -63,6 +61,46 @@ pub fn walk(roots: &[PathBuf], exclude: Option<&Path>, threads: usize) -> Walk {
             Some(index) if entry.file_type().is_some_and(|t| t.is_dir()) => entry.path() != index,
             _ => true,
         });
+    collect(builder)
+}
+
+/// What [`walk`] would find of `paths`, without looking at anything
+/// else: the walk enters only the folders that lead to them, so ignore
+/// files, hidden names, the index folder and extensions rule as in a full
+/// walk. Reads one directory listing per folder on the way, not every
+/// file's facts.
+pub fn walk_paths(roots: &[PathBuf], paths: &[PathBuf], exclude: Option<&Path>) -> Walk {
+    let wanted: HashSet<PathBuf> = paths.iter().cloned().collect();
+    let on_the_way: HashSet<PathBuf> =
+        paths.iter().flat_map(|p| p.ancestors().skip(1)).map(Path::to_path_buf).collect();
+    let roots: Vec<&PathBuf> = roots.iter().filter(|r| on_the_way.contains(*r)).collect();
+    let Some((first, rest)) = roots.split_first() else { return Walk::default() };
+    let mut builder = builder(first);
+    for root in rest {
+        builder.add(root);
+    }
+    let exclude = exclude.and_then(|e| e.canonicalize().ok());
+    builder.threads(1).filter_entry(move |entry| {
+        let path = entry.path();
+        if entry.file_type().is_some_and(|t| t.is_dir()) {
+            on_the_way.contains(path) && exclude.as_deref() != Some(path)
+        } else {
+            wanted.contains(path)
+        }
+    });
+    collect(builder)
+}
+
+/// Walk settings shared by [`walk`] and [`walk_paths`], so both find the
+/// same files.
+fn builder(root: &Path) -> WalkBuilder {
+    let mut builder = WalkBuilder::new(root);
+    builder.hidden(true).require_git(false).follow_links(false);
+    builder
+}
+
+/// Runs the walk: note files with their facts, sorted by path.
+fn collect(builder: WalkBuilder) -> Walk {
     let found = Mutex::new(Walk::default());
     builder.build_parallel().run(|| {
         let found = &found;

@@ -20,6 +20,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         open: args.open,
         debounce: Duration::from_millis(args.debounce),
         timeout: Duration::from_secs(10),
+        header_timeout: Duration::from_millis(args.header_timeout),
     })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -174,6 +174,30 @@ pub fn refresh(
     events: &dyn Fn(&Event),
     report: &(dyn Fn(&NoteError) + Sync),
 ) -> Result<Refreshed> {
+    refresh_scoped(path, options, rebuild, None, events, report)
+}
+
+/// [`refresh`] when a file watcher says which paths changed since the last
+/// one: a live index of this format looks at only them
+/// ([`update::update_paths_and_read`]); anything else goes as [`refresh`].
+pub fn refresh_paths(
+    path: &Path,
+    options: &UpdateOptions,
+    changed: &[PathBuf],
+    events: &dyn Fn(&Event),
+    report: &(dyn Fn(&NoteError) + Sync),
+) -> Result<Refreshed> {
+    refresh_scoped(path, options, false, Some(changed), events, report)
+}
+
+fn refresh_scoped(
+    path: &Path,
+    options: &UpdateOptions,
+    rebuild: bool,
+    changed: Option<&[PathBuf]>,
+    events: &dyn Fn(&Event),
+    report: &(dyn Fn(&NoteError) + Sync),
+) -> Result<Refreshed> {
     match folder_state(path)? {
         FolderState::Foreign => return Err(Error::NotAnIndex { path: path.to_path_buf() }),
         FolderState::Empty => {
@@ -198,7 +222,11 @@ pub fn refresh(
     if format == Format::Current && !rebuild {
         let mut ix = FolioIndex::open_dir(path, &live)?;
         ix.lock = Some(lock);
-        let (summary, reader) = update::update_and_read(&ix, options, report)
+        let updated = match changed {
+            Some(changed) => update::update_paths_and_read(&ix, options, changed, report),
+            None => update::update_and_read(&ix, options, report),
+        };
+        let (summary, reader) = updated
             .and_then(|(summary, reader)| {
                 let reader = settle(&mut ix, &summary, reader)?;
                 Ok((summary, reader))

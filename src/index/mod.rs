@@ -28,7 +28,7 @@ use tantivy::directory::error::LockError;
 use tantivy::query::TermQuery;
 use tantivy::schema::IndexRecordOption;
 use tantivy::store::{Compressor, ZstdCompressor};
-use tantivy::{DocId, Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, Term};
+use tantivy::{DocId, DocSet, Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, Term};
 
 use crate::error::{Error, Result};
 use document::FileStamp;
@@ -425,6 +425,80 @@ impl FolioIndex {
             }
         }
         Ok(stamps)
+    }
+
+    /// The stamp of one file, by its id, without reading every file's:
+    /// what [`FolioIndex::stamps`] holds for it.
+    pub fn stamp_of(&self, reader: &IndexReader, id: &str) -> Result<Option<FileStamp>> {
+        let searcher = reader.searcher();
+        let context = |e| Error::tantivy("reading a file's stamp", e);
+        let term = Term::from_field_text(self.fields.file_id, id);
+        let name = |field| self.fields.schema.get_field_name(field);
+        for segment in searcher.segment_readers() {
+            let inverted = segment.inverted_index(self.fields.file_id).map_err(context)?;
+            let Some(mut docs) = inverted
+                .read_postings(&term, IndexRecordOption::Basic)
+                .map_err(|e| Error::io(&self.path, e))?
+            else {
+                continue;
+            };
+            let fast = segment.fast_fields();
+            let size = fast.u64(name(self.fields.size)).map_err(context)?;
+            let mtime = fast.u64(name(self.fields.mtime)).map_err(context)?;
+            let fingerprint = fast.u64(name(self.fields.fingerprint)).map_err(context)?;
+            let alive = segment.alive_bitset();
+            let mut doc = docs.doc();
+            while doc != tantivy::TERMINATED {
+                // Only note documents carry the stamp; quotes share the id.
+                if !alive.is_some_and(|a| a.is_deleted(doc))
+                    && let Some(fingerprint) = fingerprint.first(doc)
+                {
+                    return Ok(Some(FileStamp {
+                        size: size.first(doc).unwrap_or(0),
+                        mtime: mtime.first(doc).unwrap_or(0),
+                        fingerprint,
+                    }));
+                }
+                doc = docs.advance();
+            }
+        }
+        Ok(None)
+    }
+
+    /// Whether any live document's file id starts with one of `prefixes`
+    /// (the files of a folder, by [`update::note_id`]'s form).
+    pub fn has_file_ids_under(&self, reader: &IndexReader, prefixes: &[String]) -> Result<bool> {
+        let searcher = reader.searcher();
+        let context = |e| Error::tantivy("reading the index's file ids", e);
+        for segment in searcher.segment_readers() {
+            let inverted = segment.inverted_index(self.fields.file_id).map_err(context)?;
+            for prefix in prefixes {
+                let mut terms = inverted
+                    .terms()
+                    .range()
+                    .ge(prefix.as_bytes())
+                    .into_stream()
+                    .map_err(|e| Error::io(&self.path, e))?;
+                while terms.advance() {
+                    if !terms.key().starts_with(prefix.as_bytes()) {
+                        break;
+                    }
+                    // A term can outlive its documents until a merge.
+                    let mut docs = inverted
+                        .read_postings_from_terminfo(terms.value(), IndexRecordOption::Basic)
+                        .map_err(|e| Error::io(&self.path, e))?;
+                    let alive = segment.alive_bitset();
+                    let mut doc = docs.doc();
+                    while doc != tantivy::TERMINATED {
+                        if !alive.is_some_and(|a| a.is_deleted(doc)) {
+                            return Ok(true);
+                        }
+                        doc = docs.advance();
+                    }
+                }
+            }
+        }
+        Ok(false)
     }
 
     /// Bytes the live index takes on disk (its files, recursively).

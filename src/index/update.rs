@@ -142,6 +142,46 @@ pub fn update_and_read(
     options: &UpdateOptions,
     report: &(dyn Fn(&NoteError) + Sync),
 ) -> Result<(Summary, tantivy::IndexReader)> {
+    update_scoped(ix, options, None, report)
+}
+
+/// [`update_and_read`] when a file watcher says which paths changed (were
+/// written, created, renamed from or to, deleted) since the last update:
+/// only those are looked at, so a saved note costs a few directory
+/// listings and index lookups instead of a walk of every file. Anything
+/// it cannot judge alone (a folder created, renamed or deleted, an ignore
+/// file changed, a path outside the note folders, very many paths) falls
+/// back to the full walk, so the result is always what [`update`] gives.
+pub fn update_paths_and_read(
+    ix: &FolioIndex,
+    options: &UpdateOptions,
+    changed: &[PathBuf],
+    report: &(dyn Fn(&NoteError) + Sync),
+) -> Result<(Summary, tantivy::IndexReader)> {
+    update_scoped(ix, options, Some(changed), report)
+}
+
+/// More changed paths than this are surveyed by a full walk: past it, the
+/// lookups cost what the walk costs.
+const MAX_TARGETED: usize = 10_000;
+
+/// The files an update must read, and what it must delete.
+struct Survey {
+    /// Files new or changed since their stamps (or unknown), with the old
+    /// stamp when there was one.
+    files: Vec<(Found, Option<FileStamp>)>,
+    /// Ids of files gone from disk.
+    removed: Vec<String>,
+    /// Files whose stamps match.
+    unchanged: usize,
+}
+
+fn update_scoped(
+    ix: &FolioIndex,
+    options: &UpdateOptions,
+    changed: Option<&[PathBuf]>,
+    report: &(dyn Fn(&NoteError) + Sync),
+) -> Result<(Summary, tantivy::IndexReader)> {
     let started = Instant::now();
     let payload = ix.payload()?;
     let roots = resolve_roots(&options.roots, &payload)?;
@@ -150,36 +190,20 @@ pub fn update_and_read(
     let writer = ix.writer(threads, options.memory_mb)?;
 
     let reader = ix.reader()?;
-    // Walking is mostly waiting on the file system: read the index's stamps
-    // meanwhile.
-    let (walked, stamps) = std::thread::scope(|scope| {
-        let walking = scope.spawn(|| walk::walk(&roots, Some(&ix.path), threads));
-        let stamps = ix.stamps(&reader);
-        (walking.join(), stamps)
-    });
-    let mut stamps = stamps?;
-    let walked = walked.map_err(|_| Error::Io {
-        path: ix.path.clone(),
-        source: std::io::Error::other("walking the note folders failed"),
-    })?;
-    for warning in &walked.warnings {
-        report(&NoteError { path: PathBuf::new(), line: None, message: warning.clone() });
-    }
-
-    let mut summary = Summary::default();
-    // Ids are made again by the workers: a million of them held here cost
-    // a hundred MB of peak memory.
-    let mut work: Vec<(&Found, Option<FileStamp>)> = Vec::new();
-    for file in &walked.files {
-        let id = id_of(&file.path);
-        // What is left in `stamps` after the walk was removed from disk.
-        match stamps.remove(id.as_ref()) {
-            Some(s) if s.size == file.size && s.mtime == file.mtime => summary.unchanged += 1,
-            old => work.push((file, old)),
-        }
-    }
-    let removed: Vec<String> = stamps.into_keys().collect();
     let roots_changed = payload.roots != roots || payload.folio_format != FORMAT_VERSION;
+    let targeted = match changed {
+        Some(paths) if !roots_changed => survey_paths(ix, &reader, &roots, paths, report)?,
+        _ => None,
+    };
+    let survey = match targeted {
+        Some(survey) => survey,
+        None => survey_all(ix, &reader, &roots, threads, report)?,
+    };
+
+    let mut summary = Summary { unchanged: survey.unchanged, ..Summary::default() };
+    let work: Vec<(&Found, Option<FileStamp>)> =
+        survey.files.iter().map(|(file, old)| (file, *old)).collect();
+    let removed = survey.removed;
 
     let mut gone: HashSet<String> = HashSet::new();
     let mut fresh: Vec<(u64, String)> = Vec::new();
@@ -295,6 +319,111 @@ pub fn update_and_read(
         return finish(ix, reader, summary, started);
     }
     commit(ix, writer, reader, summary, started, roots, plan, options)
+}
+
+/// Walks every note folder and compares each file with its stamp.
+fn survey_all(
+    ix: &FolioIndex,
+    reader: &tantivy::IndexReader,
+    roots: &[PathBuf],
+    threads: usize,
+    report: &(dyn Fn(&NoteError) + Sync),
+) -> Result<Survey> {
+    // Walking is mostly waiting on the file system: read the index's stamps
+    // meanwhile.
+    let (walked, stamps) = std::thread::scope(|scope| {
+        let walking = scope.spawn(|| walk::walk(roots, Some(&ix.path), threads));
+        let stamps = ix.stamps(reader);
+        (walking.join(), stamps)
+    });
+    let mut stamps = stamps?;
+    let walked = walked.map_err(|_| Error::Io {
+        path: ix.path.clone(),
+        source: std::io::Error::other("walking the note folders failed"),
+    })?;
+    for warning in &walked.warnings {
+        report(&NoteError { path: PathBuf::new(), line: None, message: warning.clone() });
+    }
+    let mut survey = Survey { files: Vec::new(), removed: Vec::new(), unchanged: 0 };
+    for file in walked.files {
+        // What is left in `stamps` after the walk was removed from disk.
+        match stamps.remove(id_of(&file.path).as_ref()) {
+            Some(s) if s.size == file.size && s.mtime == file.mtime => survey.unchanged += 1,
+            old => survey.files.push((file, old)),
+        }
+    }
+    survey.removed = stamps.into_keys().collect();
+    Ok(survey)
+}
+
+/// Looks only at `paths` (what a watcher saw change); `None` when they
+/// need the full walk to be judged.
+fn survey_paths(
+    ix: &FolioIndex,
+    reader: &tantivy::IndexReader,
+    roots: &[PathBuf],
+    paths: &[PathBuf],
+    report: &(dyn Fn(&NoteError) + Sync),
+) -> Result<Option<Survey>> {
+    if paths.len() > MAX_TARGETED {
+        return Ok(None);
+    }
+    let index = ix.path.canonicalize().unwrap_or_else(|_| ix.path.clone());
+    let mut wanted: Vec<PathBuf> = Vec::with_capacity(paths.len());
+    for path in paths {
+        if path.starts_with(&index) {
+            continue; // the index's own files
+        }
+        if !roots.iter().any(|root| path.starts_with(root) && path != root) {
+            return Ok(None);
+        }
+        let name = path.file_name().and_then(|n| n.to_str());
+        if matches!(name, Some(".gitignore" | ".ignore")) {
+            return Ok(None); // what the walk takes has changed
+        }
+        if std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
+            return Ok(None); // a folder came: what is in it is unknown
+        }
+        wanted.push(path.clone());
+    }
+    wanted.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
+    wanted.dedup();
+    let walked = walk::walk_paths(roots, &wanted, Some(&ix.path));
+    for warning in &walked.warnings {
+        report(&NoteError { path: PathBuf::new(), line: None, message: warning.clone() });
+    }
+    let mut survey = Survey { files: Vec::new(), removed: Vec::new(), unchanged: 0 };
+    let found: HashSet<&Path> = walked.files.iter().map(|f| f.path.as_path()).collect();
+    for path in &wanted {
+        if found.contains(path.as_path()) {
+            continue;
+        }
+        // Not a note file (now): gone, renamed away, ignored, or never one.
+        let id = id_of(path);
+        if ix.stamp_of(reader, &id)?.is_some() {
+            survey.removed.push(id.into_owned());
+        } else if ix.has_file_ids_under(reader, &folder_prefixes(path))? {
+            return Ok(None); // a folder of indexed notes went away
+        }
+    }
+    for file in walked.files {
+        match ix.stamp_of(reader, &id_of(&file.path))? {
+            Some(s) if s.size == file.size && s.mtime == file.mtime => survey.unchanged += 1,
+            old => survey.files.push((file, old)),
+        }
+    }
+    Ok(Some(survey))
+}
+
+/// How the ids of files inside the folder `path` start (see [`note_id`]:
+/// a file with a name that is not UTF-8 has the escaped form).
+fn folder_prefixes(path: &Path) -> Vec<String> {
+    let id = id_of(path);
+    let mut prefixes = vec![format!("{id}/")];
+    if !id.starts_with("non-utf8:") {
+        prefixes.push(format!("non-utf8:{}/", id.replace('\\', "\\\\")));
+    }
+    prefixes
 }
 
 /// Writes the vectors (when there is a plan), then commits everything with
@@ -432,6 +561,42 @@ pub fn note_id(path: &Path) -> String {
     id_of(path).into_owned()
 }
 
+/// The path a [`note_id`] was made from (its inverse).
+pub fn path_of_id(id: &str) -> PathBuf {
+    let Some(escaped) = id.strip_prefix("non-utf8:") else { return PathBuf::from(id) };
+    let mut bytes = Vec::with_capacity(escaped.len());
+    let mut rest = escaped.as_bytes();
+    while let Some((&first, tail)) = rest.split_first() {
+        match (first, tail) {
+            (b'\\', [b'\\', tail @ ..]) => {
+                bytes.push(b'\\');
+                rest = tail;
+            }
+            (b'\\', [b'x', high, low, tail @ ..]) => {
+                let hex = [*high, *low];
+                match std::str::from_utf8(&hex).ok().and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(byte) => bytes.push(byte),
+                    None => bytes.extend_from_slice(&[b'\\', b'x', *high, *low]),
+                }
+                rest = tail;
+            }
+            _ => {
+                bytes.push(first);
+                rest = tail;
+            }
+        }
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStringExt;
+        PathBuf::from(std::ffi::OsString::from_vec(bytes))
+    }
+    #[cfg(not(unix))]
+    {
+        PathBuf::from(String::from_utf8_lossy(&bytes).into_owned())
+    }
+}
+
 /// [`note_id`], borrowed when the path is UTF-8 (the common case).
 fn id_of(path: &Path) -> std::borrow::Cow<'_, str> {
     if let Some(text) = path.to_str() {
@@ -486,4 +651,82 @@ fn progress_bar(show: bool, len: usize) -> indicatif::ProgressBar {
         bar.set_style(style);
     }
     bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(path: &Path, text: &str) {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(path, text).expect("write a note");
+    }
+
+    fn counts(summary: &Summary) -> (usize, usize, usize) {
+        (summary.added, summary.updated, summary.removed)
+    }
+
+    #[test]
+    fn a_targeted_update_reads_only_the_named_paths_and_agrees_with_a_walk() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let notes = dir.path().join("notes");
+        write(&notes.join("a.md"), "title: A\n\nalpha\n");
+        write(&notes.join("b.md"), "title: B\n\nbravo\n");
+        write(&notes.join("sub/c.md"), "title: C\n\ncharlie\n");
+        write(&notes.join(".gitignore"), "ignored/\n");
+        let notes = notes.canonicalize().expect("canonical");
+        let ix = FolioIndex::open_or_create(&dir.path().join("index"), false).expect("create");
+        let options = UpdateOptions {
+            roots: vec![notes.clone()],
+            threads: 2,
+            memory_mb: 60,
+            progress: false,
+            model: None,
+        };
+        let report = |_: &NoteError| {};
+        let full = |ix: &FolioIndex| update(ix, &options, &report).expect("update");
+        let only = |ix: &FolioIndex, paths: &[&str]| {
+            let paths: Vec<PathBuf> = paths.iter().map(|p| notes.join(p)).collect();
+            update_paths_and_read(ix, &options, &paths, &report).expect("targeted update").0
+        };
+        assert_eq!(counts(&full(&ix)), (3, 0, 0));
+
+        // Both change; only the named one is read.
+        write(&notes.join("a.md"), "title: A\n\nalpha, longer now\n");
+        write(&notes.join("b.md"), "title: B\n\nbravo, longer now\n");
+        assert_eq!(counts(&only(&ix, &["a.md"])), (0, 1, 0));
+        assert_eq!(counts(&full(&ix)), (0, 1, 0), "b.md was left for the walk");
+
+        // A rename is a removal and an addition.
+        std::fs::rename(notes.join("a.md"), notes.join("a2.md")).expect("rename");
+        assert_eq!(counts(&only(&ix, &["a.md", "a2.md"])), (1, 0, 1));
+        // An ignored file stays out, as the walk leaves it out; a file
+        // that is no note (yet) and a path that never was are nothing.
+        write(&notes.join("ignored/x.md"), "title: X\n\nxray\n");
+        write(&notes.join("draft.tmp"), "title: T\n\ntango\n");
+        assert_eq!(counts(&only(&ix, &["ignored/x.md", "draft.tmp", "never.md"])), (0, 0, 0));
+        // A folder that goes takes its notes (by a walk).
+        std::fs::remove_dir_all(notes.join("sub")).expect("remove a folder");
+        assert_eq!(counts(&only(&ix, &["sub"])), (0, 0, 1));
+        // A folder that comes brings its notes (by a walk).
+        write(&notes.join("new/d.md"), "title: D\n\ndelta\n");
+        assert_eq!(counts(&only(&ix, &["new"])), (1, 0, 0));
+
+        // Nothing is left for a walk to find.
+        let after = full(&ix);
+        assert_eq!(counts(&after), (0, 0, 0));
+        assert_eq!(after.notes, 3, "a2, b and d");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_id_gives_back_its_path() {
+        use std::os::unix::ffi::OsStrExt;
+        for bytes in [&b"/notes/caf\xe9.md"[..], b"/notes/a\\b\xff\\x41.md", b"/notes/plain.md"] {
+            let path = Path::new(std::ffi::OsStr::from_bytes(bytes));
+            assert_eq!(path_of_id(&note_id(path)), path, "{}", note_id(path));
+        }
+    }
 }

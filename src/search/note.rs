@@ -74,7 +74,9 @@ impl Engine {
                 .stream()
                 .map_err(|e| Error::tantivy("reading file ids", e.into()))?;
             while terms.advance() {
-                if xxhash_rust::xxh3::xxh3_64(terms.key()) == file_hash {
+                if xxhash_rust::xxh3::xxh3_64(terms.key()) == file_hash
+                    || hashes_as_shown(terms.key()) == Some(file_hash)
+                {
                     path = Some(String::from_utf8_lossy(terms.key()).into_owned());
                     break 'segments;
                 }
@@ -137,4 +139,13 @@ impl Engine {
         }
         Ok(None)
     }
+}
+
+/// A note's id hashes the path as its card shows it ([`note_key`]): for a
+/// path that is not UTF-8, the lossy text, not the escaped file id. `None`
+/// for a UTF-8 path (its file id is that text already).
+fn hashes_as_shown(file_id: &[u8]) -> Option<u64> {
+    let id = std::str::from_utf8(file_id).ok().filter(|id| id.starts_with("non-utf8:"))?;
+    let path = crate::index::update::path_of_id(id);
+    Some(xxhash_rust::xxh3::xxh3_64(path.to_string_lossy().as_bytes()))
 }

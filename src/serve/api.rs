@@ -9,8 +9,11 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::AppState;
+use super::{AppState, Live};
 use crate::config::FilterText;
+use crate::embed::Model;
+use crate::embed::store::VectorStore;
+use crate::search::semantic::{Meaning, RankMode};
 use crate::search::{Request, Target};
 
 /// Longest query, in characters.
@@ -32,12 +35,14 @@ const MAX_QUERY_STRING: usize = 8 * 1024;
 pub struct ApiError {
     status: StatusCode,
     message: String,
+    /// Worth asking again in a second (the first build is running).
+    retry: bool,
 }
 
 impl ApiError {
     /// An error with this status and message.
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        ApiError { status, message: message.into() }
+        ApiError { status, message: message.into(), retry: false }
     }
 
     fn bad(message: impl Into<String>) -> Self {
@@ -45,10 +50,13 @@ impl ApiError {
     }
 
     fn building() -> Self {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "the index is being built for the first time; try again in a moment",
-        )
+        ApiError {
+            retry: true,
+            ..ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the index is being built for the first time; try again in a moment",
+            )
+        }
     }
 
     fn internal(error: impl std::fmt::Display) -> Self {
@@ -63,7 +71,7 @@ impl IntoResponse for ApiError {
         let _ = crate::output::json::error(&mut body, &self.message);
         let mut response = json_response(body);
         *response.status_mut() = self.status;
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+        if self.retry {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
@@ -134,11 +142,16 @@ fn number(
 }
 
 const NOTE_PARAMS: &[&str] = &["q", "limit", "offset", "author", "year", "tag", "fuzzy"];
-const QUOTE_PARAMS: &[&str] =
-    &["q", "limit", "offset", "author", "year", "tag", "fuzzy", "page", "location", "since"];
+const QUOTE_PARAMS: &[&str] = &[
+    "q", "limit", "offset", "author", "year", "tag", "fuzzy", "page", "location", "since", "mode",
+];
 
-/// What a search parameter set asks for.
-fn request(raw: Option<&str>, target: Target) -> Result<(Request, usize), ApiError> {
+/// What a search parameter set asks for: the request, the page start and
+/// the ranking asked for (`None`: the default).
+fn request(
+    raw: Option<&str>,
+    target: Target,
+) -> Result<(Request, usize, Option<RankMode>), ApiError> {
     let known = match target {
         Target::Notes => NOTE_PARAMS,
         Target::Quotes => QUOTE_PARAMS,
@@ -158,6 +171,17 @@ fn request(raw: Option<&str>, target: Target) -> Result<(Request, usize), ApiErr
         Some("1" | "true" | "yes") => true,
         Some(other) => return Err(ApiError::bad(format!("fuzzy={other}: expected true or false"))),
     };
+    let mode = match get(&params, "mode") {
+        None => None,
+        Some("lexical") => Some(RankMode::Lexical),
+        Some("semantic") => Some(RankMode::Semantic),
+        Some("hybrid") => Some(RankMode::Hybrid),
+        Some(other) => {
+            return Err(ApiError::bad(format!(
+                "mode={other}: expected lexical, semantic or hybrid"
+            )));
+        }
+    };
     let text = |name| get(&params, name).map(str::to_string);
     let filters = crate::config::filters(
         &FilterText {
@@ -175,7 +199,7 @@ fn request(raw: Option<&str>, target: Target) -> Result<(Request, usize), ApiErr
     request.limit = offset + limit;
     request.filters = filters;
     request.fuzzy = fuzzy;
-    Ok((request, offset))
+    Ok((request, offset, mode))
 }
 
 async fn search(
@@ -183,12 +207,26 @@ async fn search(
     raw: Option<String>,
     target: Target,
 ) -> Result<Response, ApiError> {
-    let (request, offset) = request(raw.as_deref(), target)?;
-    let engine = state.engine().ok_or_else(ApiError::building)?;
-    // Tantivy searches block: off the async workers, so a slow search
-    // holds no other request up.
+    let (request, offset, mode) = request(raw.as_deref(), target)?;
+    let live = state.live().ok_or_else(ApiError::building)?;
+    let meaning = by_meaning(&state, &live, mode)?;
+    // Tantivy searches (and embedding the query) block: off the async
+    // workers, so a slow search holds no other request up.
     let body = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, ApiError> {
-        let results = engine.search(&request).map_err(ApiError::internal)?;
+        let results = match meaning {
+            None => live.engine.search(&request).map_err(ApiError::internal)?,
+            Some((mode, model, store)) => {
+                let embedder = model.get().map_err(|message| {
+                    ApiError::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        format!("the sentence model could not be loaded: {message}"),
+                    )
+                })?;
+                let vector = embedder.embed_one(&request.query).map_err(ApiError::internal)?;
+                let meaning = Meaning { store: &store, vector };
+                live.engine.search_by(&request, mode, Some(&meaning)).map_err(ApiError::internal)?
+            }
+        };
         let mut body = Vec::with_capacity(4096);
         crate::output::json::results(&mut body, &results, offset).map_err(ApiError::internal)?;
         Ok(body)
@@ -196,6 +234,36 @@ async fn search(
     .await
     .map_err(ApiError::internal)??;
     Ok(json_response(body))
+}
+
+/// What a search by meaning needs, when the ranking asks for one and can
+/// have it. As `folio quotes` ranks: hybrid by default when there is a
+/// model and the index has vectors, else by words; `mode=semantic`
+/// without them is a 503 that says what is missing.
+#[allow(clippy::type_complexity)]
+fn by_meaning(
+    state: &AppState,
+    live: &Live,
+    mode: Option<RankMode>,
+) -> Result<Option<(RankMode, Arc<Model>, Arc<VectorStore>)>, ApiError> {
+    let wanted = mode.unwrap_or(RankMode::Hybrid);
+    if wanted == RankMode::Lexical {
+        return Ok(None);
+    }
+    match (&state.model, &live.vectors) {
+        (Some(model), Some(store)) => Ok(Some((wanted, model.clone(), store.clone()))),
+        _ if wanted == RankMode::Hybrid => Ok(None),
+        (None, _) => Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "mode=semantic needs the sentence model: start folio serve with --model DIR or \
+             FOLIO_MODEL (`folio model fetch` says where to get it), or ask for mode=lexical",
+        )),
+        (Some(_), None) => Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "mode=semantic needs the index's vectors, which it has none of yet: \
+             `folio index` with the sentence model embeds the quotes",
+        )),
+    }
 }
 
 /// `GET /api/search`: ranked notes.

@@ -12,9 +12,11 @@
 //! the refresher swaps a new one in after each commit, so a refresh never
 //! blocks a search. Safe by default: loopback only unless `--listen` says
 //! otherwise, a `Host` check against DNS rebinding, no CORS, read-only,
-//! bounded parameters and bodies, a timeout per request.
+//! bounded parameters and bodies, a timeout per request, and bounds on
+//! connections and on how long their headers may take (`listen.rs`).
 
 mod api;
+mod listen;
 mod watch;
 
 use std::future::Future;
@@ -32,6 +34,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use crate::config::Config;
+use crate::embed::Model;
+use crate::embed::store::VectorStore;
 use crate::search::Engine;
 
 /// How `folio serve` runs.
@@ -50,12 +54,27 @@ pub struct Options {
     pub debounce: Duration,
     /// Time a request may take before a 408.
     pub timeout: Duration,
+    /// Time a client has to send its request headers before the
+    /// connection is closed (slow clients).
+    pub header_timeout: Duration,
+}
+
+/// The last commit, as searches see it.
+pub struct Live {
+    /// Its searcher.
+    engine: Arc<Engine>,
+    /// Its quotes' vectors, when there is a sentence model to embed
+    /// queries with and the commit has vectors: read once per commit, not
+    /// once per request.
+    vectors: Option<Arc<VectorStore>>,
 }
 
 /// What every request handler sees.
 pub struct AppState {
-    /// The searcher of the last commit; `None` while the first build runs.
-    engine: RwLock<Option<Arc<Engine>>>,
+    /// The last commit; `None` while the first build runs.
+    live: RwLock<Option<Arc<Live>>>,
+    /// The sentence model, for `mode=semantic` and `hybrid`.
+    model: Option<Arc<Model>>,
     /// The index folder.
     index: PathBuf,
     /// Extra names `Host` may carry (lower case).
@@ -65,20 +84,35 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// The engine, unless the first build is still running.
-    fn engine(&self) -> Option<Arc<Engine>> {
-        match self.engine.read() {
+    /// The last commit, unless the first build is still running.
+    fn live(&self) -> Option<Arc<Live>> {
+        match self.live.read() {
             Ok(guard) => guard.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
         }
     }
 
-    /// Swaps in the engine of a new commit.
+    /// The engine, unless the first build is still running.
+    fn engine(&self) -> Option<Arc<Engine>> {
+        self.live().map(|live| live.engine.clone())
+    }
+
+    /// Swaps in the engine of a new commit (and its vectors).
     fn set_engine(&self, engine: Engine) {
-        let engine = Some(Arc::new(engine));
-        match self.engine.write() {
-            Ok(mut guard) => *guard = engine,
-            Err(poisoned) => *poisoned.into_inner() = engine,
+        let vectors = self.model.as_ref().and_then(|_| {
+            let ix = engine.index();
+            match ix.payload().and_then(|payload| crate::index::vectors::load(ix, &payload)) {
+                Ok(store) => store.filter(|s| !s.is_empty()).map(Arc::new),
+                Err(e) => {
+                    eprintln!("folio: {e}; searches rank by words until the next refresh");
+                    None
+                }
+            }
+        });
+        let live = Some(Arc::new(Live { engine: Arc::new(engine), vectors }));
+        match self.live.write() {
+            Ok(mut guard) => *guard = live,
+            Err(poisoned) => *poisoned.into_inner() = live,
         }
     }
 }
@@ -94,7 +128,8 @@ pub fn run(options: Options) -> anyhow::Result<()> {
         );
     }
     let state = Arc::new(AppState {
-        engine: RwLock::new(None),
+        live: RwLock::new(None),
+        model: options.config.model.clone(),
         index: options.config.index.clone(),
         allow_hosts: options.allow_hosts.iter().map(|h| h.to_ascii_lowercase()).collect(),
         refreshes: std::sync::atomic::AtomicU64::new(0),
@@ -125,7 +160,7 @@ async fn serve(options: Options, state: Arc<AppState>) -> anyhow::Result<()> {
         open_browser(&url);
     }
     let app = router(state, options.timeout);
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    listen::serve(listener, app, options.header_timeout, shutdown_signal()).await;
     eprintln!("folio: stopped");
     Ok(())
 }

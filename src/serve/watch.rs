@@ -1,17 +1,22 @@
-//! Fresh while serving: a debounced watcher on the note folders wakes one
-//! refresher thread, which runs the ordinary incremental update
-//! ([`crate::index::update`]) and swaps the new commit's engine in. A burst
-//! of changes (a sync tool writing 1,000 files) arrives as one or a few
-//! wake-ups, so as one or a few commits. When another folio process holds
-//! the writer, the server keeps answering from its last commit and retries.
+//! Fresh while serving: a watcher on the note folders tells one refresher
+//! thread which paths changed; once they stop changing for the debounce,
+//! the refresher updates the index for those paths only
+//! ([`lifecycle::refresh_paths`]) and swaps the new commit's engine in. A
+//! burst of changes (a sync tool writing 1,000 files) becomes one or a few
+//! commits. When the watcher may have missed changes (its queue
+//! overflowed, or it reported an error), the next refresh walks every
+//! file. When another folio process holds the writer, the server keeps
+//! answering from its last commit and retries.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use notify_debouncer_mini::notify::{RecommendedWatcher, RecursiveMode};
-use notify_debouncer_mini::{DebounceEventResult, Debouncer, new_debouncer};
+use crossbeam_channel::{Receiver, RecvTimeoutError};
+use notify::event::{AccessKind, AccessMode};
+use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 
 use super::AppState;
 use crate::config::Config;
@@ -23,9 +28,61 @@ use crate::search::Engine;
 /// How long to wait before trying again when another process is writing.
 const BUSY_RETRY: Duration = Duration::from_millis(500);
 
+/// A refresh waits at most this long after the first change it answers,
+/// even while changes keep coming (a long sync): the first of them are
+/// searchable within the second.
+const MAX_WAIT: Duration = Duration::from_millis(500);
+
+/// Past this many changed paths, a refresh walks everything anyway.
+const MAX_PATHS: usize = 10_000;
+
 /// Keeps the watcher alive; dropping it stops watching.
 pub struct Watching {
-    _debouncer: Debouncer<RecommendedWatcher>,
+    _watcher: RecommendedWatcher,
+}
+
+/// What the watcher saw.
+enum Seen {
+    /// These paths changed.
+    Paths(Vec<PathBuf>),
+    /// Changes may have been missed: look at everything.
+    Everything,
+}
+
+/// Changes waiting for the next refresh.
+#[derive(Default)]
+enum Pending {
+    #[default]
+    Nothing,
+    Paths(BTreeSet<PathBuf>),
+    Everything,
+}
+
+impl Pending {
+    fn add(&mut self, seen: Seen) {
+        match (&mut *self, seen) {
+            (Pending::Everything, _) => {}
+            (_, Seen::Everything) => *self = Pending::Everything,
+            (Pending::Paths(paths), Seen::Paths(more)) => {
+                paths.extend(more);
+                if paths.len() > MAX_PATHS {
+                    *self = Pending::Everything;
+                }
+            }
+            (Pending::Nothing, Seen::Paths(more)) => {
+                *self = Pending::Paths(more.into_iter().collect());
+                self.add(Seen::Paths(Vec::new()));
+            }
+        }
+    }
+
+    fn merge(&mut self, other: Pending) {
+        match other {
+            Pending::Nothing => {}
+            Pending::Everything => *self = Pending::Everything,
+            Pending::Paths(paths) => self.add(Seen::Paths(paths.into_iter().collect())),
+        }
+    }
 }
 
 /// Opens (or starts building) the index, starts watching its note folders
@@ -52,48 +109,98 @@ pub fn start(config: Config, state: Arc<AppState>, debounce: Duration) -> anyhow
     };
 
     let index_dir = path.canonicalize().unwrap_or(path.clone());
-    let (wake, woken) = crossbeam_channel::unbounded::<()>();
-    let mut debouncer = new_debouncer(debounce, move |events: DebounceEventResult| {
-        // The index's own files change with every commit: only changes
-        // outside it (when it sits inside a note folder) mean new notes.
-        if let Ok(events) = events
-            && events.iter().any(|e| !e.path.starts_with(&index_dir))
-        {
-            let _ = wake.send(());
-        }
+    let (send, seen) = crossbeam_channel::unbounded::<Seen>();
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<Event>| {
+        let seen = match event {
+            Ok(event) if event.need_rescan() => Seen::Everything,
+            // Opening or reading a file changes nothing (the refresher's
+            // own reads would wake it again).
+            Ok(Event { kind: EventKind::Access(access), .. })
+                if access != AccessKind::Close(AccessMode::Write) =>
+            {
+                return;
+            }
+            Ok(event) => {
+                // The index's own files change with every commit: only
+                // changes outside it (when it sits inside a note folder)
+                // mean new notes.
+                let paths: Vec<PathBuf> =
+                    event.paths.into_iter().filter(|p| !p.starts_with(&index_dir)).collect();
+                if paths.is_empty() {
+                    return;
+                }
+                Seen::Paths(paths)
+            }
+            Err(_) => Seen::Everything,
+        };
+        let _ = send.send(seen);
     })?;
     for root in &roots {
-        debouncer
-            .watcher()
+        watcher
             .watch(root, RecursiveMode::Recursive)
             .map_err(|e| anyhow::anyhow!("cannot watch {}: {e}", root.display()))?;
     }
     let options = UpdateOptions { roots, ..config.update_options(false) };
     std::thread::Builder::new()
         .name("folio-refresh".into())
-        .spawn(move || refresh_loop(path, options, state, woken))?;
-    Ok(Watching { _debouncer: debouncer })
+        .spawn(move || refresh_loop(path, options, state, seen, debounce))?;
+    Ok(Watching { _watcher: watcher })
 }
 
 fn refresh_loop(
     path: PathBuf,
     options: UpdateOptions,
     state: Arc<AppState>,
-    woken: crossbeam_channel::Receiver<()>,
+    seen: Receiver<Seen>,
+    debounce: Duration,
 ) {
     let report = |e: &crate::NoteError| eprintln!("folio: {e}");
-    let mut due = true; // the first refresh catches up with changes made while not serving
+    // The first refresh catches up with changes made while not serving.
+    let mut pending = Pending::Everything;
     let mut said_busy = false;
+    let mut owed_everything = false;
     loop {
-        if !due && woken.recv().is_err() {
-            return;
+        if matches!(pending, Pending::Nothing) {
+            match seen.recv() {
+                Ok(change) => pending.add(change),
+                Err(_) => return,
+            }
         }
-        // Every wake-up queued so far is answered by this one update.
-        while woken.try_recv().is_ok() {}
-        due = false;
-        match lifecycle::refresh(&path, &options, false, &crate::commands::print_event, &report) {
+        // Wait for the changes to stop for `debounce` (an editor's save is
+        // several events, a sync tool's burst many), at most MAX_WAIT.
+        let started = Instant::now();
+        loop {
+            let left = MAX_WAIT.saturating_sub(started.elapsed()).min(debounce);
+            match seen.recv_timeout(left) {
+                Ok(change) => pending.add(change),
+                Err(RecvTimeoutError::Timeout) => break,
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+            if started.elapsed() >= MAX_WAIT {
+                break;
+            }
+        }
+        let mut due = std::mem::take(&mut pending);
+        if owed_everything {
+            due = Pending::Everything;
+        }
+        let refreshed = match &due {
+            Pending::Paths(paths) => {
+                let paths: Vec<PathBuf> = paths.iter().cloned().collect();
+                lifecycle::refresh_paths(
+                    &path,
+                    &options,
+                    &paths,
+                    &crate::commands::print_event,
+                    &report,
+                )
+            }
+            _ => lifecycle::refresh(&path, &options, false, &crate::commands::print_event, &report),
+        };
+        match refreshed {
             Ok(refreshed) => {
                 said_busy = false;
+                owed_everything = false;
                 let summary = &refreshed.summary;
                 if summary.added + summary.updated + summary.removed > 0 {
                     eprintln!(
@@ -121,11 +228,17 @@ fn refresh_loop(
                     said_busy = true;
                 }
                 std::thread::sleep(BUSY_RETRY);
-                due = true;
+                pending.merge(due);
             }
-            Err(e) => eprintln!(
-                "folio: refreshing the index failed: {e}; still answering from the last commit"
-            ),
+            Err(e) => {
+                eprintln!(
+                    "folio: refreshing the index failed: {e}; still answering from the last \
+                     commit"
+                );
+                // What failed is not known to be done: the next change
+                // brings a full walk with it.
+                owed_everything = true;
+            }
         }
     }
 }

@@ -289,6 +289,50 @@ fn hostile_requests_are_refused_and_the_server_keeps_answering() {
 }
 
 #[test]
+fn clients_that_send_their_headers_too_slowly_are_disconnected() {
+    let env = TestEnv::with_seeds();
+    env.folio(&["index", "seeds"]).expect_code(0);
+    let server = Server::start(&env, &["--header-timeout", "1000"]);
+    server.ready();
+    // One client stops halfway through its request line; another sends its
+    // headers a byte every 100 ms, which would take far longer than the
+    // timeout. Both are closed by the server; neither stops others.
+    let mut stalled = TcpStream::connect(server.addr).expect("connect");
+    stalled.write_all(b"GET /api/quotes?q=sta").expect("send half");
+    let trickler = std::thread::spawn({
+        let addr = server.addr;
+        move || {
+            let mut stream = TcpStream::connect(addr).expect("connect");
+            let request = b"GET /api/quotes?q=stateful HTTP/1.1\r\nHost: localhost\r\nX-Pad: ";
+            let started = Instant::now();
+            for byte in request.iter().chain(std::iter::repeat(&b'a')) {
+                // Writes start failing once the server has closed its end.
+                if stream.write_all(&[*byte]).is_err() {
+                    return true;
+                }
+                if started.elapsed() > Duration::from_secs(60) {
+                    return false;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            false
+        }
+    });
+    let (status, value) = server.get("/api/quotes?q=stateful");
+    assert_eq!(status, 200, "{value:#}");
+    stalled.set_read_timeout(Some(Duration::from_secs(60))).expect("timeout");
+    let mut rest = Vec::new();
+    match stalled.read_to_end(&mut rest) {
+        Ok(_) => {}
+        Err(e) => assert!(
+            e.kind() == std::io::ErrorKind::ConnectionReset,
+            "the stalled client was not disconnected: {e}"
+        ),
+    }
+    assert!(trickler.join().expect("trickler"), "the trickling client was not disconnected");
+}
+
+#[test]
 fn notes_saved_renamed_and_deleted_while_serving_are_searchable_within_a_second() {
     let (env, server) = seeded();
     let note =
@@ -308,6 +352,129 @@ fn notes_saved_renamed_and_deleted_while_serving_are_searchable_within_a_second(
     });
     std::fs::remove_file(env.path("seeds/renamed.md")).expect("delete");
     server.wait_for("/api/search?q=wombatology", Duration::from_secs(10), |v| hits(v).is_empty());
+}
+
+#[test]
+fn highlights_and_folders_changed_while_serving_are_searchable() {
+    let (env, server) = seeded();
+    let entry = |book: &str, location: u64, text: &str| {
+        format!(
+            "{book}\n- Your Highlight on Location {location}-{} | Added on Monday, January 6, \
+             2020 9:00:00 AM\n\n{text}\n==========\n",
+            location + 1
+        )
+    };
+    // A Kindle clippings file that grows: the new book's passage appears.
+    let mut clippings = entry("First Book (Ng, Ann)", 100, "a passage about lighthouses");
+    env.write("seeds/My Clippings.txt", &clippings);
+    server.wait_for("/api/quotes?q=lighthouses", Duration::from_secs(10), |v| !hits(v).is_empty());
+    clippings.push_str(&entry("Second Book (Ott, Bo)", 200, "a passage about marmalade"));
+    env.write("seeds/My Clippings.txt", &clippings);
+    server.wait_for("/api/quotes?q=marmalade", Duration::from_secs(10), |v| {
+        hits(v).len() == 1 && hits(v)[0]["reference"]["display"] == "loc. 200-201"
+    });
+
+    // A KOReader sidecar in a new book folder, then edited in place.
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/highlights/koreader/The Salt Road.sdr/metadata.epub.lua");
+    let sidecar = std::fs::read_to_string(fixture).expect("read the fixture");
+    env.write("seeds/books/The Salt Road.sdr/metadata.epub.lua", &sidecar);
+    server.wait_for("/api/quotes?q=currency", Duration::from_secs(10), |v| !hits(v).is_empty());
+    let edited =
+        sidecar.replace("Salt was the first currency", "Quinceword was the first currency");
+    assert_ne!(edited, sidecar, "the fixture has this highlight");
+    env.write("seeds/books/The Salt Road.sdr/metadata.epub.lua", &edited);
+    server.wait_for("/api/quotes?q=quinceword", Duration::from_secs(10), |v| hits(v).len() == 1);
+
+    // A folder renamed moves its notes; a folder deleted takes them away.
+    env.write("seeds/shelf/kept.md", "title: Kept\n\nA note about zeppelins.\n");
+    server.wait_for("/api/search?q=zeppelins", Duration::from_secs(10), |v| !hits(v).is_empty());
+    std::fs::rename(env.path("seeds/shelf"), env.path("seeds/moved")).expect("rename a folder");
+    server.wait_for("/api/search?q=zeppelins", Duration::from_secs(10), |v| {
+        hits(v).len() == 1 && hits(v)[0]["path"].as_str().is_some_and(|p| p.contains("moved"))
+    });
+    std::fs::remove_dir_all(env.path("seeds/moved")).expect("remove a folder");
+    server.wait_for("/api/search?q=zeppelins", Duration::from_secs(10), |v| hits(v).is_empty());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_note_whose_path_is_not_utf8_opens_by_its_id() {
+    use std::os::unix::ffi::OsStrExt;
+    let env = TestEnv::with_seeds();
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.md");
+    std::fs::write(env.path("seeds").join(name), "title: Caf\n\n> A quote about gingerbread.\n")
+        .expect("write a note with a name that is not UTF-8");
+    env.folio(&["index", "seeds"]).expect_code(0);
+    let server = Server::start(&env, &[]);
+    server.ready();
+    let (status, value) = server.get("/api/quotes?q=gingerbread");
+    assert_eq!(status, 200, "{value:#}");
+    let id = hits(&value)[0]["note_id"].as_str().expect("note id").to_string();
+    let (status, note) = server.get(&format!("/api/notes/{id}"));
+    assert_eq!(status, 200, "{note:#}");
+    assert_eq!(note["id"], id.as_str());
+    assert!(note["body"].as_str().expect("body").contains("gingerbread"), "{note:#}");
+}
+
+#[test]
+fn without_a_model_mode_hybrid_ranks_by_words_and_semantic_says_what_is_missing() {
+    let (_env, server) = seeded();
+    let (_, lexical) = server.get("/api/quotes?q=stateful&mode=lexical");
+    let (_, default) = server.get("/api/quotes?q=stateful");
+    let (status, hybrid) = server.get("/api/quotes?q=stateful&mode=hybrid");
+    assert_eq!(status, 200, "{hybrid:#}");
+    assert!(!hits(&lexical).is_empty());
+    assert_eq!(hybrid["hits"], lexical["hits"]);
+    assert_eq!(default["hits"], lexical["hits"]);
+    let (status, value) = server.get("/api/quotes?q=stateful&mode=semantic");
+    assert_eq!(status, 503, "{value:#}");
+    assert!(value["error"].as_str().expect("error").contains("sentence model"), "{value:#}");
+    let (status, value) = server.get("/api/quotes?q=stateful&mode=psychic");
+    assert_eq!(status, 400, "{value:#}");
+    let (status, _) = server.get("/api/search?q=stateful&mode=semantic");
+    assert_eq!(status, 400, "notes are ranked by words only");
+}
+
+#[test]
+fn with_a_model_modes_give_the_cli_hits_and_say_which_side_found_them() {
+    let env = TestEnv::new();
+    env.write(
+        "notes/Influence.md",
+        "title: Influence\nauthor: Robert Cialdini\n\n\
+         > When people are in a group, responsibility for acting is diffused.\n\
+         > <footer>p. 133</footer>\n\n\
+         > Things that are scarce are valued more.\n> <footer>p. 238</footer>\n",
+    );
+    env.write(
+        "notes/Sea.md",
+        "title: The Sea\n\n> The old man fought the fish for three days.\n> <footer>p. 12</footer>\n",
+    );
+    folio::embed::tiny::write_tiny_model(&env.path("model"), 3).expect("tiny model");
+    env.folio(&["index", "notes", "--index", "ix", "--model", "model"]).expect_code(0);
+    let server = Server::start(&env, &["--index", "ix", "--model", "model"]);
+    server.ready();
+    let cli = |mode: &str, query: &str| -> Value {
+        let mut args =
+            vec!["quotes", "--index", "ix", "--model", "model", "--json", "--no-refresh"];
+        args.extend(["--mode", mode]);
+        args.extend(query.split(' '));
+        env.folio(&args).json()
+    };
+
+    let (status, semantic) = server.get("/api/quotes?q=crowds+of+bystanders&mode=semantic");
+    assert_eq!(status, 200, "{semantic:#}");
+    assert_eq!(semantic["matching"], "meaning");
+    assert_eq!(hits(&semantic)[0]["found_by"]["semantic"]["rank"], 1, "{semantic:#}");
+    assert_eq!(semantic["hits"], cli("semantic", "crowds of bystanders")["hits"]);
+
+    let (_, hybrid) = server.get("/api/quotes?q=responsibility+group");
+    assert_eq!(hybrid["matching"], "hybrid", "hybrid is the default with a model");
+    assert_eq!(hits(&hybrid)[0]["found_by"]["lexical"]["rank"], 1, "{hybrid:#}");
+    assert_eq!(hybrid["hits"], cli("hybrid", "responsibility group")["hits"]);
+
+    let (_, lexical) = server.get("/api/quotes?q=responsibility+group&mode=lexical");
+    assert!(hits(&lexical)[0]["found_by"].is_null(), "{lexical:#}");
 }
 
 #[test]
