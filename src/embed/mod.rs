@@ -459,6 +459,22 @@ mod tests {
     }
 
     #[test]
+    fn batches_run_side_by_side_give_the_same_vectors_in_order() {
+        // One text per batch: several batches run on several threads and
+        // must come back in the callers' order, equal to one big batch.
+        let (_dir, embedder) = model();
+        let together = embedder.embed_batched(&TEXTS, TEXTS.len()).expect("test value");
+        for batch in [1, 2] {
+            let apart = embedder.embed_batched(&TEXTS, batch).expect("test value");
+            assert_eq!(apart.len(), TEXTS.len());
+            for ((text, a), b) in TEXTS.iter().zip(&apart).zip(&together) {
+                let worst = a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
+                assert!(worst < 1e-4, "batch {batch}: {text:?} differs by {worst}");
+            }
+        }
+    }
+
+    #[test]
     fn same_text_same_vector_across_loads() {
         let (dir, embedder) = model();
         let again = Embedder::load(dir.path()).expect("test value");
