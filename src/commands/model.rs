@@ -50,25 +50,41 @@ pub fn run(args: &ModelArgs) -> anyhow::Result<ExitCode> {
                 None => SAMPLE.iter().cycle().take(512).map(|s| s.to_string()).collect(),
             };
             let started = Instant::now();
+            let cpu_before = cpu_ms("/proc/self/stat");
             let vectors = embedder.embed_batched(&texts, *batch)?;
             let seconds = started.elapsed().as_secs_f64().max(1e-9);
             let per_second = vectors.len() as f64 / seconds;
+            // CPU seconds of every thread: on a shared machine, wall time
+            // says how long the embedding waited, CPU time what it cost.
+            let cpu_seconds = match (cpu_before, cpu_ms("/proc/self/stat")) {
+                (Some(before), Some(after)) => ((after - before) / 1000.0).max(1e-9),
+                _ => f64::NAN,
+            };
+            let per_cpu_second = vectors.len() as f64 / cpu_seconds;
+            let timings = embedder.timings();
             let search_ms = time_search(&vectors, *store);
             if *json {
                 println!(
                     "{}",
                     serde_json::json!({
                         "model": dir, "dims": embedder.dims(), "load_ms": load_ms,
+                        "load": timings,
                         "texts": vectors.len(), "seconds": seconds, "per_second": per_second,
+                        "cpu_seconds": cpu_seconds, "per_cpu_second": per_cpu_second,
                         "store": store, "search_ms_p50": search_ms[0], "search_ms_p95": search_ms[1],
                         "search_cpu_ms": search_ms[2],
                     })
                 );
             } else {
                 println!("model: {} ({} dimensions)", dir.display(), embedder.dims());
-                println!("loaded in {load_ms:.0} ms");
                 println!(
-                    "embedded {} texts in {seconds:.2} s: {per_second:.0} per second",
+                    "loaded in {load_ms:.0} ms (tokenizer {:.0} ms beside the weights: \
+                     read {:.0} ms, laid out {:.0} ms)",
+                    timings.tokenizer_ms, timings.weights_read_ms, timings.weights_build_ms
+                );
+                println!(
+                    "embedded {} texts in {seconds:.2} s: {per_second:.0} per second; \
+                     {cpu_seconds:.2} s of CPU: {per_cpu_second:.0} per CPU-second",
                     vectors.len()
                 );
                 println!(
@@ -105,7 +121,7 @@ fn time_search(vectors: &[Vec<f32>], size: usize) -> [f64; 3] {
         builder.add(i as u64, &unit);
     }
     let store = builder.build();
-    let cpu_before = thread_cpu_ms();
+    let cpu_before = cpu_ms("/proc/thread-self/stat");
     let mut times: Vec<f64> = vectors
         .iter()
         .cycle()
@@ -116,7 +132,7 @@ fn time_search(vectors: &[Vec<f32>], size: usize) -> [f64; 3] {
             started.elapsed().as_secs_f64() * 1000.0
         })
         .collect();
-    let cpu_per_search = match (cpu_before, thread_cpu_ms()) {
+    let cpu_per_search = match (cpu_before, cpu_ms("/proc/thread-self/stat")) {
         (Some(before), Some(after)) => (after - before) / times.len() as f64,
         _ => f64::NAN,
     };
@@ -124,12 +140,12 @@ fn time_search(vectors: &[Vec<f32>], size: usize) -> [f64; 3] {
     [times[times.len() / 2], times[times.len() * 95 / 100], cpu_per_search]
 }
 
-/// This thread's CPU time (user and system) in milliseconds, from
-/// `/proc/thread-self/stat` (Linux; clock ticks of 10 ms): on a busy
-/// machine it says what a search costs where wall time says how long it
-/// waited.
-fn thread_cpu_ms() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+/// CPU time (user and system) in milliseconds of this thread
+/// (`/proc/thread-self/stat`) or this process (`/proc/self/stat`) (Linux;
+/// clock ticks of 10 ms): on a busy machine it says what work costs where
+/// wall time says how long it waited.
+fn cpu_ms(stat_file: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(stat_file).ok()?;
     let after_name = &stat[stat.rfind(')')? + 1..];
     let fields: Vec<&str> = after_name.split_whitespace().collect();
     // utime and stime are fields 14 and 15 of the line; the name is field 2.

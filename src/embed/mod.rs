@@ -14,6 +14,8 @@ pub mod store;
 pub mod tiny;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
@@ -32,7 +34,13 @@ const DEFAULT_MAX_TOKENS: usize = 256;
 
 /// Texts run through the model together. Texts are sorted by length first,
 /// so a batch pads little (`folio model check --batch N` times others).
-const BATCH: usize = 32;
+/// Small batches keep each step's tensors in cache: on 160 real highlights,
+/// one thread, 8 embeds about 47 texts per CPU-second, 16 about 35, 32 and
+/// 64 about 23, 1 about 42 (BENCHMARKS.md).
+const BATCH: usize = 8;
+
+/// The vectors of one batch's texts, in the batch's order.
+type BatchVectors = Vec<Vec<f32>>;
 
 /// A problem finding, loading or running the model.
 #[derive(Debug, thiserror::Error)]
@@ -135,6 +143,20 @@ pub struct Embedder {
     /// A name for the model and its weights, recorded beside the vectors
     /// so vectors from another model are never mixed in.
     fingerprint: u64,
+    timings: LoadTimings,
+}
+
+/// Where a model load's time went (`folio model check` prints them). The
+/// tokenizer is parsed beside the weights, so the load takes about the
+/// larger of the two, not their sum.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct LoadTimings {
+    /// Parsing tokenizer.json.
+    pub tokenizer_ms: f64,
+    /// Reading model.safetensors (and its fingerprint).
+    pub weights_read_ms: f64,
+    /// Laying the weights out as tensors.
+    pub weights_build_ms: f64,
 }
 
 impl std::fmt::Debug for Embedder {
@@ -160,29 +182,29 @@ impl Embedder {
         let max_tokens = max_tokens(dir).min(config.max_position_embeddings);
 
         let tokenizer_path = dir.join("tokenizer.json");
-        let mut tokenizer = Tokenizer::from_file(&tokenizer_path)
-            .map_err(|e| bad(&tokenizer_path, format!("not a tokenizer ({e})")))?;
-        // The shipped file pads every text to 128 tokens; batches pad to
-        // their longest text instead, which is most of the speed.
-        tokenizer.with_padding(None);
-        tokenizer
-            .with_truncation(Some(TruncationParams {
-                max_length: max_tokens,
-                ..Default::default()
-            }))
-            .map_err(|e| bad(&tokenizer_path, format!("cannot truncate ({e})")))?;
-
         let weights = dir.join("model.safetensors");
         let device = Device::Cpu;
-        let fingerprint = fingerprint(&weights, &config_text)?;
-        // candle's mmap loader is `unsafe` (the file could change under it)
-        // and folio forbids unsafe code: the weights are read into memory.
-        let bytes = std::fs::read(&weights).map_err(|e| bad(&weights, e.to_string()))?;
-        let vb = VarBuilder::from_buffered_safetensors(bytes, DType::F32, &device)
-            .map_err(|e| bad(&weights, format!("not safetensors weights ({e})")))?;
-        let model = BertModel::load(vb, &config)
-            .map_err(|e| bad(&weights, format!("does not match config.json ({e})")))?;
-        Ok(Embedder { model, tokenizer, device, dims, fingerprint })
+        // The tokenizer's JSON is parsed on a second thread while the
+        // weights are read and laid out (about 50 ms beside 100: a query's
+        // model load can take the longer, not the sum, when a core is free).
+        let (tokenizer, weights_loaded) = std::thread::scope(|scope| {
+            let tokenizer = scope.spawn(|| {
+                let started = Instant::now();
+                load_tokenizer(&tokenizer_path, max_tokens).map(|t| (t, started.elapsed()))
+            });
+            let weights_loaded = load_weights(&weights, &config_text, &config, &device);
+            let tokenizer =
+                tokenizer.join().unwrap_or_else(|_| Err(bad(&tokenizer_path, "parsing it failed")));
+            (tokenizer, weights_loaded)
+        });
+        let (tokenizer, tokenizer_time) = tokenizer?;
+        let (model, fingerprint, read_time, build_time) = weights_loaded?;
+        let timings = LoadTimings {
+            tokenizer_ms: ms(tokenizer_time),
+            weights_read_ms: ms(read_time),
+            weights_build_ms: ms(build_time),
+        };
+        Ok(Embedder { model, tokenizer, device, dims, fingerprint, timings })
     }
 
     /// Dimensions of each vector.
@@ -194,6 +216,11 @@ impl Embedder {
     /// made by another model are not reused.
     pub fn fingerprint(&self) -> u64 {
         self.fingerprint
+    }
+
+    /// How long loading took, part by part.
+    pub fn timings(&self) -> &LoadTimings {
+        &self.timings
     }
 
     /// One unit vector per text, in order. Texts are run in batches of
@@ -219,15 +246,62 @@ impl Embedder {
         }
         let mut order: Vec<usize> = (0..texts.len()).collect();
         order.sort_by_key(|&i| encodings[i].get_ids().len());
+        let batches: Vec<&[usize]> = order.chunks(batch.max(1)).collect();
+        let vectors = self.run_batches(&batches, &encodings)?;
         let mut out = vec![Vec::new(); texts.len()];
-        for batch in order.chunks(batch.max(1)) {
-            let ids: Vec<&[u32]> = batch.iter().map(|&i| encodings[i].get_ids()).collect();
-            let vectors = self.run(&ids).map_err(|e| EmbedError::Run(e.to_string()))?;
+        for (batch, vectors) in batches.iter().zip(vectors) {
             for (&i, vector) in batch.iter().zip(vectors) {
                 out[i] = vector;
             }
         }
         Ok(out)
+    }
+
+    /// Runs every batch, side by side, one per core. Each runs on a thread
+    /// of its own whose rayon pool has that one thread, so candle does not
+    /// split the matrix products of one small batch between the cores.
+    fn run_batches(
+        &self,
+        batches: &[&[usize]],
+        encodings: &[tokenizers::Encoding],
+    ) -> Result<Vec<BatchVectors>, EmbedError> {
+        let run = |batch: &[usize]| {
+            let ids: Vec<&[u32]> = batch.iter().map(|&i| encodings[i].get_ids()).collect();
+            self.run(&ids).map_err(|e| EmbedError::Run(e.to_string()))
+        };
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if batches.len() <= 1 || workers <= 1 {
+            return batches.iter().map(|batch| run(batch)).collect();
+        }
+        let next = AtomicUsize::new(0);
+        let worker = || -> Result<Vec<(usize, BatchVectors)>, EmbedError> {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(1)
+                .build()
+                .map_err(|e| EmbedError::Run(e.to_string()))?;
+            pool.install(|| {
+                let mut done = Vec::new();
+                loop {
+                    let b = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(batch) = batches.get(b) else { return Ok(done) };
+                    done.push((b, run(batch)?));
+                }
+            })
+        };
+        let mut out = vec![Vec::new(); batches.len()];
+        std::thread::scope(|scope| {
+            let handles: Vec<_> =
+                (0..workers.min(batches.len())).map(|_| scope.spawn(worker)).collect();
+            for handle in handles {
+                let done = handle.join().unwrap_or_else(|_| {
+                    Err(EmbedError::Run("an embedding thread failed".into()))
+                })?;
+                for (b, vectors) in done {
+                    out[b] = vectors;
+                }
+            }
+            Ok(out)
+        })
     }
 
     /// The unit vector of one text.
@@ -259,6 +333,45 @@ impl Embedder {
         let norm = mean.sqr()?.sum_keepdim(1)?.sqrt()?.clamp(1e-12, f64::MAX)?;
         mean.broadcast_div(&norm)?.to_vec2::<f32>()
     }
+}
+
+/// The tokenizer in `path`, cutting text at `max_tokens` and padding no
+/// batch (batches pad to their longest text, which is most of the speed;
+/// the shipped file pads every text to 128 tokens).
+fn load_tokenizer(path: &Path, max_tokens: usize) -> Result<Tokenizer, EmbedError> {
+    let mut tokenizer =
+        Tokenizer::from_file(path).map_err(|e| bad(path, format!("not a tokenizer ({e})")))?;
+    tokenizer.with_padding(None);
+    tokenizer
+        .with_truncation(Some(TruncationParams { max_length: max_tokens, ..Default::default() }))
+        .map_err(|e| bad(path, format!("cannot truncate ({e})")))?;
+    Ok(tokenizer)
+}
+
+/// The weights in `path` as a model for `config`, their fingerprint, and
+/// how long reading the file and laying out the tensors took.
+fn load_weights(
+    path: &Path,
+    config_text: &str,
+    config: &Config,
+    device: &Device,
+) -> Result<(BertModel, u64, Duration, Duration), EmbedError> {
+    let started = Instant::now();
+    let fingerprint = fingerprint(path, config_text)?;
+    // candle's mmap loader is `unsafe` (the file could change under it)
+    // and folio forbids unsafe code: the weights are read into memory.
+    let bytes = std::fs::read(path).map_err(|e| bad(path, e.to_string()))?;
+    let read_time = started.elapsed();
+    let started = Instant::now();
+    let vb = VarBuilder::from_buffered_safetensors(bytes, DType::F32, device)
+        .map_err(|e| bad(path, format!("not safetensors weights ({e})")))?;
+    let model = BertModel::load(vb, config)
+        .map_err(|e| bad(path, format!("does not match config.json ({e})")))?;
+    Ok((model, fingerprint, read_time, started.elapsed()))
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
 }
 
 /// Tokens per text: sentence_bert_config.json's `max_seq_length`, else 256.
@@ -342,6 +455,22 @@ mod tests {
             let alone = embedder.embed_one(text).expect("test value");
             let worst = alone.iter().zip(vector).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
             assert!(worst < 1e-4, "{text:?} differs by {worst}");
+        }
+    }
+
+    #[test]
+    fn batches_run_side_by_side_give_the_same_vectors_in_order() {
+        // One text per batch: several batches run on several threads and
+        // must come back in the callers' order, equal to one big batch.
+        let (_dir, embedder) = model();
+        let together = embedder.embed_batched(&TEXTS, TEXTS.len()).expect("test value");
+        for batch in [1, 2] {
+            let apart = embedder.embed_batched(&TEXTS, batch).expect("test value");
+            assert_eq!(apart.len(), TEXTS.len());
+            for ((text, a), b) in TEXTS.iter().zip(&apart).zip(&together) {
+                let worst = a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
+                assert!(worst < 1e-4, "batch {batch}: {text:?} differs by {worst}");
+            }
         }
     }
 
