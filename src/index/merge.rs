@@ -22,8 +22,9 @@ pub const MAX_SEGMENTS: usize = 8;
 
 /// Bytes of segment files one merge after a build may read: with the
 /// build's own memory released, this keeps a million-note build within
-/// its 400 MB peak.
-pub const MERGE_MAX_BYTES: u64 = 192 << 20;
+/// its 400 MB peak. At 192 MB a quiet-machine build peaked at 404 MB
+/// (BENCHMARKS.md, 2026-12-01), so 128.
+pub const MERGE_MAX_BYTES: u64 = 128 << 20;
 
 /// Segments merged at once at most.
 const MERGE_WIDTH: usize = 8;
