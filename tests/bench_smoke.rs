@@ -16,18 +16,25 @@ fn number(v: &Value, path: &str) -> f64 {
     at.as_f64().unwrap_or_else(|| panic!("{path} is not a number in {v:#}"))
 }
 
-#[test]
-fn bench_json_is_complete_and_plausible() {
-    let dir = tempfile::tempdir().expect("a temporary folder");
+/// Runs folio in `dir` with a clean environment (temporary files there
+/// too); its output, once it succeeded.
+fn folio(dir: &Path, args: &[&str]) -> std::process::Output {
     let output = Command::new(env!("CARGO_BIN_EXE_folio"))
-        .args(["bench", "--notes", "300", "--threads", "2", "--json"])
+        .args(args)
         .env_clear()
-        .env("TMPDIR", dir.path())
-        .current_dir(dir.path())
+        .env("TMPDIR", dir)
+        .current_dir(dir)
         .output()
         .expect("folio runs");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "folio bench failed:\n{stderr}");
+    assert!(output.status.success(), "folio {args:?} failed:\n{stderr}");
+    output
+}
+
+#[test]
+fn bench_json_is_complete_and_plausible() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let output = folio(dir.path(), &["bench", "--notes", "300", "--threads", "2", "--json"]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(stdout.lines().count(), 1, "one JSON object on one line:\n{stdout}");
     let r: Value = serde_json::from_str(&stdout).expect("stdout is JSON");
@@ -120,15 +127,7 @@ fn generator_is_deterministic_whatever_the_thread_count() {
 #[test]
 fn bench_clippings_re_reads_only_the_grown_file() {
     let dir = tempfile::tempdir().expect("a temporary folder");
-    let output = Command::new(env!("CARGO_BIN_EXE_folio"))
-        .args(["bench", "--clippings", "0.2", "--threads", "2", "--json"])
-        .env_clear()
-        .env("TMPDIR", dir.path())
-        .current_dir(dir.path())
-        .output()
-        .expect("folio runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "folio bench --clippings failed:\n{stderr}");
+    let output = folio(dir.path(), &["bench", "--clippings", "0.2", "--threads", "2", "--json"]);
     let r: Value = serde_json::from_slice(&output.stdout).expect("stdout is JSON");
     assert!(number(&r, "bytes") >= 200_000.0);
     assert!(number(&r, "quotes") > number(&r, "entries") * 0.8, "most entries are quotes: {r:#}");
@@ -152,22 +151,13 @@ fn generated_clippings_grow_by_appending() {
 #[test]
 fn bench_on_an_existing_index_times_the_same_queries_without_building() {
     let dir = tempfile::tempdir().expect("a temporary folder");
-    let folio = |args: &[&str]| {
-        let output = Command::new(env!("CARGO_BIN_EXE_folio"))
-            .args(args)
-            .env_clear()
-            .env("TMPDIR", dir.path())
-            .current_dir(dir.path())
-            .output()
-            .expect("folio runs");
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(output.status.success(), "folio {args:?} failed:\n{stderr}");
-        serde_json::from_slice::<Value>(&output.stdout).expect("stdout is JSON")
+    let json = |args: &[&str]| {
+        serde_json::from_slice::<Value>(&folio(dir.path(), args).stdout).expect("stdout is JSON")
     };
-    let built = folio(&["bench", "--notes", "300", "--keep", "kept", "--json"]);
+    let built = json(&["bench", "--notes", "300", "--keep", "kept", "--json"]);
     let index = dir.path().join("kept").join("index");
     let before = std::fs::read_to_string(index.join("CURRENT")).expect("the kept index");
-    let timed = folio(&["bench", "--index", index.to_str().expect("a UTF-8 path"), "--json"]);
+    let timed = json(&["bench", "--index", index.to_str().expect("a UTF-8 path"), "--json"]);
 
     assert_eq!(number(&timed, "notes"), 300.0);
     assert_eq!(number(&timed, "quotes"), number(&built, "build.quotes"));
