@@ -138,6 +138,26 @@ fn churn(notes: &Path, rng: &mut Rng, next_new: &mut usize, round: usize) {
     }
 }
 
+/// The seed of the kill times: `FOLIO_CRASH_SEED`, else the clock.
+fn kill_seed() -> u64 {
+    std::env::var("FOLIO_CRASH_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(1)
+    })
+}
+
+/// Writes the [`NOTES`] notes of the corpus into `notes/` of `env`.
+fn write_corpus(env: &TestEnv) -> std::path::PathBuf {
+    let notes = env.path("notes");
+    std::fs::create_dir_all(&notes).expect("create the corpus folder");
+    for i in 0..NOTES {
+        std::fs::write(note_path(&notes, i), note(i, 0)).expect("write a note");
+    }
+    notes
+}
+
 /// The kill tests aim their kills from how long a run took a moment ago:
 /// run side by side, each one's builds slowed the others' and the aim
 /// drifted (a run of `cargo test` saw most kills land after the end). One
@@ -152,22 +172,12 @@ fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
 fn sigkill_at_random_moments_never_breaks_the_index() {
     let _alone = one_at_a_time();
     let started = Instant::now();
-    let seed =
-        std::env::var("FOLIO_CRASH_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos() as u64)
-                .unwrap_or(1)
-        });
+    let seed = kill_seed();
     eprintln!("crash test seed: FOLIO_CRASH_SEED={seed}");
     let mut rng = Rng::new(seed, 0);
 
     let env = TestEnv::new();
-    let notes = env.path("notes");
-    std::fs::create_dir_all(&notes).expect("create the corpus folder");
-    for i in 0..NOTES {
-        std::fs::write(note_path(&notes, i), note(i, 0)).expect("write a note");
-    }
+    let notes = write_corpus(&env);
     let mut next_new = NOTES;
 
     let (mut committed, mut full_build) = complete(&env, "ix");
@@ -383,21 +393,11 @@ fn memory_hits(env: &TestEnv, ix: &str) -> Option<u64> {
 fn kills_during_rebuilds_and_upgrades() {
     let _alone = one_at_a_time();
     let started = Instant::now();
-    let seed =
-        std::env::var("FOLIO_CRASH_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos() as u64)
-                .unwrap_or(1)
-        });
+    let seed = kill_seed();
     eprintln!("rebuild kill test seed: FOLIO_CRASH_SEED={seed}");
     let mut rng = Rng::new(seed, 1);
     let env = TestEnv::new();
-    let notes = env.path("notes");
-    std::fs::create_dir_all(&notes).expect("create the corpus folder");
-    for i in 0..NOTES {
-        std::fs::write(note_path(&notes, i), note(i, 0)).expect("write a note");
-    }
+    let notes = write_corpus(&env);
     complete(&env, "ix");
     let ix = env.path("ix");
     let format = live_format(&ix);

@@ -85,18 +85,9 @@ pub struct Report {
     pub build: BuildReport,
     /// Refreshes after the build.
     pub refresh: RefreshReport,
-    /// Each query of the mix, through folio's search (snippets included).
-    pub queries: Vec<QueryReport>,
-    /// All timed runs of the mix together.
-    pub overall: Latency,
-    /// All timed runs of the mix with every match counted (`--count`).
-    pub overall_counted: Latency,
-    /// The same queries as Tantivy-only top-10 searches over title, author
-    /// and body (no filters, no snippets, no stored fields): the floor.
-    pub tantivy_top10: Vec<QueryReport>,
-    /// Whole-process `folio search --no-refresh --json` for a one-word
-    /// query, median of runs, ms (none when not measured).
-    pub process_search_ms: Option<f64>,
+    /// The queries: folio, Tantivy alone, a whole process.
+    #[serde(flatten)]
+    pub timed: TimedQueries,
 }
 
 /// The machine.
@@ -425,11 +416,7 @@ pub fn run(options: &Options) -> Result<Report> {
         corpus,
         build,
         refresh,
-        overall: timed.overall,
-        overall_counted: timed.overall_counted,
-        tantivy_top10: timed.tantivy_top10,
-        process_search_ms: timed.process_search_ms,
-        queries: timed.queries,
+        timed,
     })
 }
 
@@ -451,16 +438,9 @@ pub struct QueriesReport {
     pub segments: usize,
     /// Its size on disk, bytes.
     pub index_bytes: u64,
-    /// Each query of the mix, through folio's search (snippets included).
-    pub queries: Vec<QueryReport>,
-    /// All timed runs of the mix together.
-    pub overall: Latency,
-    /// All timed runs of the mix with every match counted (`--count`).
-    pub overall_counted: Latency,
-    /// The same queries through Tantivy alone: the floor.
-    pub tantivy_top10: Vec<QueryReport>,
-    /// Whole-process `folio search --no-refresh --json`, median, ms.
-    pub process_search_ms: Option<f64>,
+    /// The queries: folio, Tantivy alone, a whole process.
+    #[serde(flatten)]
+    pub timed: TimedQueries,
 }
 
 /// Times the query mix (or `options.queries`) on the existing index in
@@ -483,21 +463,26 @@ pub fn queries_only(index_dir: &Path, options: &Options) -> Result<QueriesReport
         quotes,
         segments,
         index_bytes,
-        queries: timed.queries,
-        overall: timed.overall,
-        overall_counted: timed.overall_counted,
-        tantivy_top10: timed.tantivy_top10,
-        process_search_ms: timed.process_search_ms,
+        timed,
     })
 }
 
-/// The query part of a report.
-struct TimedQueries {
-    queries: Vec<QueryReport>,
-    overall: Latency,
-    overall_counted: Latency,
-    tantivy_top10: Vec<QueryReport>,
-    process_search_ms: Option<f64>,
+/// The query part of a report (its fields sit at the top level of the
+/// JSON object).
+#[derive(Debug, Clone, Serialize)]
+pub struct TimedQueries {
+    /// Each query of the mix, through folio's search (snippets included).
+    pub queries: Vec<QueryReport>,
+    /// All timed runs of the mix together.
+    pub overall: Latency,
+    /// All timed runs of the mix with every match counted (`--count`).
+    pub overall_counted: Latency,
+    /// The same queries as Tantivy-only top-10 searches over title, author
+    /// and body (no filters, no snippets, no stored fields): the floor.
+    pub tantivy_top10: Vec<QueryReport>,
+    /// Whole-process `folio search --no-refresh --json` for the mix's
+    /// first query, median of runs, ms (none when not measured).
+    pub process_search_ms: Option<f64>,
 }
 
 /// Times the mix in process, through Tantivy alone, and as a whole

@@ -10,7 +10,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use crate::bench::{
-    self, ClippingsReport, Latency, Options, QueriesReport, QueryReport, Report, relevance,
+    self, ClippingsReport, Latency, Options, QueriesReport, QueryReport, Report, TimedQueries,
+    relevance,
 };
 use crate::cli::BenchArgs;
 
@@ -193,13 +194,7 @@ fn print_table(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
         None => writeln!(out)?,
     }
     writeln!(out)?;
-    timings(
-        out,
-        &r.queries,
-        (&r.overall, &r.overall_counted),
-        &r.tantivy_top10,
-        r.process_search_ms,
-    )
+    timings(out, &r.timed)
 }
 
 fn queries_table(out: &mut impl Write, r: &QueriesReport) -> std::io::Result<()> {
@@ -213,30 +208,18 @@ fn queries_table(out: &mut impl Write, r: &QueriesReport) -> std::io::Result<()>
         mb(r.index_bytes)
     )?;
     writeln!(out)?;
-    timings(
-        out,
-        &r.queries,
-        (&r.overall, &r.overall_counted),
-        &r.tantivy_top10,
-        r.process_search_ms,
-    )
+    timings(out, &r.timed)
 }
 
 /// The query part of both reports: folio in process, Tantivy alone, and a
 /// whole process.
-fn timings(
-    out: &mut impl Write,
-    queries: &[QueryReport],
-    overall: (&Latency, &Latency),
-    tantivy_top10: &[QueryReport],
-    process_search_ms: Option<f64>,
-) -> std::io::Result<()> {
+fn timings(out: &mut impl Write, t: &TimedQueries) -> std::io::Result<()> {
     writeln!(out, "folio search, in process, top 10 with snippets (ms; p50 with --count):")?;
-    query_table(out, queries, Some(overall))?;
+    query_table(out, &t.queries, Some((&t.overall, &t.overall_counted)))?;
     writeln!(out)?;
     writeln!(out, "Tantivy alone, top 10, no snippets (ms; p50 with a count):")?;
-    query_table(out, tantivy_top10, None)?;
-    if let Some(ms) = process_search_ms {
+    query_table(out, &t.tantivy_top10, None)?;
+    if let Some(ms) = t.process_search_ms {
         writeln!(out)?;
         writeln!(out, "whole process `folio search --no-refresh`: {ms:.1} ms (median)")?;
     }
