@@ -262,6 +262,24 @@ pub enum ModelAction {
         #[arg(long)]
         json: bool,
     },
+    /// Make a static model from the transformer (--model): one vector per
+    /// word piece, a text's vector the mean of its pieces' (the Model2Vec
+    /// method). Use it with --model OUT: far cheaper, less exact.
+    Distill {
+        /// The folder to write the static model to (new or empty).
+        #[arg(long, value_name = "OUT")]
+        to: PathBuf,
+        /// SIF weighting's coefficient: a word piece of estimated
+        /// frequency p counts a / (a + p).
+        #[arg(long, value_name = "A", default_value_t = 1e-4)]
+        sif_coefficient: f32,
+        /// Keep the mean token vector instead of subtracting it.
+        #[arg(long)]
+        no_center: bool,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `folio optimize`.

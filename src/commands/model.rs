@@ -8,6 +8,7 @@ use std::time::Instant;
 use anyhow::Context;
 
 use crate::cli::{ModelAction, ModelArgs, ModelLocation};
+use crate::embed::distill::DistillOptions;
 use crate::embed::store::StoreBuilder;
 use crate::embed::{self, Embedder, Model};
 
@@ -33,10 +34,16 @@ pub fn resolve(location: &ModelLocation) -> Option<Arc<Model>> {
 pub fn run(args: &ModelArgs) -> anyhow::Result<ExitCode> {
     match &args.action {
         ModelAction::Fetch => fetch(),
+        ModelAction::Distill { to, sif_coefficient, no_center, json } => {
+            let options = DistillOptions {
+                sif_coefficient: *sif_coefficient,
+                center: !*no_center,
+                ..DistillOptions::default()
+            };
+            distill(&model_dir(args)?, to, &options, *json)
+        }
         ModelAction::Check { texts, json, store, batch } => {
-            let dir = embed::locate(args.model.model.as_deref())
-                .or_else(|| embed::cache_dir().map(|d| d.join(embed::DEFAULT_MODEL)))
-                .context("no model folder: pass --model DIR or set FOLIO_MODEL")?;
+            let dir = model_dir(args)?;
             let started = Instant::now();
             let embedder = Embedder::load(&dir)?;
             let load_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -96,6 +103,44 @@ pub fn run(args: &ModelArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The model folder `--model` / `FOLIO_MODEL` names, else the cached one.
+fn model_dir(args: &ModelArgs) -> anyhow::Result<std::path::PathBuf> {
+    embed::locate(args.model.model.as_deref())
+        .or_else(|| embed::cache_dir().map(|d| d.join(embed::DEFAULT_MODEL)))
+        .context("no model folder: pass --model DIR or set FOLIO_MODEL")
+}
+
+/// `folio model distill`: runs the distillation and says what it made.
+fn distill(
+    source: &std::path::Path,
+    to: &std::path::Path,
+    options: &DistillOptions,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    eprintln!("distilling {} into {} ...", source.display(), to.display());
+    let started = Instant::now();
+    let report = embed::distill::distill(source, to, options)?;
+    let seconds = started.elapsed().as_secs_f64();
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"model": to, "source": source, "seconds": seconds, "report": report})
+        );
+    } else {
+        println!(
+            "static model in {}: {} word pieces x {} dimensions, {:.1} MB; \
+             {seconds:.1} s ({:.1} s running the transformer)",
+            to.display(),
+            report.tokens,
+            report.dims,
+            report.bytes as f64 / 1e6,
+            report.embed_seconds
+        );
+        println!("use it with --model {} (or FOLIO_MODEL)", to.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// p50 and p95 milliseconds, and CPU milliseconds per search, of [`crate::embed::store::VectorStore::nearest`] (top 50) over
