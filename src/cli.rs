@@ -258,6 +258,10 @@ pub enum ModelAction {
         /// Also time exact vector search over this many stored vectors.
         #[arg(long, value_name = "N", default_value_t = 100_000)]
         store: usize,
+        /// Also time the transformer's matrix products alone for the same
+        /// texts and batches: the most texts per second candle's GEMM allows.
+        #[arg(long)]
+        floor: bool,
         /// Print one JSON object.
         #[arg(long)]
         json: bool,

@@ -42,7 +42,7 @@ pub fn run(args: &ModelArgs) -> anyhow::Result<ExitCode> {
             };
             distill(&model_dir(args)?, to, &options, *json)
         }
-        ModelAction::Check { texts, json, store, batch } => {
+        ModelAction::Check { texts, json, store, batch, floor } => {
             let dir = model_dir(args)?;
             let started = Instant::now();
             let embedder = Embedder::load(&dir)?;
@@ -70,6 +70,7 @@ pub fn run(args: &ModelArgs) -> anyhow::Result<ExitCode> {
             let per_cpu_second = vectors.len() as f64 / cpu_seconds;
             let timings = embedder.timings();
             let search_ms = time_search(&vectors, *store);
+            let floor = if *floor { products_floor(&embedder, &texts, *batch)? } else { None };
             if *json {
                 println!(
                     "{}",
@@ -79,7 +80,10 @@ pub fn run(args: &ModelArgs) -> anyhow::Result<ExitCode> {
                         "texts": vectors.len(), "seconds": seconds, "per_second": per_second,
                         "cpu_seconds": cpu_seconds, "per_cpu_second": per_cpu_second,
                         "store": store, "search_ms_p50": search_ms[0], "search_ms_p95": search_ms[1],
-                        "search_cpu_ms": search_ms[2],
+                        "search_cpu_ms": search_ms[2], "floor": floor.as_ref().map(|f| serde_json::json!({
+                            "report": f, "one_thread_per_second": f.one_thread_per_second(),
+                            "threads_per_second": f.threads_per_second(),
+                        })),
                     })
                 );
             } else {
@@ -99,10 +103,37 @@ pub fn run(args: &ModelArgs) -> anyhow::Result<ExitCode> {
                      {:.2} ms of CPU each",
                     search_ms[0], search_ms[1], search_ms[2]
                 );
+                if let Some(f) = &floor {
+                    println!(
+                        "matrix products alone ({:.1} GFLOP): one thread {:.2} s, {:.0} texts/s \
+                         ({:.1} GFLOPS); {} threads {:.2} s, {:.0} texts/s; end to end is {:.0}% \
+                         of that",
+                        f.gflop,
+                        f.one_thread_seconds,
+                        f.one_thread_per_second(),
+                        f.gflop / f.one_thread_seconds.max(1e-9),
+                        f.threads,
+                        f.threads_seconds,
+                        f.threads_per_second(),
+                        100.0 * per_second / f.threads_per_second().max(1e-9)
+                    );
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The transformer's matrix products alone, timed for the batches `texts`
+/// make ([`embed::floor`]); `None` for a static model.
+fn products_floor(
+    embedder: &Embedder,
+    texts: &[String],
+    batch: usize,
+) -> anyhow::Result<Option<embed::floor::FloorReport>> {
+    let Some((shape, batches)) = embedder.batch_shapes(texts, batch)? else { return Ok(None) };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    Ok(Some(embed::floor::measure(&shape, &batches, threads)?))
 }
 
 /// The model folder `--model` / `FOLIO_MODEL` names, else the cached one.

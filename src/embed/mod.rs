@@ -13,6 +13,7 @@
 //! that [`distill`] makes from a transformer (the Model2Vec method).
 
 pub mod distill;
+pub mod floor;
 pub mod static_model;
 pub mod store;
 pub mod tiny;
@@ -152,7 +153,7 @@ pub struct Embedder {
 /// What turns word pieces into vectors.
 enum Engine {
     /// A BERT network run over the whole text: mean of its last layer.
-    Transformer { model: BertModel, device: Device },
+    Transformer { model: BertModel, device: Device, shape: floor::Shape },
     /// A table of word-piece vectors (see [`static_model`]).
     Static(static_model::TokenTable),
 }
@@ -222,7 +223,13 @@ impl Embedder {
             weights_read_ms: ms(read_time),
             weights_build_ms: ms(build_time),
         };
-        let engine = Engine::Transformer { model, device };
+        let shape = floor::Shape {
+            hidden: config.hidden_size,
+            intermediate: config.intermediate_size,
+            heads: config.num_attention_heads,
+            layers: config.num_hidden_layers,
+        };
+        let engine = Engine::Transformer { model, device, shape };
         Ok(Embedder { engine, tokenizer, dims, fingerprint, timings })
     }
 
@@ -324,6 +331,31 @@ impl Embedder {
             }
         }
         Ok(out)
+    }
+
+    /// The transformer's shape and the batches [`Embedder::embed_batched`]
+    /// would run for `texts` (texts per batch, padded length), for timing
+    /// the products alone ([`floor`]); `None` for a static model.
+    pub fn batch_shapes<S: AsRef<str>>(
+        &self,
+        texts: &[S],
+        batch: usize,
+    ) -> Result<Option<(floor::Shape, Vec<(usize, usize)>)>, EmbedError> {
+        let Engine::Transformer { shape, .. } = &self.engine else { return Ok(None) };
+        let mut lengths = Vec::with_capacity(texts.len());
+        for text in texts {
+            let encoding = self
+                .tokenizer
+                .encode_fast(text.as_ref(), true)
+                .map_err(|e| EmbedError::Run(e.to_string()))?;
+            lengths.push(encoding.get_ids().len().max(1));
+        }
+        lengths.sort_unstable();
+        let batches = lengths
+            .chunks(batch.max(1))
+            .map(|chunk| (chunk.len(), chunk.last().copied().unwrap_or(1)))
+            .collect();
+        Ok(Some((*shape, batches)))
     }
 
     /// A static model's vectors: each text's word pieces (no `[CLS]` or
@@ -430,7 +462,7 @@ impl Embedder {
     /// Runs one batch: pads to the longest, masks the padding, mean-pools
     /// over the real tokens and (for [`Pooled::Normalised`]) normalises.
     fn run(&self, ids: &[&[u32]], pooled: Pooled) -> candle_core::Result<Vec<Vec<f32>>> {
-        let Engine::Transformer { model, device } = &self.engine else {
+        let Engine::Transformer { model, device, .. } = &self.engine else {
             return Err(candle_core::Error::Msg("a static model has no network to run".into()));
         };
         let len = ids.iter().map(|ids| ids.len()).max().unwrap_or(0).max(1);
@@ -641,7 +673,7 @@ mod tests {
         // By hand: the last layer's states for "the cat", averaged.
         let ids = embedder.tokenizer.encode_fast("the cat", true).expect("test value");
         let ids = ids.get_ids();
-        let Engine::Transformer { model, device } = &embedder.engine else {
+        let Engine::Transformer { model, device, .. } = &embedder.engine else {
             panic!("the tiny model is a transformer")
         };
         let input = Tensor::new(ids, device).expect("test value").unsqueeze(0).expect("test value");
