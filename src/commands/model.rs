@@ -131,9 +131,9 @@ fn products_floor(
     texts: &[String],
     batch: usize,
 ) -> anyhow::Result<Option<embed::floor::FloorReport>> {
-    let Some((shape, batches)) = embedder.batch_shapes(texts, batch)? else { return Ok(None) };
+    let Some(made) = embedder.batch_shapes(texts, batch)? else { return Ok(None) };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    Ok(Some(embed::floor::measure(&shape, &batches, threads)?))
+    Ok(Some(embed::floor::measure(&made.shape, &made.batches, threads)?))
 }
 
 /// The model folder `--model` / `FOLIO_MODEL` names, else the cached one.

@@ -29,6 +29,15 @@ pub struct Shape {
     pub layers: usize,
 }
 
+/// A model's shape and the batches a set of texts makes.
+#[derive(Debug, Clone)]
+pub struct Batches {
+    /// The transformer's shape.
+    pub shape: Shape,
+    /// Texts per batch and their padded length, one pair per batch.
+    pub batches: Vec<(usize, usize)>,
+}
+
 /// Matrix products timed over a set of batches.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct FloorReport {

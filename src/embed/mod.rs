@@ -153,7 +153,7 @@ pub struct Embedder {
 /// What turns word pieces into vectors.
 enum Engine {
     /// A BERT network run over the whole text: mean of its last layer.
-    Transformer { model: BertModel, device: Device, shape: floor::Shape },
+    Transformer { model: Box<BertModel>, device: Device, shape: floor::Shape },
     /// A table of word-piece vectors (see [`static_model`]).
     Static(static_model::TokenTable),
 }
@@ -229,7 +229,7 @@ impl Embedder {
             heads: config.num_attention_heads,
             layers: config.num_hidden_layers,
         };
-        let engine = Engine::Transformer { model, device, shape };
+        let engine = Engine::Transformer { model: Box::new(model), device, shape };
         Ok(Embedder { engine, tokenizer, dims, fingerprint, timings })
     }
 
@@ -340,7 +340,7 @@ impl Embedder {
         &self,
         texts: &[S],
         batch: usize,
-    ) -> Result<Option<(floor::Shape, Vec<(usize, usize)>)>, EmbedError> {
+    ) -> Result<Option<floor::Batches>, EmbedError> {
         let Engine::Transformer { shape, .. } = &self.engine else { return Ok(None) };
         let mut lengths = Vec::with_capacity(texts.len());
         for text in texts {
@@ -355,7 +355,7 @@ impl Embedder {
             .chunks(batch.max(1))
             .map(|chunk| (chunk.len(), chunk.last().copied().unwrap_or(1)))
             .collect();
-        Ok(Some((*shape, batches)))
+        Ok(Some(floor::Batches { shape: *shape, batches }))
     }
 
     /// A static model's vectors: each text's word pieces (no `[CLS]` or
