@@ -83,6 +83,7 @@ pub fn run(args: &ModelArgs) -> anyhow::Result<ExitCode> {
                         "search_cpu_ms": search_ms[2], "floor": floor.as_ref().map(|f| serde_json::json!({
                             "report": f, "one_thread_per_second": f.one_thread_per_second(),
                             "threads_per_second": f.threads_per_second(),
+                            "per_cpu_second": f.per_cpu_second(),
                         })),
                     })
                 );
@@ -105,13 +106,15 @@ pub fn run(args: &ModelArgs) -> anyhow::Result<ExitCode> {
                 );
                 if let Some(f) = &floor {
                     println!(
-                        "matrix products alone ({:.1} GFLOP): one thread {:.2} s, {:.0} texts/s \
-                         ({:.1} GFLOPS); {} threads {:.2} s, {:.0} texts/s; end to end is {:.0}% \
-                         of that",
+                        "matrix products alone ({:.1} GFLOP): one thread {:.2} s, {:.0} texts/s; \
+                         {:.2} CPU-s, {:.0} texts per CPU-second ({:.1} GFLOPS); {} threads \
+                         {:.2} s, {:.0} texts/s; end to end is {:.0}% of that",
                         f.gflop,
                         f.one_thread_seconds,
                         f.one_thread_per_second(),
-                        f.gflop / f.one_thread_seconds.max(1e-9),
+                        f.one_thread_cpu_seconds,
+                        f.per_cpu_second(),
+                        f.gflop / f.one_thread_cpu_seconds.max(1e-9),
                         f.threads,
                         f.threads_seconds,
                         f.threads_per_second(),

@@ -47,6 +47,9 @@ pub struct FloorReport {
     pub gflop: f64,
     /// Seconds of products on one thread.
     pub one_thread_seconds: f64,
+    /// CPU seconds those products took (Linux: the thread's time on a
+    /// core, so a shared machine's waiting is left out; NaN elsewhere).
+    pub one_thread_cpu_seconds: f64,
     /// Wall seconds of products with the batches spread over `threads`
     /// threads, one batch per thread at a time (as folio runs them).
     pub threads_seconds: f64,
@@ -58,6 +61,12 @@ impl FloorReport {
     /// Texts per second the products alone allow on one thread.
     pub fn one_thread_per_second(&self) -> f64 {
         self.texts as f64 / self.one_thread_seconds.max(1e-9)
+    }
+
+    /// Texts per CPU-second the products alone allow: times the cores, the
+    /// most texts per second an idle machine could embed with this GEMM.
+    pub fn per_cpu_second(&self) -> f64 {
+        self.texts as f64 / self.one_thread_cpu_seconds.max(1e-9)
     }
 
     /// Texts per second the products alone allow on `threads` threads.
@@ -89,12 +98,15 @@ pub fn measure(
     let texts = batches.iter().map(|b| b.0).sum();
     let gflop = batches.iter().map(|&(b, l)| batch_flop(shape, b, l)).sum::<f64>() / 1e9;
 
-    let one_thread = on_one_thread(|| {
-        batches.iter().try_fold(Duration::ZERO, |sum, &(b, l)| {
-            Ok::<_, candle_core::Error>(sum + weights.products(b, l)?)
+    let (one_thread, one_thread_cpu) = on_one_thread(|| {
+        batches.iter().try_fold((Duration::ZERO, 0u64), |sum, &(b, l)| {
+            let (wall, cpu) = weights.products(b, l)?;
+            Ok::<_, candle_core::Error>((sum.0 + wall, sum.1 + cpu))
         })
     })
     .map_err(run)?;
+    let one_thread_cpu_seconds =
+        if thread_cpu_ns().is_some() { one_thread_cpu as f64 / 1e9 } else { f64::NAN };
 
     let threads = threads.max(1);
     let next = std::sync::atomic::AtomicUsize::new(0);
@@ -126,6 +138,7 @@ pub fn measure(
         texts,
         gflop,
         one_thread_seconds: one_thread.as_secs_f64(),
+        one_thread_cpu_seconds,
         threads_seconds,
         threads,
     })
@@ -170,9 +183,10 @@ impl Weights {
         })
     }
 
-    /// The time of every product of a forward pass over `texts` texts of
-    /// `len` word pieces; the layout copies between them are not counted.
-    fn products(&self, texts: usize, len: usize) -> candle_core::Result<Duration> {
+    /// The wall time and CPU nanoseconds of every product of a forward
+    /// pass over `texts` texts of `len` word pieces; the layout copies
+    /// between them are not counted.
+    fn products(&self, texts: usize, len: usize) -> candle_core::Result<(Duration, u64)> {
         let Shape { hidden, intermediate, heads, layers } = self.shape;
         let head = hidden / heads;
         let x = Tensor::randn(0f32, 1.0, (texts, len, hidden), &Device::Cpu)?;
@@ -181,10 +195,15 @@ impl Weights {
             t.reshape((texts, len, heads, head))?.transpose(1, 2)?.contiguous()
         };
         let mut spent = Duration::ZERO;
+        let mut cpu = 0u64;
         let mut timed = |f: &dyn Fn() -> candle_core::Result<Tensor>| {
+            let cpu_before = thread_cpu_ns();
             let started = Instant::now();
             let out = f()?;
             spent += started.elapsed();
+            if let (Some(before), Some(after)) = (cpu_before, thread_cpu_ns()) {
+                cpu += after.saturating_sub(before);
+            }
             Ok::<_, candle_core::Error>(out)
         };
         for _ in 0..layers {
@@ -201,6 +220,13 @@ impl Weights {
             timed(&|| self.up.forward(&x))?;
             timed(&|| self.down.forward(&wide))?;
         }
-        Ok(spent)
+        Ok((spent, cpu))
     }
+}
+
+/// Nanoseconds this thread has run on a core (`/proc/thread-self/schedstat`,
+/// Linux), finer than the 10 ms ticks of `stat`.
+fn thread_cpu_ns() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    text.split_whitespace().next()?.parse().ok()
 }
