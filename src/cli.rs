@@ -276,7 +276,7 @@ pub enum ModelAction {
         /// SIF weighting's coefficient: a word piece of estimated
         /// frequency p counts a / (a + p).
         #[arg(long, value_name = "A", default_value_t = 1e-4)]
-        sif_coefficient: f32,
+        sif_coefficient: f64,
         /// Keep the mean token vector instead of subtracting it.
         #[arg(long)]
         no_center: bool,

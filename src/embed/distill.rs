@@ -23,7 +23,7 @@ use super::{EmbedError, Embedder, bad};
 pub struct DistillOptions {
     /// SIF's `a`: a word piece of estimated frequency `p` is weighted
     /// `a / (a + p)`. Model2Vec's default, 1e-4.
-    pub sif_coefficient: f32,
+    pub sif_coefficient: f64,
     /// Subtract the mean token vector (PCA's centring).
     pub center: bool,
     /// One-token texts run through the transformer together.
@@ -157,7 +157,7 @@ fn post_process(vectors: Vec<Vec<f32>>, dims: usize, options: &DistillOptions) -
         }
     }
     let harmonic: f64 = (0..tokens).map(|r| 1.0 / (r as f64 + 2.0)).sum();
-    let a = f64::from(options.sif_coefficient);
+    let a = options.sif_coefficient;
     let mut table = Vec::with_capacity(tokens * dims);
     for (rank, v) in vectors.iter().enumerate() {
         let p = 1.0 / (rank as f64 + 2.0) / harmonic;
