@@ -85,11 +85,16 @@ pub fn distill(
     let table = post_process(vectors, dims, options);
 
     std::fs::create_dir_all(to).map_err(|e| bad(to, e.to_string()))?;
+    // Each file is written beside its final name and renamed into place,
+    // so a kill leaves whole files (a half-written table would load as a
+    // broken model): the weights first, config.json last.
     let weights = to.join("model.safetensors");
+    let partial = to.join("model.safetensors.partial");
     let tensor = Tensor::from_vec(table, (tokens, dims), &Device::Cpu)
         .map_err(|e| bad(&weights, e.to_string()))?;
-    candle_core::safetensors::save(&std::collections::HashMap::from([(TENSOR, tensor)]), &weights)
-        .map_err(|e| bad(&weights, e.to_string()))?;
+    candle_core::safetensors::save(&std::collections::HashMap::from([(TENSOR, tensor)]), &partial)
+        .map_err(|e| bad(&partial, e.to_string()))?;
+    std::fs::rename(&partial, &weights).map_err(|e| bad(&weights, e.to_string()))?;
     let source_fingerprint = super::Model::new(source.to_path_buf())
         .fingerprint()
         .map_err(|message| bad(&source_config, message))?;
@@ -107,13 +112,17 @@ pub fn distill(
         "centered": options.center,
         "sif_coefficient": options.sif_coefficient,
     });
+    let tokenizer_path = to.join("tokenizer.json");
+    let partial = to.join("tokenizer.json.partial");
+    std::fs::copy(source.join("tokenizer.json"), &partial)
+        .map_err(|e| bad(&tokenizer_path, e.to_string()))?;
+    std::fs::rename(&partial, &tokenizer_path).map_err(|e| bad(&tokenizer_path, e.to_string()))?;
     let config_path = to.join("config.json");
     let config_text =
         serde_json::to_string_pretty(&config).map_err(|e| bad(&config_path, e.to_string()))?;
-    std::fs::write(&config_path, config_text).map_err(|e| bad(&config_path, e.to_string()))?;
-    let tokenizer_path = to.join("tokenizer.json");
-    std::fs::copy(source.join("tokenizer.json"), &tokenizer_path)
-        .map_err(|e| bad(&tokenizer_path, e.to_string()))?;
+    let partial = to.join("config.json.partial");
+    std::fs::write(&partial, config_text).map_err(|e| bad(&config_path, e.to_string()))?;
+    std::fs::rename(&partial, &config_path).map_err(|e| bad(&config_path, e.to_string()))?;
     let bytes = ["config.json", "model.safetensors", "tokenizer.json"]
         .iter()
         .filter_map(|f| std::fs::metadata(to.join(f)).ok())
@@ -188,6 +197,12 @@ mod tests {
             distill(&dir.path().join("source"), &to, &DistillOptions::default()).expect("distils");
         assert_eq!(report.dims, tiny::HIDDEN);
         assert!(report.tokens > 50, "{report:?}");
+        let mut names: Vec<String> = std::fs::read_dir(&to)
+            .expect("test value")
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["config.json", "model.safetensors", "tokenizer.json"]);
         let embedder = Embedder::load(&to).expect("the static model loads");
         (dir, embedder)
     }
