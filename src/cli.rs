@@ -258,6 +258,28 @@ pub enum ModelAction {
         /// Also time exact vector search over this many stored vectors.
         #[arg(long, value_name = "N", default_value_t = 100_000)]
         store: usize,
+        /// Also time the transformer's matrix products alone for the same
+        /// texts and batches: the most texts per second candle's GEMM allows.
+        #[arg(long)]
+        floor: bool,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make a static model from the transformer (--model): one vector per
+    /// word piece, a text's vector the mean of its pieces' (the Model2Vec
+    /// method). Use it with --model OUT: far cheaper, less exact.
+    Distill {
+        /// The folder to write the static model to (new or empty).
+        #[arg(long, value_name = "OUT")]
+        to: PathBuf,
+        /// SIF weighting's coefficient: a word piece of estimated
+        /// frequency p counts a / (a + p).
+        #[arg(long, value_name = "A", default_value_t = 1e-4)]
+        sif_coefficient: f64,
+        /// Keep the mean token vector instead of subtracting it.
+        #[arg(long)]
+        no_center: bool,
         /// Print one JSON object.
         #[arg(long)]
         json: bool,

@@ -8,6 +8,7 @@ use std::time::Instant;
 use anyhow::Context;
 
 use crate::cli::{ModelAction, ModelArgs, ModelLocation};
+use crate::embed::distill::DistillOptions;
 use crate::embed::store::StoreBuilder;
 use crate::embed::{self, Embedder, Model};
 
@@ -33,10 +34,16 @@ pub fn resolve(location: &ModelLocation) -> Option<Arc<Model>> {
 pub fn run(args: &ModelArgs) -> anyhow::Result<ExitCode> {
     match &args.action {
         ModelAction::Fetch => fetch(),
-        ModelAction::Check { texts, json, store, batch } => {
-            let dir = embed::locate(args.model.model.as_deref())
-                .or_else(|| embed::cache_dir().map(|d| d.join(embed::DEFAULT_MODEL)))
-                .context("no model folder: pass --model DIR or set FOLIO_MODEL")?;
+        ModelAction::Distill { to, sif_coefficient, no_center, json } => {
+            let options = DistillOptions {
+                sif_coefficient: *sif_coefficient,
+                center: !*no_center,
+                ..DistillOptions::default()
+            };
+            distill(&model_dir(args)?, to, &options, *json)
+        }
+        ModelAction::Check { texts, json, store, batch, floor } => {
+            let dir = model_dir(args)?;
             let started = Instant::now();
             let embedder = Embedder::load(&dir)?;
             let load_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -63,6 +70,7 @@ pub fn run(args: &ModelArgs) -> anyhow::Result<ExitCode> {
             let per_cpu_second = vectors.len() as f64 / cpu_seconds;
             let timings = embedder.timings();
             let search_ms = time_search(&vectors, *store);
+            let floor = if *floor { products_floor(&embedder, &texts, *batch)? } else { None };
             if *json {
                 println!(
                     "{}",
@@ -72,7 +80,11 @@ pub fn run(args: &ModelArgs) -> anyhow::Result<ExitCode> {
                         "texts": vectors.len(), "seconds": seconds, "per_second": per_second,
                         "cpu_seconds": cpu_seconds, "per_cpu_second": per_cpu_second,
                         "store": store, "search_ms_p50": search_ms[0], "search_ms_p95": search_ms[1],
-                        "search_cpu_ms": search_ms[2],
+                        "search_cpu_ms": search_ms[2], "floor": floor.as_ref().map(|f| serde_json::json!({
+                            "report": f, "one_thread_per_second": f.one_thread_per_second(),
+                            "threads_per_second": f.threads_per_second(),
+                            "per_cpu_second": f.per_cpu_second(),
+                        })),
                     })
                 );
             } else {
@@ -92,10 +104,77 @@ pub fn run(args: &ModelArgs) -> anyhow::Result<ExitCode> {
                      {:.2} ms of CPU each",
                     search_ms[0], search_ms[1], search_ms[2]
                 );
+                if let Some(f) = &floor {
+                    println!(
+                        "matrix products alone ({:.1} GFLOP): one thread {:.2} s, {:.0} texts/s; \
+                         {:.2} CPU-s, {:.0} texts per CPU-second ({:.1} GFLOPS); {} threads \
+                         {:.2} s, {:.0} texts/s; end to end is {:.0}% of that",
+                        f.gflop,
+                        f.one_thread_seconds,
+                        f.one_thread_per_second(),
+                        f.one_thread_cpu_seconds,
+                        f.per_cpu_second(),
+                        f.gflop / f.one_thread_cpu_seconds.max(1e-9),
+                        f.threads,
+                        f.threads_seconds,
+                        f.threads_per_second(),
+                        100.0 * per_second / f.threads_per_second().max(1e-9)
+                    );
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The transformer's matrix products alone, timed for the batches `texts`
+/// make ([`embed::floor`]); `None` for a static model.
+fn products_floor(
+    embedder: &Embedder,
+    texts: &[String],
+    batch: usize,
+) -> anyhow::Result<Option<embed::floor::FloorReport>> {
+    let Some(made) = embedder.batch_shapes(texts, batch)? else { return Ok(None) };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    Ok(Some(embed::floor::measure(&made.shape, &made.batches, threads)?))
+}
+
+/// The model folder `--model` / `FOLIO_MODEL` names, else the cached one.
+fn model_dir(args: &ModelArgs) -> anyhow::Result<std::path::PathBuf> {
+    embed::locate(args.model.model.as_deref())
+        .or_else(|| embed::cache_dir().map(|d| d.join(embed::DEFAULT_MODEL)))
+        .context("no model folder: pass --model DIR or set FOLIO_MODEL")
+}
+
+/// `folio model distill`: runs the distillation and says what it made.
+fn distill(
+    source: &std::path::Path,
+    to: &std::path::Path,
+    options: &DistillOptions,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    eprintln!("distilling {} into {} ...", source.display(), to.display());
+    let started = Instant::now();
+    let report = embed::distill::distill(source, to, options)?;
+    let seconds = started.elapsed().as_secs_f64();
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"model": to, "source": source, "seconds": seconds, "report": report})
+        );
+    } else {
+        println!(
+            "static model in {}: {} word pieces x {} dimensions, {:.1} MB; \
+             {seconds:.1} s ({:.1} s running the transformer)",
+            to.display(),
+            report.tokens,
+            report.dims,
+            report.bytes as f64 / 1e6,
+            report.embed_seconds
+        );
+        println!("use it with --model {} (or FOLIO_MODEL)", to.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// p50 and p95 milliseconds, and CPU milliseconds per search, of [`crate::embed::store::VectorStore::nearest`] (top 50) over

@@ -8,8 +8,13 @@
 //! tokens, then L2 normalisation, as sentence-transformers does for this
 //! model. It knows nothing of notes or of the index. [`tiny`] writes a
 //! small random model in the same layout, so the loading and inference code
-//! is tested on machines that have no model.
+//! is tested on machines that have no model. [`static_model`] is the
+//! other kind of model a folder can hold: a table of word-piece vectors
+//! that [`distill`] makes from a transformer (the Model2Vec method).
 
+pub mod distill;
+pub mod floor;
+pub mod static_model;
 pub mod store;
 pub mod tiny;
 
@@ -136,14 +141,21 @@ impl Model {
 
 /// A loaded sentence model.
 pub struct Embedder {
-    model: BertModel,
+    engine: Engine,
     tokenizer: Tokenizer,
-    device: Device,
     dims: usize,
     /// A name for the model and its weights, recorded beside the vectors
     /// so vectors from another model are never mixed in.
     fingerprint: u64,
     timings: LoadTimings,
+}
+
+/// What turns word pieces into vectors.
+enum Engine {
+    /// A BERT network run over the whole text: mean of its last layer.
+    Transformer { model: Box<BertModel>, device: Device, shape: floor::Shape },
+    /// A table of word-piece vectors (see [`static_model`]).
+    Static(static_model::TokenTable),
 }
 
 /// Where a model load's time went (`folio model check` prints them). The
@@ -155,7 +167,7 @@ pub struct LoadTimings {
     pub tokenizer_ms: f64,
     /// Reading model.safetensors (and its fingerprint).
     pub weights_read_ms: f64,
-    /// Laying the weights out as tensors.
+    /// Laying the weights out as tensors (or the static model's table).
     pub weights_build_ms: f64,
 }
 
@@ -167,7 +179,9 @@ impl std::fmt::Debug for Embedder {
 
 impl Embedder {
     /// Loads the model in `dir` (config.json, model.safetensors,
-    /// tokenizer.json, and sentence_bert_config.json when present).
+    /// tokenizer.json, and sentence_bert_config.json when present): a BERT
+    /// transformer, or a static model when config.json's `model_type` is
+    /// [`static_model::MODEL_TYPE`].
     pub fn load(dir: &Path) -> Result<Self, EmbedError> {
         for file in MODEL_FILES {
             if !dir.join(file).is_file() {
@@ -176,7 +190,12 @@ impl Embedder {
         }
         let config_path = dir.join("config.json");
         let config_text = read(&config_path)?;
-        let config: Config = serde_json::from_str(&config_text)
+        let config_value: serde_json::Value = serde_json::from_str(&config_text)
+            .map_err(|e| bad(&config_path, format!("not JSON ({e})")))?;
+        if static_model::is_static(&config_value) {
+            return Self::load_static(dir, &config_text, config_value);
+        }
+        let config: Config = serde_json::from_value(config_value)
             .map_err(|e| bad(&config_path, format!("not a BERT config ({e})")))?;
         let dims = config.hidden_size;
         let max_tokens = max_tokens(dir).min(config.max_position_embeddings);
@@ -204,7 +223,60 @@ impl Embedder {
             weights_read_ms: ms(read_time),
             weights_build_ms: ms(build_time),
         };
-        Ok(Embedder { model, tokenizer, device, dims, fingerprint, timings })
+        let shape = floor::Shape {
+            hidden: config.hidden_size,
+            intermediate: config.intermediate_size,
+            heads: config.num_attention_heads,
+            layers: config.num_hidden_layers,
+        };
+        let engine = Engine::Transformer { model: Box::new(model), device, shape };
+        Ok(Embedder { engine, tokenizer, dims, fingerprint, timings })
+    }
+
+    /// Loads a static model's folder (see [`static_model`]), its tokenizer
+    /// parsed beside the table as the transformer's is.
+    fn load_static(
+        dir: &Path,
+        config_text: &str,
+        config: serde_json::Value,
+    ) -> Result<Self, EmbedError> {
+        let config_path = dir.join("config.json");
+        let config: static_model::StaticConfig = serde_json::from_value(config)
+            .map_err(|e| bad(&config_path, format!("not a static model's config ({e})")))?;
+        let tokenizer_path = dir.join("tokenizer.json");
+        let weights = dir.join("model.safetensors");
+        let (tokenizer, table) = std::thread::scope(|scope| {
+            let tokenizer = scope.spawn(|| {
+                let started = Instant::now();
+                load_tokenizer(&tokenizer_path, config.max_tokens).map(|t| (t, started.elapsed()))
+            });
+            let table = (|| {
+                let started = Instant::now();
+                let fingerprint = fingerprint(&weights, config_text)?;
+                let bytes = std::fs::read(&weights).map_err(|e| bad(&weights, e.to_string()))?;
+                let read_time = started.elapsed();
+                let started = Instant::now();
+                let table = static_model::TokenTable::from_safetensors(&weights, &bytes, &config)?;
+                Ok::<_, EmbedError>((table, fingerprint, read_time, started.elapsed()))
+            })();
+            let tokenizer =
+                tokenizer.join().unwrap_or_else(|_| Err(bad(&tokenizer_path, "parsing it failed")));
+            (tokenizer, table)
+        });
+        let (tokenizer, tokenizer_time) = tokenizer?;
+        let (table, fingerprint, read_time, build_time) = table?;
+        let timings = LoadTimings {
+            tokenizer_ms: ms(tokenizer_time),
+            weights_read_ms: ms(read_time),
+            weights_build_ms: ms(build_time),
+        };
+        let dims = table.dims();
+        Ok(Embedder { engine: Engine::Static(table), tokenizer, dims, fingerprint, timings })
+    }
+
+    /// Whether this is a static model (a table of word-piece vectors).
+    pub fn is_static(&self) -> bool {
+        matches!(self.engine, Engine::Static(_))
     }
 
     /// Dimensions of each vector.
@@ -230,12 +302,15 @@ impl Embedder {
     }
 
     /// [`Embedder::embed`] with `batch` texts per run of the model (for
-    /// measuring which batch size is fastest).
+    /// measuring which batch size is fastest; a static model has no runs).
     pub fn embed_batched<S: AsRef<str>>(
         &self,
         texts: &[S],
         batch: usize,
     ) -> Result<Vec<Vec<f32>>, EmbedError> {
+        if let Engine::Static(table) = &self.engine {
+            return self.embed_static(table, texts);
+        }
         let mut encodings = Vec::with_capacity(texts.len());
         for text in texts {
             let encoding = self
@@ -247,7 +322,8 @@ impl Embedder {
         let mut order: Vec<usize> = (0..texts.len()).collect();
         order.sort_by_key(|&i| encodings[i].get_ids().len());
         let batches: Vec<&[usize]> = order.chunks(batch.max(1)).collect();
-        let vectors = self.run_batches(&batches, &encodings)?;
+        let ids: Vec<&[u32]> = encodings.iter().map(|e| e.get_ids()).collect();
+        let vectors = self.run_batches(&batches, &ids, Pooled::Normalised)?;
         let mut out = vec![Vec::new(); texts.len()];
         for (batch, vectors) in batches.iter().zip(vectors) {
             for (&i, vector) in batch.iter().zip(vectors) {
@@ -257,17 +333,91 @@ impl Embedder {
         Ok(out)
     }
 
+    /// The transformer's shape and the batches [`Embedder::embed_batched`]
+    /// would run for `texts` (texts per batch, padded length), for timing
+    /// the products alone ([`floor`]); `None` for a static model.
+    pub fn batch_shapes<S: AsRef<str>>(
+        &self,
+        texts: &[S],
+        batch: usize,
+    ) -> Result<Option<floor::Batches>, EmbedError> {
+        let Engine::Transformer { shape, .. } = &self.engine else { return Ok(None) };
+        let mut lengths = Vec::with_capacity(texts.len());
+        for text in texts {
+            let encoding = self
+                .tokenizer
+                .encode_fast(text.as_ref(), true)
+                .map_err(|e| EmbedError::Run(e.to_string()))?;
+            lengths.push(encoding.get_ids().len().max(1));
+        }
+        lengths.sort_unstable();
+        let batches = lengths
+            .chunks(batch.max(1))
+            .map(|chunk| (chunk.len(), chunk.last().copied().unwrap_or(1)))
+            .collect();
+        Ok(Some(floor::Batches { shape: *shape, batches }))
+    }
+
+    /// A static model's vectors: each text's word pieces (no `[CLS]` or
+    /// `[SEP]`: they carry no meaning of the text) pooled by the table.
+    /// Texts are spread over the cores; each is independent of the others,
+    /// so a batch gives exactly what one-by-one gives.
+    fn embed_static<S: AsRef<str>>(
+        &self,
+        table: &static_model::TokenTable,
+        texts: &[S],
+    ) -> Result<Vec<Vec<f32>>, EmbedError> {
+        use rayon::prelude::*;
+        let texts: Vec<&str> = texts.iter().map(AsRef::as_ref).collect();
+        texts
+            .par_iter()
+            .map(|&text| {
+                let encoding = self
+                    .tokenizer
+                    .encode_fast(text, false)
+                    .map_err(|e| EmbedError::Run(e.to_string()))?;
+                Ok(table.embed(encoding.get_ids()))
+            })
+            .collect()
+    }
+
+    /// The mean-pooled, not normalised, last-layer vectors of word-piece
+    /// sequences given as ids (the distillation's one-token texts), in
+    /// order; `None` for a static model, which has no network.
+    pub(crate) fn run_ids(
+        &self,
+        rows: &[Vec<u32>],
+        batch: usize,
+    ) -> Option<Result<Vec<Vec<f32>>, EmbedError>> {
+        if let Engine::Static(_) = self.engine {
+            return None;
+        }
+        let order: Vec<usize> = (0..rows.len()).collect();
+        let batches: Vec<&[usize]> = order.chunks(batch.max(1)).collect();
+        let ids: Vec<&[u32]> = rows.iter().map(Vec::as_slice).collect();
+        Some(
+            self.run_batches(&batches, &ids, Pooled::Raw)
+                .map(|b| b.into_iter().flatten().collect()),
+        )
+    }
+
+    /// The tokenizer (the distillation walks its vocabulary).
+    pub(crate) fn tokenizer(&self) -> &Tokenizer {
+        &self.tokenizer
+    }
+
     /// Runs every batch, side by side, one per core. Each runs on a thread
     /// of its own whose rayon pool has that one thread, so candle does not
     /// split the matrix products of one small batch between the cores.
     fn run_batches(
         &self,
         batches: &[&[usize]],
-        encodings: &[tokenizers::Encoding],
+        ids: &[&[u32]],
+        pooled: Pooled,
     ) -> Result<Vec<BatchVectors>, EmbedError> {
         let run = |batch: &[usize]| {
-            let ids: Vec<&[u32]> = batch.iter().map(|&i| encodings[i].get_ids()).collect();
-            self.run(&ids).map_err(|e| EmbedError::Run(e.to_string()))
+            let ids: Vec<&[u32]> = batch.iter().map(|&i| ids[i]).collect();
+            self.run(&ids, pooled).map_err(|e| EmbedError::Run(e.to_string()))
         };
         let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
         if batches.len() <= 1 || workers <= 1 {
@@ -310,8 +460,11 @@ impl Embedder {
     }
 
     /// Runs one batch: pads to the longest, masks the padding, mean-pools
-    /// over the real tokens and normalises.
-    fn run(&self, ids: &[&[u32]]) -> candle_core::Result<Vec<Vec<f32>>> {
+    /// over the real tokens and (for [`Pooled::Normalised`]) normalises.
+    fn run(&self, ids: &[&[u32]], pooled: Pooled) -> candle_core::Result<Vec<Vec<f32>>> {
+        let Engine::Transformer { model, device, .. } = &self.engine else {
+            return Err(candle_core::Error::Msg("a static model has no network to run".into()));
+        };
         let len = ids.iter().map(|ids| ids.len()).max().unwrap_or(0).max(1);
         let mut flat = Vec::with_capacity(ids.len() * len);
         let mut mask = Vec::with_capacity(ids.len() * len);
@@ -322,17 +475,29 @@ impl Embedder {
             mask.extend(std::iter::repeat_n(0u32, len - row.len()));
         }
         let shape = (ids.len(), len);
-        let input = Tensor::from_vec(flat, shape, &self.device)?;
-        let mask = Tensor::from_vec(mask, shape, &self.device)?;
+        let input = Tensor::from_vec(flat, shape, device)?;
+        let mask = Tensor::from_vec(mask, shape, device)?;
         let types = input.zeros_like()?;
-        let hidden = self.model.forward(&input, &types, Some(&mask))?;
+        let hidden = model.forward(&input, &types, Some(&mask))?;
         let mask = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
         let summed = hidden.broadcast_mul(&mask)?.sum(1)?;
         let counts = mask.sum(1)?.clamp(1.0, f64::MAX)?;
         let mean = summed.broadcast_div(&counts)?;
+        if pooled == Pooled::Raw {
+            return mean.to_vec2::<f32>();
+        }
         let norm = mean.sqr()?.sum_keepdim(1)?.sqrt()?.clamp(1e-12, f64::MAX)?;
         mean.broadcast_div(&norm)?.to_vec2::<f32>()
     }
+}
+
+/// Whether a batch's mean vectors are normalised (sentence vectors) or
+/// left as they are (the distillation's token vectors, whose lengths it
+/// keeps, as Model2Vec does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pooled {
+    Normalised,
+    Raw,
 }
 
 /// The tokenizer in `path`, cutting text at `max_tokens` and padding no
@@ -407,7 +572,7 @@ fn read(path: &Path) -> Result<String, EmbedError> {
     std::fs::read_to_string(path).map_err(|e| bad(path, e.to_string()))
 }
 
-fn bad(path: &Path, message: impl Into<String>) -> EmbedError {
+pub(crate) fn bad(path: &Path, message: impl Into<String>) -> EmbedError {
     EmbedError::Bad { path: path.to_path_buf(), message: message.into() }
 }
 
@@ -508,12 +673,11 @@ mod tests {
         // By hand: the last layer's states for "the cat", averaged.
         let ids = embedder.tokenizer.encode_fast("the cat", true).expect("test value");
         let ids = ids.get_ids();
-        let input = Tensor::new(ids, &embedder.device)
-            .expect("test value")
-            .unsqueeze(0)
-            .expect("test value");
-        let hidden = embedder
-            .model
+        let Engine::Transformer { model, device, .. } = &embedder.engine else {
+            panic!("the tiny model is a transformer")
+        };
+        let input = Tensor::new(ids, device).expect("test value").unsqueeze(0).expect("test value");
+        let hidden = model
             .forward(&input, &input.zeros_like().expect("test value"), None)
             .expect("test value")
             .squeeze(0)

@@ -177,3 +177,46 @@ fn a_broken_model_is_named_with_what_to_do() {
     let run = env.folio(&["index", "notes", "--index", "ix", "--model", "model"]);
     run.expect_failure().expect_stderr("tokenizer.json").expect_stderr("FOLIO_MODEL=off");
 }
+
+#[test]
+fn a_distilled_static_model_indexes_and_searches_and_never_mixes_vectors() {
+    let env = env_with_model();
+    let run = env.folio(&["model", "--model", "model", "distill", "--to", "static", "--json"]);
+    run.expect_code(0);
+    let made = run.json();
+    assert_eq!(made["report"]["dims"], folio::embed::tiny::HIDDEN, "{made:#}");
+    assert!(env.path("static/model.safetensors").is_file());
+
+    // Indexed with the static model: every quote embedded.
+    let run = env.folio(&["index", "notes", "--index", "ix", "--model", "static", "--json"]);
+    run.expect_code(0);
+    assert_eq!(u64_of(&run.json(), "embedded"), 4);
+    let run = env.folio(&[
+        "quotes",
+        "--index",
+        "ix",
+        "--model",
+        "static",
+        "--json",
+        "--no-refresh",
+        "--mode",
+        "semantic",
+        "responsibility",
+        "group",
+    ]);
+    run.expect_code(0);
+    let json = run.json();
+    assert_eq!(json["matching"], "meaning");
+    assert_eq!(json["hits"].as_array().map(Vec::len), Some(4), "{json:#}");
+
+    // Back to the transformer: its vectors differ, so all are embedded
+    // again; then the static model again re-embeds them too.
+    let transformer = index(&env, &[]);
+    assert_eq!(u64_of(&transformer, "embedded"), 4, "{transformer:#}");
+    let run = env.folio(&["index", "notes", "--index", "ix", "--model", "static", "--json"]);
+    assert_eq!(u64_of(&run.json(), "embedded"), 4);
+
+    // A transformer's folder is never overwritten.
+    let run = env.folio(&["model", "--model", "static", "distill", "--to", "model"]);
+    run.expect_failure().expect_stderr("--to");
+}
