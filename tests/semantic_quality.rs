@@ -53,7 +53,9 @@ fn fixture() -> &'static Fixture {
         // A vector file from an earlier run (FOLIO_VECTOR_CACHE) is reused
         // as `--rebuild` reuses one: only the tuning is re-run.
         if let Some(cache) = std::env::var_os("FOLIO_VECTOR_CACHE") {
-            std::fs::copy(cache, dir.path().join("ix").join("vectors-1.bin")).expect("cache");
+            // Beside the generation's own files, where a build looks for
+            // the vectors an earlier commit left.
+            std::fs::copy(cache, ix.dir.join("vectors-1.bin")).expect("cache");
         }
         let roots = vec![env_dir("FOLIO_HIGHLIGHTS")];
         let summary = update(&ix, &options(roots.clone(), &model), &|_| {}).expect("builds");
