@@ -11,6 +11,12 @@
 //! judgments; MRR as 1 / the rank of the first relevant hit; recall as the
 //! relevant hits found over the relevant documents judged. Queries without
 //! a relevant judgment are skipped; the rest are averaged.
+//!
+//! With a sentence model, the notes' passages are embedded as `folio
+//! index` embeds them, and the queries run in the mode asked for (`folio
+//! search --mode`). Embedding SciFact takes minutes: `--keep DIR` keeps the
+//! notes and the index (and so the vectors) for the next run, which then
+//! only refreshes it.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufWriter, Write};
@@ -20,9 +26,11 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use super::Latency;
+use crate::embed::Model;
 use crate::error::{Error, Result};
 use crate::index::FolioIndex;
 use crate::index::update::{self, UpdateOptions};
+use crate::search::semantic::{Fusion, Meaning, RankMode};
 use crate::search::{Engine, Hit, Request, Target};
 
 /// What to measure.
@@ -40,6 +48,15 @@ pub struct Options {
     pub threads: usize,
     /// Every word first (`folio search`'s default) or any word (`--any`).
     pub all_first: bool,
+    /// The sentence model; `None` ranks by words only.
+    pub model: Option<std::sync::Arc<Model>>,
+    /// How the queries are ranked (words only without a model).
+    pub mode: RankMode,
+    /// The hybrid ranking's weights for each run; one report per entry.
+    pub fusions: Vec<Fusion>,
+    /// A folder to keep the notes and the index in (and reuse next time),
+    /// instead of a temporary one.
+    pub keep: Option<PathBuf>,
 }
 
 impl Options {
@@ -53,6 +70,10 @@ impl Options {
             k: 10,
             threads: 2,
             all_first: true,
+            model: None,
+            mode: RankMode::Lexical,
+            fusions: vec![Fusion::NOTES],
+            keep: None,
         }
     }
 }
@@ -79,6 +100,14 @@ pub struct Report {
     pub limit: usize,
     /// Whether hits with every word came first.
     pub all_first: bool,
+    /// `lexical`, `semantic` or `hybrid`.
+    pub mode: String,
+    /// The hybrid ranking's weights (`null` for the other modes).
+    pub fusion: Option<Fusion>,
+    /// Vectors in the index (quotes' and passages'), 0 without a model.
+    pub vectors: usize,
+    /// Bytes of the index's vector file.
+    pub vector_bytes: usize,
     /// Mean nDCG@k.
     pub ndcg: f64,
     /// Mean reciprocal rank of the first relevant hit in the top k.
@@ -282,33 +311,47 @@ pub fn recall(ranked: &[&str], judged: &HashMap<String, u32>, depth: usize) -> f
     found.count() as f64 / relevant as f64
 }
 
-/// Writes, indexes and searches a collection; the report, the run's lines
-/// and the problems met reading it.
-pub fn run(options: &Options) -> Result<(Report, Vec<RunLine>, Vec<String>)> {
+/// Writes, indexes and searches a collection; a report per fusion asked
+/// for (one for the lexical and semantic modes), the first run's lines and
+/// the problems met reading it.
+pub fn run(options: &Options) -> Result<(Vec<Report>, Vec<RunLine>, Vec<String>)> {
     let collection = read(&options.dir, &options.split)?;
-    let work = tempfile::Builder::new()
-        .prefix("folio-relevance-")
-        .tempdir()
-        .map_err(|e| Error::io(&std::env::temp_dir(), e))?;
-    let notes = work.path().join("notes");
+    let temporary;
+    let work = match &options.keep {
+        Some(dir) => dir.clone(),
+        None => {
+            temporary = tempfile::Builder::new()
+                .prefix("folio-relevance-")
+                .tempdir()
+                .map_err(|e| Error::io(&std::env::temp_dir(), e))?;
+            temporary.path().to_path_buf()
+        }
+    };
+    let notes = work.join("notes");
     std::fs::create_dir_all(&notes).map_err(|e| Error::io(&notes, e))?;
 
     let started = Instant::now();
     for (n, (id, title, text)) in collection.documents.iter().enumerate() {
-        // Numbered files: ids need not be valid file names.
+        // Numbered files: ids need not be valid file names. A kept note
+        // already written is left alone, so the next run's refresh finds
+        // nothing changed.
         let path = notes.join(format!("{n:07}.md"));
-        std::fs::write(&path, note_text(id, title, text)).map_err(|e| Error::io(&path, e))?;
+        let wanted = note_text(id, title, text);
+        if std::fs::read_to_string(&path).is_ok_and(|had| had == wanted) {
+            continue;
+        }
+        std::fs::write(&path, wanted).map_err(|e| Error::io(&path, e))?;
     }
     let write_seconds = started.elapsed().as_secs_f64();
 
     let started = Instant::now();
-    let ix = FolioIndex::open_or_create(&work.path().join("index"), true)?;
+    let ix = FolioIndex::open_or_create(&work.join("index"), true)?;
     let update_options = UpdateOptions {
         roots: vec![notes.clone()],
         threads: options.threads.max(1),
         memory_mb: 120,
-        progress: false,
-        model: None,
+        progress: options.model.is_some(),
+        model: options.model.clone(),
     };
     let problems = std::sync::Mutex::new(collection.problems.clone());
     update::update(&ix, &update_options, &|e| {
@@ -320,72 +363,118 @@ pub fn run(options: &Options) -> Result<(Report, Vec<RunLine>, Vec<String>)> {
     let mut problems = problems.into_inner().unwrap_or_default();
     let bad_lines = problems.len();
 
-    let engine = Engine::open(ix)?;
-    let started = Instant::now();
-    let mut samples = Vec::new();
-    let mut lines = Vec::new();
-    let (mut ndcg_sum, mut mrr_sum, mut recall_sum, mut judged, mut skipped) =
-        (0.0, 0.0, 0.0, 0, 0);
-    for (qid, qrels) in &collection.qrels {
-        let Some(text) = collection.queries.get(qid) else {
-            problems.push(format!("query {qid} is judged but not in queries.jsonl; skipped"));
-            skipped += 1;
-            continue;
-        };
-        if !qrels.values().any(|&g| g > 0) {
-            skipped += 1;
-            continue;
-        }
-        let request = Request {
-            limit: options.limit.max(1),
-            all_first: options.all_first,
-            plain: true,
-            ..Request::new(text.as_str(), Target::Notes)
-        };
-        let one = Instant::now();
-        let results = engine.search(&request)?;
-        samples.push(one.elapsed().as_secs_f64());
-        let ranked: Vec<(String, f32)> = results
-            .hits
-            .into_iter()
-            .filter_map(|h| match h {
-                Hit::Note(n) => Some((n.name, n.score)),
-                Hit::Quote(_) => None,
-            })
-            .collect();
-        let ids: Vec<&str> = ranked.iter().map(|(id, _)| id.as_str()).collect();
-        ndcg_sum += ndcg(&ids, qrels, options.k);
-        mrr_sum += reciprocal_rank(&ids, qrels, options.k);
-        recall_sum += recall(&ids, qrels, options.limit);
-        judged += 1;
-        lines.extend(ranked.iter().enumerate().map(|(i, (doc, score))| RunLine {
-            query: qid.clone(),
-            doc: doc.clone(),
-            rank: i + 1,
-            score: *score,
-        }));
-    }
-    let search_seconds = started.elapsed().as_secs_f64();
-    let mean = |sum: f64| if judged > 0 { sum / judged as f64 } else { 0.0 };
-    let report = Report {
-        collection: options.dir.clone(),
-        split: options.split.clone(),
-        documents: collection.documents.len(),
-        queries: judged,
-        skipped_queries: skipped,
-        bad_lines,
-        k: options.k,
-        limit: options.limit,
-        all_first: options.all_first,
-        ndcg: mean(ndcg_sum),
-        mrr: mean(mrr_sum),
-        recall: mean(recall_sum),
-        write_seconds,
-        build_seconds,
-        search_seconds,
-        latency: Latency::of(&samples),
+    let store = match &options.model {
+        Some(_) => crate::index::vectors::load(&ix, &ix.payload()?)?,
+        None => None,
     };
-    Ok((report, lines, problems))
+    let engine = Engine::open(ix)?;
+    let judged_queries: Vec<(&String, &String, &HashMap<String, u32>)> = collection
+        .qrels
+        .iter()
+        .filter_map(|(qid, qrels)| {
+            let Some(text) = collection.queries.get(qid) else {
+                problems.push(format!("query {qid} is judged but not in queries.jsonl; skipped"));
+                return None;
+            };
+            qrels.values().any(|&g| g > 0).then_some((qid, text, qrels))
+        })
+        .collect();
+    let skipped = collection.qrels.len() - judged_queries.len();
+    // Each query embedded once, whatever number of fusions is tried.
+    let mode = if store.is_some() { options.mode } else { RankMode::Lexical };
+    let mut query_vectors = Vec::new();
+    if let (Some(model), true) = (&options.model, mode != RankMode::Lexical) {
+        let embedder = model.get().map_err(Error::Query)?;
+        let texts: Vec<&str> = judged_queries.iter().map(|(_, t, _)| t.as_str()).collect();
+        query_vectors = embedder.embed(&texts).map_err(|e| Error::Query(e.to_string()))?;
+    }
+    let fusions: Vec<Option<Fusion>> = match mode {
+        RankMode::Hybrid => options.fusions.iter().copied().map(Some).collect(),
+        _ => vec![None],
+    };
+
+    let mut reports = Vec::new();
+    let mut first_lines = None;
+    for fusion in fusions {
+        let started = Instant::now();
+        let mut samples = Vec::new();
+        let mut lines = Vec::new();
+        let (mut ndcg_sum, mut mrr_sum, mut recall_sum) = (0.0, 0.0, 0.0);
+        for (i, (qid, text, qrels)) in judged_queries.iter().enumerate() {
+            let request = Request {
+                limit: options.limit.max(1),
+                all_first: options.all_first,
+                plain: true,
+                ..Request::new(text.as_str(), Target::Notes)
+            };
+            let meaning = match (&store, query_vectors.get(i)) {
+                (Some(store), Some(vector)) => Some(Meaning { store, vector: vector.clone() }),
+                _ => None,
+            };
+            let one = Instant::now();
+            let results = engine.search_fused(
+                &request,
+                mode,
+                meaning.as_ref(),
+                &fusion.unwrap_or(Fusion::NOTES),
+            )?;
+            samples.push(one.elapsed().as_secs_f64());
+            let ranked: Vec<(String, f32)> = results
+                .hits
+                .into_iter()
+                .filter_map(|h| match h {
+                    Hit::Note(n) => Some((n.name, n.score)),
+                    Hit::Quote(_) => None,
+                })
+                .collect();
+            let ids: Vec<&str> = ranked.iter().map(|(id, _)| id.as_str()).collect();
+            ndcg_sum += ndcg(&ids, qrels, options.k);
+            mrr_sum += reciprocal_rank(&ids, qrels, options.k);
+            recall_sum += recall(&ids, qrels, options.limit);
+            lines.extend(ranked.iter().enumerate().map(|(i, (doc, score))| RunLine {
+                query: (*qid).clone(),
+                doc: doc.clone(),
+                rank: i + 1,
+                score: *score,
+            }));
+        }
+        let search_seconds = started.elapsed().as_secs_f64();
+        let judged = judged_queries.len();
+        let mean = |sum: f64| if judged > 0 { sum / judged as f64 } else { 0.0 };
+        reports.push(Report {
+            collection: options.dir.clone(),
+            split: options.split.clone(),
+            documents: collection.documents.len(),
+            queries: judged,
+            skipped_queries: skipped,
+            bad_lines,
+            k: options.k,
+            limit: options.limit,
+            all_first: options.all_first,
+            mode: mode_name(mode).to_string(),
+            fusion,
+            vectors: store.as_ref().map_or(0, |s| s.len()),
+            vector_bytes: store.as_ref().map_or(0, |s| s.file_bytes()),
+            ndcg: mean(ndcg_sum),
+            mrr: mean(mrr_sum),
+            recall: mean(recall_sum),
+            write_seconds,
+            build_seconds,
+            search_seconds,
+            latency: Latency::of(&samples),
+        });
+        first_lines.get_or_insert(lines);
+    }
+    Ok((reports, first_lines.unwrap_or_default(), problems))
+}
+
+/// The `--mode` value naming `mode`.
+pub fn mode_name(mode: RankMode) -> &'static str {
+    match mode {
+        RankMode::Lexical => "lexical",
+        RankMode::Semantic => "semantic",
+        RankMode::Hybrid => "hybrid",
+    }
 }
 
 #[cfg(test)]
