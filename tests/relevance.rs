@@ -48,14 +48,19 @@ fn scifact_train_hybrid_ranks_at_least_as_well_as_measured() {
     let model = std::env::var_os("FOLIO_MODEL")
         .map(PathBuf::from)
         .expect("FOLIO_MODEL must name the sentence model's folder (see .ci/run)");
-    let work = tempfile::tempdir().expect("a temporary folder");
+    // FOLIO_RELEVANCE_KEEP names a folder kept from an earlier run (`folio
+    // bench --relevance --keep DIR`): its vectors are reused, nothing is
+    // embedded again.
+    let temporary = tempfile::tempdir().expect("a temporary folder");
+    let work = std::env::var_os("FOLIO_RELEVANCE_KEEP")
+        .map_or_else(|| temporary.path().to_path_buf(), PathBuf::from);
     let model = std::sync::Arc::new(folio::embed::Model::new(model));
     let run = |mode| {
         let options = Options {
             split: "train".to_string(),
             model: Some(model.clone()),
             mode,
-            keep: Some(work.path().to_path_buf()),
+            keep: Some(work.clone()),
             ..Options::new(&dir)
         };
         let (reports, _, problems) = relevance::run(&options).expect("the collection runs");

@@ -356,7 +356,11 @@ impl Engine {
             for field in fields {
                 let Some(text) = doc.get_first(field).and_then(|v| v.as_str()) else { continue };
                 // A huge note's words are looked for in its first part only.
-                let text = &text[..text.floor_char_boundary(COVERAGE_BYTES.min(text.len()))];
+                let mut cut = COVERAGE_BYTES.min(text.len());
+                while !text.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                let text = &text[..cut];
                 let mut stream = analyzer.token_stream(text);
                 while stream.advance() {
                     let term = &stream.token().text;
