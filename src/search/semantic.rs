@@ -349,12 +349,20 @@ impl Engine {
         for &(_, addr) in &lexical.ranked {
             let Ok(doc) = searcher.doc::<TantivyDocument>(addr) else { continue };
             let mut found = std::collections::HashSet::new();
-            let fields = match target {
-                Target::Quotes => [f.quote, f.note_text],
-                Target::Notes => [f.body_text, f.card],
+            let text_of = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("");
+            let titles = match target {
+                Target::Quotes => String::new(),
+                Target::Notes => {
+                    let card: crate::index::document::Card =
+                        super::json_field(&doc, f.card).unwrap_or_default();
+                    card.titles.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join("\n")
+                }
             };
-            for field in fields {
-                let Some(text) = doc.get_first(field).and_then(|v| v.as_str()) else { continue };
+            let texts: [&str; 2] = match target {
+                Target::Quotes => [text_of(f.quote), text_of(f.note_text)],
+                Target::Notes => [&titles, text_of(f.body_text)],
+            };
+            for text in texts {
                 // A huge note's words are looked for in its first part only.
                 let mut cut = COVERAGE_BYTES.min(text.len());
                 while !text.is_char_boundary(cut) {
