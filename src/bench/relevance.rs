@@ -29,9 +29,12 @@ use super::Latency;
 use crate::embed::Model;
 use crate::error::{Error, Result};
 use crate::index::FolioIndex;
+use crate::index::document::Card;
 use crate::index::update::{self, UpdateOptions};
-use crate::search::semantic::{Fusion, Meaning, RankMode};
+use crate::search::semantic::{CANDIDATES, Fusion, Meaning, RankMode};
 use crate::search::{Engine, Hit, Request, Target};
+use tantivy::schema::Value;
+use tantivy::{DocAddress, TantivyDocument};
 
 /// What to measure.
 #[derive(Debug, Clone)]
@@ -50,8 +53,6 @@ pub struct Options {
     pub all_first: bool,
     /// The sentence model; `None` ranks by words only.
     pub model: Option<std::sync::Arc<Model>>,
-    /// How the queries are ranked (words only without a model).
-    pub mode: RankMode,
     /// The hybrid ranking's weights for each run; one report per entry.
     pub fusions: Vec<Fusion>,
     /// A folder to keep the notes and the index in (and reuse next time),
@@ -71,7 +72,6 @@ impl Options {
             threads: 2,
             all_first: true,
             model: None,
-            mode: RankMode::Lexical,
             fusions: vec![Fusion::NOTES],
             keep: None,
         }
@@ -311,9 +311,11 @@ pub fn recall(ranked: &[&str], judged: &HashMap<String, u32>, depth: usize) -> f
     found.count() as f64 / relevant as f64
 }
 
-/// Writes, indexes and searches a collection; a report per fusion asked
-/// for (one for the lexical and semantic modes), the first run's lines and
-/// the problems met reading it.
+/// Writes, indexes and searches a collection; the reports (by words; with
+/// a model, also by meaning and one per fusion asked for), the word
+/// ranking's lines and the problems met reading it. The meaning and hybrid
+/// latencies are the ranking's alone (both sides and the fusion, no
+/// snippets); the word ranking's is a whole search.
 pub fn run(options: &Options) -> Result<(Vec<Report>, Vec<RunLine>, Vec<String>)> {
     let collection = read(&options.dir, &options.split)?;
     let temporary;
@@ -380,67 +382,84 @@ pub fn run(options: &Options) -> Result<(Vec<Report>, Vec<RunLine>, Vec<String>)
         })
         .collect();
     let skipped = collection.qrels.len() - judged_queries.len();
-    // Each query embedded once, whatever number of fusions is tried.
-    let mode = if store.is_some() { options.mode } else { RankMode::Lexical };
+    // Each query embedded once; each side of each query ranked once, the
+    // fusions tried on the same candidates (as `folio search` fuses them).
     let mut query_vectors = Vec::new();
-    if let (Some(model), true) = (&options.model, mode != RankMode::Lexical) {
+    if let (Some(model), Some(_)) = (&options.model, &store) {
         let embedder = model.get().map_err(Error::Query)?;
-        let texts: Vec<&str> = judged_queries.iter().map(|(_, t, _)| t.as_str()).collect();
+        let texts: Vec<&str> = judged_queries.iter().map(|(_, t, _)| String::as_str(t)).collect();
         query_vectors = embedder.embed(&texts).map_err(|e| Error::Query(e.to_string()))?;
     }
-    let fusions: Vec<Option<Fusion>> = match mode {
-        RankMode::Hybrid => options.fusions.iter().copied().map(Some).collect(),
-        _ => vec![None],
+    let mut runs: Vec<(RankMode, Option<Fusion>)> = vec![(RankMode::Lexical, None)];
+    if store.is_some() {
+        runs.push((RankMode::Semantic, None));
+        runs.extend(options.fusions.iter().map(|f| (RankMode::Hybrid, Some(*f))));
+    }
+    let mut tallies: Vec<Tally> = runs.iter().map(|_| Tally::default()).collect();
+    let mut names: HashMap<DocAddress, String> = HashMap::new();
+    let name_of = |addr: DocAddress, names: &mut HashMap<DocAddress, String>| -> String {
+        names
+            .entry(addr)
+            .or_insert_with(|| {
+                let doc: Option<TantivyDocument> = engine.searcher().doc(addr).ok();
+                let card = doc.as_ref().and_then(|d| d.get_first(engine.index().fields.card));
+                card.and_then(|v| v.as_str())
+                    .and_then(|s| serde_json::from_str::<Card>(s).ok())
+                    .map(|c| c.name)
+                    .unwrap_or_default()
+            })
+            .clone()
     };
+    let limit = options.limit.max(1);
+    for (i, (qid, text, qrels)) in judged_queries.iter().enumerate() {
+        let request = Request {
+            limit,
+            all_first: options.all_first,
+            plain: true,
+            ..Request::new(String::as_str(text), Target::Notes)
+        };
+        let one = Instant::now();
+        let results = engine.search(&request)?;
+        let words_seconds = one.elapsed().as_secs_f64();
+        let ranked: Vec<(String, f32)> = results
+            .hits
+            .into_iter()
+            .filter_map(|h| match h {
+                Hit::Note(n) => Some((n.name, n.score)),
+                Hit::Quote(_) => None,
+            })
+            .collect();
+        tallies[0].add(qid, &ranked, qrels, options, words_seconds);
+        let (Some(store), Some(vector)) = (&store, query_vectors.get(i)) else { continue };
+        let meaning = Meaning { store, vector: vector.clone() };
+        let one = Instant::now();
+        let lexical = engine.rank(&request, limit.max(CANDIDATES))?;
+        let sides = engine.candidates(&request, &lexical, &meaning)?;
+        let both_seconds = one.elapsed().as_secs_f64();
+        let semantic: Vec<(String, f32)> = sides
+            .semantic
+            .iter()
+            .take(limit)
+            .map(|&(score, addr)| (name_of(addr, &mut names), score))
+            .collect();
+        tallies[1].add(qid, &semantic, qrels, options, both_seconds);
+        for (run, tally) in runs.iter().zip(tallies.iter_mut()).skip(2) {
+            let Some(fusion) = &run.1 else { continue };
+            let fused: Vec<(String, f32)> = sides
+                .fuse(fusion)
+                .into_iter()
+                .take(limit)
+                .map(|f| (name_of(f.address, &mut names), f.score))
+                .collect();
+            tally.add(qid, &fused, qrels, options, both_seconds);
+        }
+    }
 
+    let judged = judged_queries.len();
+    let mean = |sum: f64| if judged > 0 { sum / judged as f64 } else { 0.0 };
     let mut reports = Vec::new();
     let mut first_lines = None;
-    for fusion in fusions {
-        let started = Instant::now();
-        let mut samples = Vec::new();
-        let mut lines = Vec::new();
-        let (mut ndcg_sum, mut mrr_sum, mut recall_sum) = (0.0, 0.0, 0.0);
-        for (i, (qid, text, qrels)) in judged_queries.iter().enumerate() {
-            let request = Request {
-                limit: options.limit.max(1),
-                all_first: options.all_first,
-                plain: true,
-                ..Request::new(text.as_str(), Target::Notes)
-            };
-            let meaning = match (&store, query_vectors.get(i)) {
-                (Some(store), Some(vector)) => Some(Meaning { store, vector: vector.clone() }),
-                _ => None,
-            };
-            let one = Instant::now();
-            let results = engine.search_fused(
-                &request,
-                mode,
-                meaning.as_ref(),
-                &fusion.unwrap_or(Fusion::NOTES),
-            )?;
-            samples.push(one.elapsed().as_secs_f64());
-            let ranked: Vec<(String, f32)> = results
-                .hits
-                .into_iter()
-                .filter_map(|h| match h {
-                    Hit::Note(n) => Some((n.name, n.score)),
-                    Hit::Quote(_) => None,
-                })
-                .collect();
-            let ids: Vec<&str> = ranked.iter().map(|(id, _)| id.as_str()).collect();
-            ndcg_sum += ndcg(&ids, qrels, options.k);
-            mrr_sum += reciprocal_rank(&ids, qrels, options.k);
-            recall_sum += recall(&ids, qrels, options.limit);
-            lines.extend(ranked.iter().enumerate().map(|(i, (doc, score))| RunLine {
-                query: (*qid).clone(),
-                doc: doc.clone(),
-                rank: i + 1,
-                score: *score,
-            }));
-        }
-        let search_seconds = started.elapsed().as_secs_f64();
-        let judged = judged_queries.len();
-        let mean = |sum: f64| if judged > 0 { sum / judged as f64 } else { 0.0 };
+    for ((mode, fusion), tally) in runs.into_iter().zip(tallies) {
         reports.push(Report {
             collection: options.dir.clone(),
             split: options.split.clone(),
@@ -455,17 +474,50 @@ pub fn run(options: &Options) -> Result<(Vec<Report>, Vec<RunLine>, Vec<String>)
             fusion,
             vectors: store.as_ref().map_or(0, |s| s.len()),
             vector_bytes: store.as_ref().map_or(0, |s| s.file_bytes()),
-            ndcg: mean(ndcg_sum),
-            mrr: mean(mrr_sum),
-            recall: mean(recall_sum),
+            ndcg: mean(tally.ndcg),
+            mrr: mean(tally.mrr),
+            recall: mean(tally.recall),
             write_seconds,
             build_seconds,
-            search_seconds,
-            latency: Latency::of(&samples),
+            search_seconds: tally.samples.iter().sum(),
+            latency: Latency::of(&tally.samples),
         });
-        first_lines.get_or_insert(lines);
+        first_lines.get_or_insert(tally.lines);
     }
     Ok((reports, first_lines.unwrap_or_default(), problems))
+}
+
+/// One ranking's sums over the queries.
+#[derive(Default)]
+struct Tally {
+    ndcg: f64,
+    mrr: f64,
+    recall: f64,
+    samples: Vec<f64>,
+    lines: Vec<RunLine>,
+}
+
+impl Tally {
+    fn add(
+        &mut self,
+        qid: &str,
+        ranked: &[(String, f32)],
+        qrels: &HashMap<String, u32>,
+        options: &Options,
+        seconds: f64,
+    ) {
+        let ids: Vec<&str> = ranked.iter().map(|(id, _)| id.as_str()).collect();
+        self.ndcg += ndcg(&ids, qrels, options.k);
+        self.mrr += reciprocal_rank(&ids, qrels, options.k);
+        self.recall += recall(&ids, qrels, options.limit);
+        self.samples.push(seconds);
+        self.lines.extend(ranked.iter().enumerate().map(|(i, (doc, score))| RunLine {
+            query: qid.to_string(),
+            doc: doc.clone(),
+            rank: i + 1,
+            score: *score,
+        }));
+    }
 }
 
 /// The `--mode` value naming `mode`.

@@ -118,7 +118,6 @@ fn relevance(args: &BenchArgs, dir: &std::path::Path) -> anyhow::Result<ExitCode
         threads: args.threads.unwrap_or_else(super::default_threads),
         all_first: !args.any,
         model: args.model.as_ref().map(|dir| std::sync::Arc::new(Model::new(dir.clone()))),
-        mode,
         fusions,
         keep: args.keep.clone(),
         ..relevance::Options::new(dir)
@@ -130,19 +129,39 @@ fn relevance(args: &BenchArgs, dir: &std::path::Path) -> anyhow::Result<ExitCode
     if let Some(path) = &args.run {
         relevance::write_run(path, &lines)?;
     }
+    // --mode picks one ranking's reports; without it, every one measured.
+    let reports: Vec<&relevance::Report> = reports
+        .iter()
+        .filter(|r| args.mode.is_none() || r.mode == relevance::mode_name(mode))
+        .collect();
     if let [report] = reports.as_slice() {
-        return print(report, args.json, relevance_table);
+        return print(*report, args.json, relevance_table);
     }
     let mut out = std::io::stdout().lock();
-    for r in &reports {
+    if let (Some(r), false) = (reports.first(), args.json) {
+        writeln!(
+            out,
+            "{} documents, {} judged queries; build {:.1} s; {} vectors ({})",
+            r.documents,
+            r.queries,
+            r.build_seconds,
+            r.vectors,
+            mb(r.vector_bytes as u64)
+        )?;
+    }
+    for r in reports {
         if args.json {
             serde_json::to_writer(&mut out, r)?;
             writeln!(out)?;
-        } else if let Some(f) = r.fusion {
+        } else {
+            let what = match r.fusion {
+                Some(f) => format!("hybrid, words {:.2} power {:.1}", f.words, f.coverage_power),
+                None => r.mode.clone(),
+            };
             writeln!(
                 out,
-                "words {:.2} power {:.1}  nDCG@{} {:.4}  MRR@{} {:.4}  Recall@{} {:.4}",
-                f.words, f.coverage_power, r.k, r.ndcg, r.k, r.mrr, r.limit, r.recall
+                "{what:<30} nDCG@{} {:.4}  MRR@{} {:.4}  Recall@{} {:.4}  p50 {:.2} ms",
+                r.k, r.ndcg, r.k, r.mrr, r.limit, r.recall, r.latency.p50_ms
             )?;
         }
     }

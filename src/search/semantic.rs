@@ -46,7 +46,7 @@ pub enum RankMode {
 
 /// Candidates each side contributes to a hybrid ranking (at least the
 /// limit). Not tuned: the figures in BENCHMARKS.md were measured with 50.
-const CANDIDATES: usize = 50;
+pub const CANDIDATES: usize = 50;
 
 /// The query's vector and the vectors it is compared with.
 #[derive(Debug)]
@@ -94,9 +94,9 @@ impl Fusion {
     }
 
     /// The word ranking's weight for a query whose best word candidate
-    /// holds `coverage` of its words.
-    pub fn lexical_weight(&self, lexical: &Ranked, coverage: f32) -> f32 {
-        if lexical.ranked.is_empty() {
+    /// holds `coverage` of its words (0 when words found nothing).
+    pub fn lexical_weight(&self, any_words: bool, coverage: f32) -> f32 {
+        if !any_words {
             return 0.0;
         }
         self.words * coverage.clamp(0.0, 1.0).powf(self.coverage_power)
@@ -188,24 +188,64 @@ impl Engine {
         let Some(meaning) = meaning.filter(|_| mode != RankMode::Lexical) else {
             return self.search(request);
         };
-        let candidates = limit.max(CANDIDATES);
-        let mut lexical = self.rank(request, candidates)?;
+        let mut lexical = self.rank(request, limit.max(CANDIDATES))?;
         if !lexical.only_words {
             lexical.ranked.truncate(limit);
             return self.render(request, lexical);
         }
+        let mut sides = self.candidates(request, &lexical, meaning)?;
+        if mode == RankMode::Semantic {
+            let found_by = sides
+                .semantic
+                .iter()
+                .take(limit)
+                .enumerate()
+                .map(|(i, &(score, _))| FoundBy {
+                    lexical: None,
+                    semantic: Some(SideRank { rank: i + 1, score }),
+                    lexical_weight: 0.0,
+                })
+                .collect();
+            let total = Total { count: sides.semantic.len(), exact: true };
+            let ranked = Ranked {
+                ranked: sides.semantic.iter().copied().take(limit).collect(),
+                matching: Matching::Meaning,
+                total,
+                ..lexical
+            };
+            return self.render_with(request, ranked, found_by, &sides.passage_of);
+        }
+        let fused = sides.fuse(fusion);
+        for f in &fused {
+            if let Some(key) = f.passage {
+                sides.passage_of.entry(f.address).or_insert(key);
+            }
+        }
+        let found_by: Vec<FoundBy> = fused.iter().take(limit).map(|f| f.found_by).collect();
+        let total =
+            Total { count: lexical.total.count.max(fused.len()), exact: lexical.total.exact };
+        let ranked = Ranked {
+            ranked: fused.into_iter().take(limit).map(|f| (f.score, f.address)).collect(),
+            matching: Matching::Hybrid,
+            total,
+            ..lexical
+        };
+        self.render_with(request, ranked, found_by, &sides.passage_of)
+    }
+
+    /// Both sides of a search by meaning, before fusion: the word ranking's
+    /// candidates (`lexical`, from [`Engine::rank`] of `request`), the
+    /// meaning side's, and what fusing them needs. Tuning reuses them for
+    /// every weight tried (`folio bench --relevance --fusion`).
+    pub fn candidates(
+        &self,
+        request: &Request,
+        lexical: &Ranked,
+        meaning: &Meaning,
+    ) -> Result<Candidates> {
+        let candidates = request.limit.max(1).max(CANDIDATES);
         let notes = request.target == Target::Notes;
         let passages = if notes { Some(self.passage_keys()?) } else { None };
-        // A note's meaning is its best passage's: (cosine, passage key).
-        let best_passage = |addr: DocAddress| -> Option<(f32, u64)> {
-            let keys = passages.as_ref()?.of(addr);
-            keys.into_iter()
-                .filter_map(|k| {
-                    let v = meaning.store.vector(k)?;
-                    Some((crate::embed::dot(&v, &meaning.vector), k))
-                })
-                .max_by(|a, b| a.0.total_cmp(&b.0))
-        };
         let mut passage_of: HashMap<DocAddress, u64> = HashMap::new();
         let semantic = match &passages {
             Some(passages) => {
@@ -228,26 +268,6 @@ impl Engine {
                 self.nearest(meaning.store, &meaning.vector, &request.filters, candidates, None)?
             }
         };
-        if mode == RankMode::Semantic {
-            let mut sides = Vec::new();
-            for (i, &(score, _)) in semantic.iter().take(limit).enumerate() {
-                sides.push(FoundBy {
-                    lexical: None,
-                    semantic: Some(SideRank { rank: i + 1, score }),
-                    lexical_weight: 0.0,
-                });
-            }
-            let total = Total { count: semantic.len(), exact: true };
-            let ranked = Ranked {
-                ranked: semantic.into_iter().take(limit).collect(),
-                matching: Matching::Meaning,
-                total,
-                ..lexical
-            };
-            return self.render_with(request, ranked, sides, &passage_of);
-        }
-        let coverage = self.coverage(&lexical, request.target);
-        let weight = fusion.lexical_weight(&lexical, coverage);
         let words = if notes {
             // A later pass's hit (fewer of the words) can score above an
             // earlier one's: its place, not its raw score, must decide.
@@ -255,30 +275,34 @@ impl Engine {
         } else {
             lexical.ranked.clone()
         };
-        let fused = fuse(&words, &semantic, weight, |addr| {
-            if notes {
-                let (cosine, key) = best_passage(addr)?;
-                Some((cosine, Some(key)))
-            } else {
-                let vector = meaning.store.vector(self.key_of(addr)?)?;
-                Some((crate::embed::dot(&vector, &meaning.vector), None))
-            }
-        });
-        for f in &fused {
-            if let Some(key) = f.passage {
-                passage_of.entry(f.address).or_insert(key);
+        // A word candidate's cosine: a quote's own, a note's best passage's.
+        let mut cosines = HashMap::new();
+        for &(_, addr) in &words {
+            let found = match &passages {
+                Some(passages) => passages
+                    .of(addr)
+                    .into_iter()
+                    .filter_map(|k| {
+                        let v = meaning.store.vector(k)?;
+                        Some((crate::embed::dot(&v, &meaning.vector), Some(k)))
+                    })
+                    .max_by(|a, b| a.0.total_cmp(&b.0)),
+                None => self
+                    .key_of(addr)
+                    .and_then(|k| meaning.store.vector(k))
+                    .map(|v| (crate::embed::dot(&v, &meaning.vector), None)),
+            };
+            if let Some(found) = found {
+                cosines.insert(addr, found);
             }
         }
-        let sides: Vec<FoundBy> = fused.iter().take(limit).map(|f| f.found_by).collect();
-        let total =
-            Total { count: lexical.total.count.max(fused.len()), exact: lexical.total.exact };
-        let ranked = Ranked {
-            ranked: fused.into_iter().take(limit).map(|f| (f.score, f.address)).collect(),
-            matching: Matching::Hybrid,
-            total,
-            ..lexical
-        };
-        self.render_with(request, ranked, sides, &passage_of)
+        Ok(Candidates {
+            coverage: self.coverage(lexical, request.target),
+            words,
+            semantic,
+            cosines,
+            passage_of,
+        })
     }
 
     /// Up to `limit` notes whose best passage is nearest `vector`, that
@@ -583,6 +607,30 @@ pub fn fuse(
             .then(a.address.cmp(&b.address))
     });
     fused
+}
+
+/// Both sides of a hybrid search before fusion ([`Engine::candidates`]).
+#[derive(Debug, Clone)]
+pub struct Candidates {
+    /// The word ranking's candidates, best first (a note's scores made to
+    /// fall with the rank).
+    pub words: Vec<(f32, DocAddress)>,
+    /// The meaning side's, best first, with their cosine.
+    pub semantic: Vec<(f32, DocAddress)>,
+    /// The largest share of the query's words one word candidate holds.
+    pub coverage: f32,
+    /// Each word candidate's cosine (and, for a note, its best passage).
+    cosines: HashMap<DocAddress, (f32, Option<u64>)>,
+    /// The passage each note found by meaning was found by.
+    passage_of: HashMap<DocAddress, u64>,
+}
+
+impl Candidates {
+    /// The hybrid ranking with these weights, best first.
+    pub fn fuse(&self, fusion: &Fusion) -> Vec<Fused> {
+        let weight = fusion.lexical_weight(!self.words.is_empty(), self.coverage);
+        fuse(&self.words, &self.semantic, weight, |addr| self.cosines.get(&addr).copied())
+    }
 }
 
 /// Bytes of a note read for its coverage of the query's words.
