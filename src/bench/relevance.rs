@@ -347,7 +347,8 @@ pub fn run(options: &Options) -> Result<(Vec<Report>, Vec<RunLine>, Vec<String>)
     let write_seconds = started.elapsed().as_secs_f64();
 
     let started = Instant::now();
-    let ix = FolioIndex::open_or_create(&work.join("index"), true)?;
+    // A kept index is refreshed, never emptied: its vectors are the point.
+    let ix = FolioIndex::open_or_create(&work.join("index"), options.keep.is_none())?;
     let update_options = UpdateOptions {
         roots: vec![notes.clone()],
         threads: options.threads.max(1),
