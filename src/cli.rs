@@ -163,7 +163,7 @@ pub struct SearchArgs {
     /// Search the index as it is, without bringing it up to date first.
     #[arg(long)]
     pub no_refresh: bool,
-    /// How to rank quotes: by words, by meaning, or both [default: hybrid
+    /// How to rank notes or quotes: by words, by meaning, or both [default: hybrid
     /// when a sentence model is there, else lexical]. A query with
     /// phrases, fields, -exclusions or OR is ranked by words.
     #[arg(long, value_enum, value_name = "MODE")]
@@ -348,6 +348,20 @@ pub struct BenchArgs {
     /// With --relevance: rank by any word, as `folio search --any` does.
     #[arg(long, requires = "relevance")]
     pub any: bool,
+    /// With --relevance: the sentence model's folder; the notes' passages
+    /// are embedded and the queries run in --mode (read from this flag
+    /// only, not FOLIO_MODEL, so a word-ranking figure stays one).
+    #[arg(long = "model", value_name = "DIR", requires = "relevance")]
+    pub model: Option<PathBuf>,
+    /// With --relevance and --model: how the queries are ranked [default:
+    /// hybrid].
+    #[arg(long, value_enum, requires = "model")]
+    pub mode: Option<RankArg>,
+    /// With --relevance --mode hybrid: also try these fusion weights, each
+    /// `WORDS,POWER` (the word ranking's weight at full coverage, the
+    /// coverage's power); one report each, the vectors embedded once.
+    #[arg(long, value_name = "WORDS,POWER", requires = "model")]
+    pub fusion: Vec<String>,
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,

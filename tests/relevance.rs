@@ -20,7 +20,8 @@ fn scifact_train_ranks_at_least_as_well_as_measured() {
         dir.display()
     );
     let options = Options { split: "train".to_string(), ..Options::new(&dir) };
-    let (report, lines, problems) = relevance::run(&options).expect("the collection runs");
+    let (reports, lines, problems) = relevance::run(&options).expect("the collection runs");
+    let report = &reports[0];
     eprintln!(
         "SciFact train: nDCG@10 {:.4}, MRR@10 {:.4}, Recall@100 {:.4} ({} queries, {:.1} s searching)",
         report.ndcg, report.mrr, report.recall, report.queries, report.search_seconds
@@ -31,3 +32,56 @@ fn scifact_train_ranks_at_least_as_well_as_measured() {
     assert!(report.ndcg >= 0.692, "nDCG@10 {:.4} < 0.692", report.ndcg);
     assert!(report.recall >= 0.92, "Recall@100 {:.4} < 0.92", report.recall);
 }
+
+/// With the sentence model (feature `real-model`, `FOLIO_MODEL` set by
+/// `.ci/run`): the notes' passages embedded, the queries ranked by meaning
+/// and by both: meaning alone at least [`SEMANTIC_FLOOR`], both at least
+/// as good as words alone (less 0.01).
+#[cfg(feature = "real-model")]
+#[test]
+fn scifact_train_hybrid_ranks_at_least_as_well_as_measured() {
+    let dir = std::env::var_os("FOLIO_EVAL_DIR")
+        .map(PathBuf::from)
+        .expect("FOLIO_EVAL_DIR must name the SciFact training split (see .ci/run)");
+    let model = std::env::var_os("FOLIO_MODEL")
+        .map(PathBuf::from)
+        .expect("FOLIO_MODEL must name the sentence model's folder (see .ci/run)");
+    // FOLIO_RELEVANCE_KEEP names a folder kept from an earlier run (`folio
+    // bench --relevance --keep DIR`): its vectors are reused, nothing is
+    // embedded again.
+    let temporary = tempfile::tempdir().expect("a temporary folder");
+    let work = std::env::var_os("FOLIO_RELEVANCE_KEEP")
+        .map_or_else(|| temporary.path().to_path_buf(), PathBuf::from);
+    let model = std::sync::Arc::new(folio::embed::Model::new(model));
+    let options = Options {
+        split: "train".to_string(),
+        model: Some(model),
+        keep: Some(work),
+        ..Options::new(&dir)
+    };
+    let (reports, _, problems) = relevance::run(&options).expect("the collection runs");
+    assert!(problems.is_empty(), "{problems:?}");
+    let by_mode = |mode: &str| reports.iter().find(|r| r.mode == mode).expect("a report");
+    let (lexical, semantic, hybrid) = (by_mode("lexical"), by_mode("semantic"), by_mode("hybrid"));
+    eprintln!(
+        "SciFact train with the model (build {:.0} s, {} vectors): nDCG@10 lexical {:.4}, \
+         semantic {:.4}, hybrid {:.4}",
+        hybrid.build_seconds, hybrid.vectors, lexical.ndcg, semantic.ndcg, hybrid.ndcg
+    );
+    assert_eq!((hybrid.mode.as_str(), semantic.mode.as_str()), ("hybrid", "semantic"));
+    assert!(hybrid.vectors >= 5_183, "every abstract has a passage: {}", hybrid.vectors);
+    assert!(semantic.ndcg >= SEMANTIC_FLOOR, "semantic nDCG@10 {:.4}", semantic.ndcg);
+    assert!(
+        hybrid.ndcg >= lexical.ndcg - 0.01,
+        "hybrid nDCG@10 {:.4} below words alone {:.4}",
+        hybrid.ndcg,
+        lexical.ndcg
+    );
+}
+
+/// PROVISIONAL, not measured by folio yet: the model alone scored 0.659
+/// outside folio (issue 13), less a wide margin for passages instead of
+/// whole abstracts. Replace by folio's own figure less 0.01 once measured
+/// (BENCHMARKS.md, Relevance: notes by meaning).
+#[cfg(feature = "real-model")]
+const SEMANTIC_FLOOR: f64 = 0.60;

@@ -296,3 +296,118 @@ fn keyword_searches_find_the_note() {
         assert!(rank.is_some_and(|r| r <= 3), "{query}: at {rank:?}");
     }
 }
+
+/// Notes ranked by words, by meaning and by both, with the real sentence
+/// model (features `real-corpus` and `real-model`; `FOLIO_MODEL` names its
+/// folder). Each topic query's note and each keyword query's note is looked
+/// for among the note hits; the table printed, over a coarse grid of fusion
+/// weights, is half of what chose `Fusion::NOTES` (SciFact is the other
+/// half: BENCHMARKS.md, Relevance).
+#[cfg(feature = "real-model")]
+mod with_the_model {
+    use super::*;
+    use folio::embed::Model;
+    use folio::search::semantic::{Fusion, Meaning, RankMode};
+    use std::sync::Arc;
+
+    const KEYWORDS: &[(&str, &str)] = &[
+        ("Gladwell strangers", "Books_2020-01-29.md"),
+        ("Kafka event sourcing", "Books_2021-05-01.md"),
+        ("Marcus Aurelius", "Books_2018-01-01.md"),
+        ("Django", "Books_2018-06-14.md"),
+        ("Kalevala", "Books_2017-11-17.md"),
+        ("Fowler refactoring", "Books_2019-01-04.md"),
+        ("Tufte evidence", "Books_2021-02-06.md"),
+        ("Kent Beck tidy", "Books_2024-01-17.md"),
+        ("Gatsby", "Books_2019-08-09.md"),
+        ("climate ministry", "Books_2021-01-03.md"),
+    ];
+
+    struct Fixture {
+        engine: Engine,
+        store: folio::embed::store::VectorStore,
+        model: Arc<Model>,
+        _dir: tempfile::TempDir,
+    }
+
+    fn fixture() -> &'static Fixture {
+        static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+        FIXTURE.get_or_init(|| {
+            let dir = std::env::var_os("FOLIO_MODEL")
+                .map(PathBuf::from)
+                .expect("FOLIO_MODEL must name the sentence model's folder (see .ci/run)");
+            let model = Arc::new(Model::new(dir));
+            let dir = tempfile::tempdir().expect("temp dir");
+            let ix =
+                FolioIndex::open_or_create(&dir.path().join("ix"), false).expect("index opens");
+            let options = UpdateOptions {
+                roots: vec![corpus()],
+                threads: 2,
+                memory_mb: 50,
+                progress: false,
+                model: Some(model.clone()),
+            };
+            let summary =
+                update(&ix, &options, &|e| panic!("unexpected warning: {e}")).expect("builds");
+            eprintln!(
+                "book reviews: {} notes, embedded {} passages and quotes in {:.1} s",
+                summary.notes, summary.embedded, summary.seconds
+            );
+            let store = folio::index::vectors::load(&ix, &ix.payload().expect("payload"))
+                .expect("vectors load")
+                .expect("the commit names its vectors");
+            Fixture { engine: Engine::open(ix).expect("engine"), store, model, _dir: dir }
+        })
+    }
+
+    /// 1-based rank of the note of `file` among the top 10 note hits.
+    fn note_rank(f: &Fixture, query: &str, file: &str, mode: RankMode, fusion: &Fusion) -> usize {
+        let vector = f.model.get().expect("model").embed_one(query).expect("embeds");
+        let meaning = Meaning { store: &f.store, vector };
+        let request = Request::new(query, Target::Notes);
+        let results =
+            f.engine.search_fused(&request, mode, Some(&meaning), fusion).expect("searches");
+        results
+            .hits
+            .iter()
+            .position(|h| matches!(h, Hit::Note(n) if n.path.ends_with(file)))
+            .map_or(usize::MAX, |i| i + 1)
+    }
+
+    /// (topic first, topic top 3, keyword first, keyword top 3).
+    fn tally(f: &Fixture, mode: RankMode, fusion: &Fusion) -> (usize, usize, usize, usize) {
+        let topics: Vec<usize> =
+            TOPICS.iter().map(|(q, file, _, _)| note_rank(f, q, file, mode, fusion)).collect();
+        let keywords: Vec<usize> =
+            KEYWORDS.iter().map(|(q, file)| note_rank(f, q, file, mode, fusion)).collect();
+        let count = |ranks: &[usize], k: usize| ranks.iter().filter(|&&r| r <= k).count();
+        (count(&topics, 1), count(&topics, 3), count(&keywords, 1), count(&keywords, 3))
+    }
+
+    #[test]
+    fn hybrid_notes_keep_topic_and_keyword_places() {
+        let f = fixture();
+        let notes = Fusion::NOTES;
+        let lexical = tally(f, RankMode::Lexical, &notes);
+        let semantic = tally(f, RankMode::Semantic, &notes);
+        let hybrid = tally(f, RankMode::Hybrid, &notes);
+        let (t, k) = (TOPICS.len(), KEYWORDS.len());
+        eprintln!("notes (topic first/top 3 of {t}, keyword first/top 3 of {k}):");
+        eprintln!("  lexical  {lexical:?}\n  semantic {semantic:?}\n  hybrid   {hybrid:?}");
+        for words in [0.3, 0.4, 0.5, 0.6, 0.7] {
+            for coverage_power in [0.0, 1.0, 2.0, 3.0] {
+                let fusion = Fusion { words, coverage_power };
+                eprintln!(
+                    "  words {words} power {coverage_power}: {:?}",
+                    tally(f, RankMode::Hybrid, &fusion)
+                );
+            }
+        }
+        // Every keyword query keeps its note in the top 3, as by words
+        // (`keyword_searches_find_the_note`), and meaning costs no topic or
+        // keyword first place against words alone.
+        assert_eq!(hybrid.3, k, "keyword top 3: {hybrid:?}");
+        assert!(hybrid.0 >= lexical.0, "topic first: hybrid {hybrid:?}, lexical {lexical:?}");
+        assert!(hybrid.2 >= lexical.2, "keyword first: hybrid {hybrid:?}, lexical {lexical:?}");
+    }
+}

@@ -11,6 +11,12 @@
 //! judgments; MRR as 1 / the rank of the first relevant hit; recall as the
 //! relevant hits found over the relevant documents judged. Queries without
 //! a relevant judgment are skipped; the rest are averaged.
+//!
+//! With a sentence model, the notes' passages are embedded as `folio
+//! index` embeds them, and the queries run in the mode asked for (`folio
+//! search --mode`). Embedding SciFact takes minutes: `--keep DIR` keeps the
+//! notes and the index (and so the vectors) for the next run, which then
+//! only refreshes it.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufWriter, Write};
@@ -20,10 +26,15 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use super::Latency;
+use crate::embed::Model;
 use crate::error::{Error, Result};
 use crate::index::FolioIndex;
+use crate::index::document::Card;
 use crate::index::update::{self, UpdateOptions};
+use crate::search::semantic::{CANDIDATES, Fusion, Meaning, RankMode};
 use crate::search::{Engine, Hit, Request, Target};
+use tantivy::schema::Value;
+use tantivy::{DocAddress, TantivyDocument};
 
 /// What to measure.
 #[derive(Debug, Clone)]
@@ -40,6 +51,13 @@ pub struct Options {
     pub threads: usize,
     /// Every word first (`folio search`'s default) or any word (`--any`).
     pub all_first: bool,
+    /// The sentence model; `None` ranks by words only.
+    pub model: Option<std::sync::Arc<Model>>,
+    /// The hybrid ranking's weights for each run; one report per entry.
+    pub fusions: Vec<Fusion>,
+    /// A folder to keep the notes and the index in (and reuse next time),
+    /// instead of a temporary one.
+    pub keep: Option<PathBuf>,
 }
 
 impl Options {
@@ -53,6 +71,9 @@ impl Options {
             k: 10,
             threads: 2,
             all_first: true,
+            model: None,
+            fusions: vec![Fusion::NOTES],
+            keep: None,
         }
     }
 }
@@ -79,6 +100,14 @@ pub struct Report {
     pub limit: usize,
     /// Whether hits with every word came first.
     pub all_first: bool,
+    /// `lexical`, `semantic` or `hybrid`.
+    pub mode: String,
+    /// The hybrid ranking's weights (`null` for the other modes).
+    pub fusion: Option<Fusion>,
+    /// Vectors in the index (quotes' and passages'), 0 without a model.
+    pub vectors: usize,
+    /// Bytes of the index's vector file.
+    pub vector_bytes: usize,
     /// Mean nDCG@k.
     pub ndcg: f64,
     /// Mean reciprocal rank of the first relevant hit in the top k.
@@ -282,33 +311,50 @@ pub fn recall(ranked: &[&str], judged: &HashMap<String, u32>, depth: usize) -> f
     found.count() as f64 / relevant as f64
 }
 
-/// Writes, indexes and searches a collection; the report, the run's lines
-/// and the problems met reading it.
-pub fn run(options: &Options) -> Result<(Report, Vec<RunLine>, Vec<String>)> {
+/// Writes, indexes and searches a collection; the reports (by words; with
+/// a model, also by meaning and one per fusion asked for), the word
+/// ranking's lines and the problems met reading it. The meaning and hybrid
+/// latencies are the ranking's alone (both sides and the fusion, no
+/// snippets); the word ranking's is a whole search.
+pub fn run(options: &Options) -> Result<(Vec<Report>, Vec<RunLine>, Vec<String>)> {
     let collection = read(&options.dir, &options.split)?;
-    let work = tempfile::Builder::new()
-        .prefix("folio-relevance-")
-        .tempdir()
-        .map_err(|e| Error::io(&std::env::temp_dir(), e))?;
-    let notes = work.path().join("notes");
+    let temporary;
+    let work = match &options.keep {
+        Some(dir) => dir.clone(),
+        None => {
+            temporary = tempfile::Builder::new()
+                .prefix("folio-relevance-")
+                .tempdir()
+                .map_err(|e| Error::io(&std::env::temp_dir(), e))?;
+            temporary.path().to_path_buf()
+        }
+    };
+    let notes = work.join("notes");
     std::fs::create_dir_all(&notes).map_err(|e| Error::io(&notes, e))?;
 
     let started = Instant::now();
     for (n, (id, title, text)) in collection.documents.iter().enumerate() {
-        // Numbered files: ids need not be valid file names.
+        // Numbered files: ids need not be valid file names. A kept note
+        // already written is left alone, so the next run's refresh finds
+        // nothing changed.
         let path = notes.join(format!("{n:07}.md"));
-        std::fs::write(&path, note_text(id, title, text)).map_err(|e| Error::io(&path, e))?;
+        let wanted = note_text(id, title, text);
+        if std::fs::read_to_string(&path).is_ok_and(|had| had == wanted) {
+            continue;
+        }
+        std::fs::write(&path, wanted).map_err(|e| Error::io(&path, e))?;
     }
     let write_seconds = started.elapsed().as_secs_f64();
 
     let started = Instant::now();
-    let ix = FolioIndex::open_or_create(&work.path().join("index"), true)?;
+    // A kept index is refreshed, never emptied: its vectors are the point.
+    let ix = FolioIndex::open_or_create(&work.join("index"), options.keep.is_none())?;
     let update_options = UpdateOptions {
         roots: vec![notes.clone()],
         threads: options.threads.max(1),
         memory_mb: 120,
-        progress: false,
-        model: None,
+        progress: options.model.is_some(),
+        model: options.model.clone(),
     };
     let problems = std::sync::Mutex::new(collection.problems.clone());
     update::update(&ix, &update_options, &|e| {
@@ -320,31 +366,62 @@ pub fn run(options: &Options) -> Result<(Report, Vec<RunLine>, Vec<String>)> {
     let mut problems = problems.into_inner().unwrap_or_default();
     let bad_lines = problems.len();
 
+    let store = match &options.model {
+        Some(_) => crate::index::vectors::load(&ix, &ix.payload()?)?,
+        None => None,
+    };
     let engine = Engine::open(ix)?;
-    let started = Instant::now();
-    let mut samples = Vec::new();
-    let mut lines = Vec::new();
-    let (mut ndcg_sum, mut mrr_sum, mut recall_sum, mut judged, mut skipped) =
-        (0.0, 0.0, 0.0, 0, 0);
-    for (qid, qrels) in &collection.qrels {
-        let Some(text) = collection.queries.get(qid) else {
-            problems.push(format!("query {qid} is judged but not in queries.jsonl; skipped"));
-            skipped += 1;
-            continue;
-        };
-        if !qrels.values().any(|&g| g > 0) {
-            skipped += 1;
-            continue;
-        }
+    let judged_queries: Vec<(&String, &String, &HashMap<String, u32>)> = collection
+        .qrels
+        .iter()
+        .filter_map(|(qid, qrels)| {
+            let Some(text) = collection.queries.get(qid) else {
+                problems.push(format!("query {qid} is judged but not in queries.jsonl; skipped"));
+                return None;
+            };
+            qrels.values().any(|&g| g > 0).then_some((qid, text, qrels))
+        })
+        .collect();
+    let skipped = collection.qrels.len() - judged_queries.len();
+    // Each query embedded once; each side of each query ranked once, the
+    // fusions tried on the same candidates (as `folio search` fuses them).
+    let mut query_vectors = Vec::new();
+    if let (Some(model), Some(_)) = (&options.model, &store) {
+        let embedder = model.get().map_err(Error::Query)?;
+        let texts: Vec<&str> = judged_queries.iter().map(|(_, t, _)| String::as_str(t)).collect();
+        query_vectors = embedder.embed(&texts).map_err(|e| Error::Query(e.to_string()))?;
+    }
+    let mut runs: Vec<(RankMode, Option<Fusion>)> = vec![(RankMode::Lexical, None)];
+    if store.is_some() {
+        runs.push((RankMode::Semantic, None));
+        runs.extend(options.fusions.iter().map(|f| (RankMode::Hybrid, Some(*f))));
+    }
+    let mut tallies: Vec<Tally> = runs.iter().map(|_| Tally::default()).collect();
+    let mut names: HashMap<DocAddress, String> = HashMap::new();
+    let name_of = |addr: DocAddress, names: &mut HashMap<DocAddress, String>| -> String {
+        names
+            .entry(addr)
+            .or_insert_with(|| {
+                let doc: Option<TantivyDocument> = engine.searcher().doc(addr).ok();
+                let card = doc.as_ref().and_then(|d| d.get_first(engine.index().fields.card));
+                card.and_then(|v| v.as_str())
+                    .and_then(|s| serde_json::from_str::<Card>(s).ok())
+                    .map(|c| c.name)
+                    .unwrap_or_default()
+            })
+            .clone()
+    };
+    let limit = options.limit.max(1);
+    for (i, (qid, text, qrels)) in judged_queries.iter().enumerate() {
         let request = Request {
-            limit: options.limit.max(1),
+            limit,
             all_first: options.all_first,
             plain: true,
-            ..Request::new(text.as_str(), Target::Notes)
+            ..Request::new(String::as_str(text), Target::Notes)
         };
         let one = Instant::now();
         let results = engine.search(&request)?;
-        samples.push(one.elapsed().as_secs_f64());
+        let words_seconds = one.elapsed().as_secs_f64();
         let ranked: Vec<(String, f32)> = results
             .hits
             .into_iter()
@@ -353,39 +430,104 @@ pub fn run(options: &Options) -> Result<(Report, Vec<RunLine>, Vec<String>)> {
                 Hit::Quote(_) => None,
             })
             .collect();
+        tallies[0].add(qid, &ranked, qrels, options, words_seconds);
+        let (Some(store), Some(vector)) = (&store, query_vectors.get(i)) else { continue };
+        let meaning = Meaning { store, vector: vector.clone() };
+        let one = Instant::now();
+        let lexical = engine.rank(&request, limit.max(CANDIDATES))?;
+        let sides = engine.candidates(&request, &lexical, &meaning)?;
+        let both_seconds = one.elapsed().as_secs_f64();
+        let semantic: Vec<(String, f32)> = sides
+            .semantic
+            .iter()
+            .take(limit)
+            .map(|&(score, addr)| (name_of(addr, &mut names), score))
+            .collect();
+        tallies[1].add(qid, &semantic, qrels, options, both_seconds);
+        for (run, tally) in runs.iter().zip(tallies.iter_mut()).skip(2) {
+            let Some(fusion) = &run.1 else { continue };
+            let fused: Vec<(String, f32)> = sides
+                .fuse(fusion)
+                .into_iter()
+                .take(limit)
+                .map(|f| (name_of(f.address, &mut names), f.score))
+                .collect();
+            tally.add(qid, &fused, qrels, options, both_seconds);
+        }
+    }
+
+    let judged = judged_queries.len();
+    let mean = |sum: f64| if judged > 0 { sum / judged as f64 } else { 0.0 };
+    let mut reports = Vec::new();
+    let mut first_lines = None;
+    for ((mode, fusion), tally) in runs.into_iter().zip(tallies) {
+        reports.push(Report {
+            collection: options.dir.clone(),
+            split: options.split.clone(),
+            documents: collection.documents.len(),
+            queries: judged,
+            skipped_queries: skipped,
+            bad_lines,
+            k: options.k,
+            limit: options.limit,
+            all_first: options.all_first,
+            mode: mode_name(mode).to_string(),
+            fusion,
+            vectors: store.as_ref().map_or(0, |s| s.len()),
+            vector_bytes: store.as_ref().map_or(0, |s| s.file_bytes()),
+            ndcg: mean(tally.ndcg),
+            mrr: mean(tally.mrr),
+            recall: mean(tally.recall),
+            write_seconds,
+            build_seconds,
+            search_seconds: tally.samples.iter().sum(),
+            latency: Latency::of(&tally.samples),
+        });
+        first_lines.get_or_insert(tally.lines);
+    }
+    Ok((reports, first_lines.unwrap_or_default(), problems))
+}
+
+/// One ranking's sums over the queries.
+#[derive(Default)]
+struct Tally {
+    ndcg: f64,
+    mrr: f64,
+    recall: f64,
+    samples: Vec<f64>,
+    lines: Vec<RunLine>,
+}
+
+impl Tally {
+    fn add(
+        &mut self,
+        qid: &str,
+        ranked: &[(String, f32)],
+        qrels: &HashMap<String, u32>,
+        options: &Options,
+        seconds: f64,
+    ) {
         let ids: Vec<&str> = ranked.iter().map(|(id, _)| id.as_str()).collect();
-        ndcg_sum += ndcg(&ids, qrels, options.k);
-        mrr_sum += reciprocal_rank(&ids, qrels, options.k);
-        recall_sum += recall(&ids, qrels, options.limit);
-        judged += 1;
-        lines.extend(ranked.iter().enumerate().map(|(i, (doc, score))| RunLine {
-            query: qid.clone(),
+        self.ndcg += ndcg(&ids, qrels, options.k);
+        self.mrr += reciprocal_rank(&ids, qrels, options.k);
+        self.recall += recall(&ids, qrels, options.limit);
+        self.samples.push(seconds);
+        self.lines.extend(ranked.iter().enumerate().map(|(i, (doc, score))| RunLine {
+            query: qid.to_string(),
             doc: doc.clone(),
             rank: i + 1,
             score: *score,
         }));
     }
-    let search_seconds = started.elapsed().as_secs_f64();
-    let mean = |sum: f64| if judged > 0 { sum / judged as f64 } else { 0.0 };
-    let report = Report {
-        collection: options.dir.clone(),
-        split: options.split.clone(),
-        documents: collection.documents.len(),
-        queries: judged,
-        skipped_queries: skipped,
-        bad_lines,
-        k: options.k,
-        limit: options.limit,
-        all_first: options.all_first,
-        ndcg: mean(ndcg_sum),
-        mrr: mean(mrr_sum),
-        recall: mean(recall_sum),
-        write_seconds,
-        build_seconds,
-        search_seconds,
-        latency: Latency::of(&samples),
-    };
-    Ok((report, lines, problems))
+}
+
+/// The `--mode` value naming `mode`.
+pub fn mode_name(mode: RankMode) -> &'static str {
+    match mode {
+        RankMode::Lexical => "lexical",
+        RankMode::Semantic => "semantic",
+        RankMode::Hybrid => "hybrid",
+    }
 }
 
 #[cfg(test)]

@@ -13,7 +13,9 @@ use crate::bench::{
     self, ClippingsReport, Latency, Options, QueriesReport, QueryReport, Report, TimedQueries,
     relevance,
 };
-use crate::cli::BenchArgs;
+use crate::cli::{BenchArgs, RankArg};
+use crate::embed::Model;
+use crate::search::semantic::{Fusion, RankMode};
 
 /// Runs the benchmark and prints its report.
 pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
@@ -91,22 +93,80 @@ fn relevance(args: &BenchArgs, dir: &std::path::Path) -> anyhow::Result<ExitCode
     if args.k == 0 || args.limit == 0 {
         anyhow::bail!("--k and --limit must be at least 1");
     }
+    let mode = match args.mode {
+        Some(RankArg::Lexical) => RankMode::Lexical,
+        Some(RankArg::Semantic) => RankMode::Semantic,
+        Some(RankArg::Hybrid) | None => RankMode::Hybrid,
+    };
+    let mut fusions = Vec::new();
+    for text in &args.fusion {
+        let parsed = text.split_once(',').and_then(|(w, p)| {
+            Some((w.trim().parse::<f32>().ok()?, p.trim().parse::<f32>().ok()?))
+        });
+        let Some((words, coverage_power)) = parsed else {
+            anyhow::bail!("--fusion {text}: expected WORDS,POWER, e.g. 0.5,1");
+        };
+        fusions.push(Fusion { words, coverage_power });
+    }
+    if fusions.is_empty() {
+        fusions.push(Fusion::NOTES);
+    }
     let options = relevance::Options {
         split: args.split.clone(),
         limit: args.limit,
         k: args.k,
         threads: args.threads.unwrap_or_else(super::default_threads),
         all_first: !args.any,
+        model: args.model.as_ref().map(|dir| std::sync::Arc::new(Model::new(dir.clone()))),
+        fusions,
+        keep: args.keep.clone(),
         ..relevance::Options::new(dir)
     };
-    let (report, lines, problems) = relevance::run(&options)?;
+    let (reports, lines, problems) = relevance::run(&options)?;
     for problem in &problems {
         eprintln!("folio: {problem}");
     }
     if let Some(path) = &args.run {
         relevance::write_run(path, &lines)?;
     }
-    print(&report, args.json, relevance_table)
+    // --mode picks one ranking's reports; without it, every one measured.
+    let reports: Vec<&relevance::Report> = reports
+        .iter()
+        .filter(|r| args.mode.is_none() || r.mode == relevance::mode_name(mode))
+        .collect();
+    if let [report] = reports.as_slice() {
+        return print(*report, args.json, relevance_table);
+    }
+    let mut out = std::io::stdout().lock();
+    if let (Some(r), false) = (reports.first(), args.json) {
+        writeln!(
+            out,
+            "{} documents, {} judged queries; build {:.1} s; {} vectors ({})",
+            r.documents,
+            r.queries,
+            r.build_seconds,
+            r.vectors,
+            mb(r.vector_bytes as u64)
+        )?;
+    }
+    for r in reports {
+        if args.json {
+            serde_json::to_writer(&mut out, r)?;
+            writeln!(out)?;
+        } else {
+            let what = match r.fusion {
+                Some(f) => format!("hybrid, words {:.2} power {:.1}", f.words, f.coverage_power),
+                None => r.mode.clone(),
+            };
+            writeln!(
+                out,
+                "{what:<30} nDCG@{} {:.4}  MRR@{} {:.4}  Recall@{} {:.4}  p50 {:.2} ms",
+                r.k, r.ndcg, r.k, r.mrr, r.limit, r.recall, r.latency.p50_ms
+            )?;
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `folio bench --clippings MB`: one table line per step, or one JSON object.
@@ -138,8 +198,22 @@ fn relevance_table(out: &mut impl Write, r: &relevance::Report) -> std::io::Resu
         "            {} documents, {} judged queries, {} skipped, {} bad lines",
         r.documents, r.queries, r.skipped_queries, r.bad_lines
     )?;
-    let mode = if r.all_first { "every word first" } else { "any word" };
-    writeln!(out, "ranking     folio search, {mode}, plain words, top {}", r.limit)?;
+    let words = if r.all_first { "every word first" } else { "any word" };
+    writeln!(
+        out,
+        "ranking     folio search --mode {}, {words}, plain words, top {}",
+        r.mode, r.limit
+    )?;
+    if let Some(f) = r.fusion {
+        writeln!(
+            out,
+            "fusion      words {} at full coverage, power {}",
+            f.words, f.coverage_power
+        )?;
+    }
+    if r.vectors > 0 {
+        writeln!(out, "vectors     {} ({})", r.vectors, mb(r.vector_bytes as u64))?;
+    }
     writeln!(out)?;
     writeln!(out, "  nDCG@{:<4} {:.4}", r.k, r.ndcg)?;
     writeln!(out, "  MRR@{:<5} {:.4}", r.k, r.mrr)?;

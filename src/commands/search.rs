@@ -133,8 +133,7 @@ fn ranked_search(
         Some(RankArg::Semantic) => RankMode::Semantic,
         Some(RankArg::Hybrid) | None => RankMode::Hybrid,
     };
-    let quotes = request.target == Target::Quotes;
-    if wanted == RankMode::Lexical || !quotes {
+    if wanted == RankMode::Lexical {
         return Ok(engine.search(request)?);
     }
     let explicit = mode.is_some();
@@ -152,7 +151,7 @@ fn ranked_search(
         Some(store) if !store.is_empty() => store,
         _ => {
             eprintln!(
-                "folio: the index has no vectors yet; ranking by words (`folio index` embeds                  the quotes)"
+                "folio: the index has no vectors yet; ranking by words (`folio index` embeds                  the quotes and the notes' passages)"
             );
             return Ok(engine.search(request)?);
         }

@@ -128,6 +128,10 @@ pub fn documents(
     };
     doc.add_text(fields.spans, serde_json::to_string(&spans).unwrap_or_default());
     doc.add_text(fields.card, &card_json);
+    let title = note.titles.first().map(|t| t.text.as_str());
+    for (key, _, _) in super::passages::keyed_chunks(title, &note.body) {
+        doc.add_u64(fields.chunk_hash, key);
+    }
     doc.add_u64(fields.size, stamp.size);
     doc.add_u64(fields.mtime, stamp.mtime);
     doc.add_u64(fields.fingerprint, stamp.fingerprint);

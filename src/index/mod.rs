@@ -13,6 +13,7 @@ pub mod document;
 pub mod lifecycle;
 pub mod merge;
 pub mod paced;
+pub mod passages;
 pub mod schema;
 pub mod update;
 pub mod vectors;

@@ -37,7 +37,9 @@
 //! Every quote document carries `text_hash`: the key of the vector of its
 //! embedded text (`crate::embed::store::key` of [`embed_text`]), indexed
 //! to find the documents of the nearest vectors, fast to list the keys
-//! the index needs.
+//! the index needs. Every note document carries `chunk_hash`: the keys of
+//! its passages' vectors (`super::passages`), so a note is found by meaning
+//! through its best passage.
 
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
@@ -48,7 +50,7 @@ pub const ANALYZER: &str = "folio_en";
 
 /// Version of the index layout this build writes and reads. Bump it when the
 /// schema or the meaning of a field changes.
-pub const FORMAT_VERSION: u32 = 8;
+pub const FORMAT_VERSION: u32 = 9;
 
 /// Fast field: a document's place in its note's block of documents (the
 /// note, then its quotes), packed by [`quote_block`].
@@ -148,6 +150,10 @@ pub struct Fields {
     pub location_start: Field,
     /// Last Kindle location of a quote's reference.
     pub location_end: Field,
+    /// On note documents: the vector keys of the note's passages
+    /// (`super::passages`), one value per chunk; indexed to find the notes
+    /// of the nearest vectors, fast to list the keys the index needs.
+    pub chunk_hash: Field,
 }
 
 impl Fields {
@@ -194,6 +200,7 @@ impl Fields {
         let text_hash = b.add_u64_field("text_hash", INDEXED | FAST);
         let location_start = b.add_u64_field("location_start", INDEXED);
         let location_end = b.add_u64_field("location_end", INDEXED);
+        let chunk_hash = b.add_u64_field("chunk_hash", INDEXED | FAST);
         Fields {
             schema: b.build(),
             kind,
@@ -226,6 +233,7 @@ impl Fields {
             text_hash,
             location_start,
             location_end,
+            chunk_hash,
         }
     }
 

@@ -16,6 +16,7 @@ use rustc_hash::FxHashSet;
 use tantivy::schema::Value;
 use tantivy::{IndexReader, TantivyDocument};
 
+use super::document::Card;
 use super::schema::embed_text;
 use super::{FolioIndex, Payload};
 use crate::embed::store::{StoreBuilder, VectorStore};
@@ -68,15 +69,34 @@ fn vector_files(dir: &Path) -> Vec<(u64, PathBuf)> {
         .collect()
 }
 
-/// Keys and texts of the quote documents `docs` (a new or changed file's).
+/// Keys and texts of the documents `docs` (a new or changed file's): each
+/// quote's, and each passage of each note.
 pub fn texts_of(ix: &FolioIndex, docs: &[TantivyDocument], into: &mut Vec<(u64, String)>) {
     let f = &ix.fields;
     for doc in docs {
+        if doc.get_first(f.chunk_hash).is_some() {
+            into.extend(passages_of(ix, doc).into_iter().map(|(key, text, _)| (key, text)));
+        }
         let Some(key) = doc.get_first(f.text_hash).and_then(|v| v.as_u64()) else { continue };
         let quote = doc.get_first(f.quote).and_then(|v| v.as_str()).unwrap_or_default();
         let note = doc.get_first(f.note_text).and_then(|v| v.as_str());
         into.push((key, embed_text(quote, note)));
     }
+}
+
+/// The passages of a note document (stored or about to be): key, embedded
+/// text and byte range in its readable body, worked out from its card's
+/// first title and its body as at indexing.
+pub fn passages_of(ix: &FolioIndex, doc: &TantivyDocument) -> Vec<(u64, String, (usize, usize))> {
+    let f = &ix.fields;
+    let card: Card = doc
+        .get_first(f.card)
+        .and_then(|v| v.as_str())
+        .and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or_default();
+    let body = doc.get_first(f.body_text).and_then(|v| v.as_str()).unwrap_or_default();
+    let title = card.titles.first().map(|t| t.text.as_str());
+    super::passages::keyed_chunks(title, body)
 }
 
 /// What the next commit's vectors need.
@@ -128,6 +148,7 @@ pub fn plan(
     for (ordinal, segment) in searcher.segment_readers().iter().enumerate() {
         let fast = segment.fast_fields();
         let hashes = fast.u64(&field_name(f.text_hash)).map_err(context)?;
+        let chunks = fast.u64(&field_name(f.chunk_hash)).map_err(context)?;
         let files = fast.str(&field_name(f.file_id)).map_err(context)?;
         let mut gone_ords = FxHashSet::default();
         if let Some(files) = &files {
@@ -142,26 +163,51 @@ pub fn plan(
             if alive.is_some_and(|a| a.is_deleted(doc)) {
                 continue;
             }
-            let Some(key) = hashes.first(doc) else { continue };
-            let file_gone = files
-                .as_ref()
-                .and_then(|files| files.ords().first(doc))
-                .is_some_and(|ord| gone_ords.contains(&ord));
-            if file_gone {
+            let file_gone = || {
+                files
+                    .as_ref()
+                    .and_then(|files| files.ords().first(doc))
+                    .is_some_and(|ord| gone_ords.contains(&ord))
+            };
+            let address = tantivy::DocAddress::new(ordinal as u32, doc);
+            // A quote's key, or a note's passages' keys.
+            let keys: Vec<u64> = match hashes.first(doc) {
+                Some(key) => vec![key],
+                None => chunks.values_for_doc(doc).collect(),
+            };
+            if keys.is_empty() || file_gone() {
                 continue;
             }
-            live.insert(key);
-            if !has(key) && asked.insert(key) {
-                unembedded_old.push((key, tantivy::DocAddress::new(ordinal as u32, doc)));
+            for key in keys {
+                live.insert(key);
+                if !has(key) && asked.insert(key) {
+                    unembedded_old.push((key, address));
+                }
             }
         }
     }
-    for (key, address) in unembedded_old {
+    // Each document read once, whatever number of its passages lack a vector.
+    let mut wanted: FxHashSet<u64> = unembedded_old.iter().map(|(key, _)| *key).collect();
+    let mut read = FxHashSet::default();
+    for (_, address) in unembedded_old {
+        if !read.insert(address) {
+            continue;
+        }
         let doc: TantivyDocument =
-            searcher.doc(address).map_err(|e| Error::tantivy("reading a quote to embed", e))?;
-        let quote = doc.get_first(f.quote).and_then(|v| v.as_str()).unwrap_or_default();
-        let note = doc.get_first(f.note_text).and_then(|v| v.as_str());
-        missing.push((key, embed_text(quote, note)));
+            searcher.doc(address).map_err(|e| Error::tantivy("reading a passage to embed", e))?;
+        if let Some(key) = doc.get_first(f.text_hash).and_then(|v| v.as_u64()) {
+            let quote = doc.get_first(f.quote).and_then(|v| v.as_str()).unwrap_or_default();
+            let note = doc.get_first(f.note_text).and_then(|v| v.as_str());
+            if wanted.remove(&key) {
+                missing.push((key, embed_text(quote, note)));
+            }
+            continue;
+        }
+        for (key, text, _) in passages_of(ix, &doc) {
+            if wanted.remove(&key) {
+                missing.push((key, text));
+            }
+        }
     }
     let current = payload.vectors.is_some()
         && cache.as_ref().is_some_and(|c| c.len() == live.len())

@@ -5,7 +5,7 @@
 use std::io::{self, Write};
 
 use crate::note::{Reference, Title};
-use crate::search::{Explanation, Hit, Matching, Results};
+use crate::search::{Explanation, FoundBy, Hit, Matching, Results, SideRank};
 
 const BOLD: &str = "\x1b[1;33m";
 const RESET: &str = "\x1b[0m";
@@ -41,6 +41,7 @@ pub fn write(out: &mut dyn Write, results: &Results, color: bool) -> io::Result<
                 }
                 writeln!(out, "   {line}")?;
                 if let Some(why) = &h.explanation {
+                    found_by(out, h.found_by.as_ref())?;
                     explanation(out, why, 1)?;
                 }
             }
@@ -56,6 +57,7 @@ pub fn write(out: &mut dyn Write, results: &Results, color: bool) -> io::Result<
                 }
                 writeln!(out, "   {}{}:{}{}", dim(color), h.path, h.line, reset(color))?;
                 if let Some(why) = &h.explanation {
+                    found_by(out, h.found_by.as_ref())?;
                     explanation(out, why, 1)?;
                 }
             }
@@ -71,6 +73,23 @@ pub fn write(out: &mut dyn Write, results: &Results, color: bool) -> io::Result<
         reset(color)
     )?;
     Ok(())
+}
+
+/// With `--explain` in a search by meaning or a hybrid one: which ranking
+/// found the hit, at what rank and score, and the words' weight.
+fn found_by(out: &mut dyn Write, found: Option<&FoundBy>) -> io::Result<()> {
+    let Some(found) = found else { return Ok(()) };
+    let side = |name: &str, what: &str, rank: Option<SideRank>| match rank {
+        Some(r) => format!("{name} #{} ({what} {:.3})", r.rank, r.score),
+        None => format!("{name}: not found"),
+    };
+    writeln!(
+        out,
+        "   found by {} · {} · words weigh {:.2}",
+        side("words", "BM25", found.lexical),
+        side("meaning", "cosine", found.semantic),
+        found.lexical_weight
+    )
 }
 
 /// An explanation as an indented tree, one part a line: value, then what

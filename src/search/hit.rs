@@ -12,7 +12,7 @@
 //!
 //! ```text
 //! {kind: "note", id, path, name, titles[{text, url}], authors[], year, score,
-//!  snippet: {text, highlights: [[start, end], ...]}, reference, matching_quotes}
+//!  snippet: {text, highlights: [[start, end], ...]}, reference, matching_quotes, found_by}
 //! ```
 //!
 //! and a quote hit is
@@ -22,7 +22,8 @@
 //!  note: {name, titles, authors, year}, score, found_by}
 //! ```
 //!
-//! `found_by` appears on quote hits of a search by meaning or a hybrid one:
+//! `found_by` appears on the hits of a search by meaning or a hybrid one
+//! (a note's meaning score is its best passage's cosine):
 //! `{lexical: {rank, score} | null, semantic: {rank, score} | null,
 //! lexical_weight}` (BM25 score, cosine), and `matching` is then `meaning`
 //! or `hybrid`.
@@ -143,6 +144,9 @@ pub struct NoteHit {
     pub reference: Option<Reference>,
     /// How many of the note's quotes contain query words.
     pub matching_quotes: usize,
+    /// Which rankings found it (a search by meaning or a hybrid one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub found_by: Option<FoundBy>,
     /// Why it ranks where it does (`--explain`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explanation: Option<Explanation>,

@@ -270,6 +270,7 @@ impl Engine {
             snippet,
             reference,
             matching_quotes,
+            found_by: None,
             explanation: None,
         })
     }

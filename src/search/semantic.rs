@@ -10,6 +10,10 @@
 //! normalises each side over the candidates and adds them with a weight
 //! chosen per query ([`Fusion`]).
 //!
+//! A note is found by meaning through its passages (`index::passages`):
+//! its meaning score is its best passage's cosine, and a hit found by
+//! meaning alone shows that passage as its snippet.
+//!
 //! A query with phrases, fields, exclusions or `OR` stays a word search:
 //! those say exactly which passages are wanted, and meaning cannot honour
 //! them.
@@ -23,7 +27,7 @@ use tantivy::schema::Value;
 use tantivy::tokenizer::TokenStream;
 use tantivy::{DocAddress, TantivyDocument, Term};
 
-use super::hit::{FoundBy, Hit, Matching, Results, SideRank};
+use super::hit::{Explanation, FoundBy, Hit, Matching, Results, SideRank};
 use super::query::{Builder, Filters, Target};
 use super::{Engine, Ranked, Request, Total};
 use crate::embed::store::VectorStore;
@@ -42,7 +46,7 @@ pub enum RankMode {
 
 /// Candidates each side contributes to a hybrid ranking (at least the
 /// limit). Not tuned: the figures in BENCHMARKS.md were measured with 50.
-const CANDIDATES: usize = 50;
+pub const CANDIDATES: usize = 50;
 
 /// The query's vector and the vectors it is compared with.
 #[derive(Debug)]
@@ -59,7 +63,7 @@ pub struct Meaning<'a> {
 /// A query whose words all sit in one quote is remembered words; one that
 /// shares a word or two with any quote is an idea put in other words, and
 /// meaning leads.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Fusion {
     /// The word ranking's weight when one quote holds every word.
     pub words: f32,
@@ -71,15 +75,28 @@ impl Default for Fusion {
     /// Tuned on both query sets at once (BENCHMARKS.md, Relevance:
     /// semantic), never on one kind alone.
     fn default() -> Self {
-        Fusion { words: WORDS, coverage_power: COVERAGE_POWER }
+        Fusion::QUOTES
     }
 }
 
 impl Fusion {
+    /// The weights of a quote search.
+    pub const QUOTES: Fusion = Fusion { words: WORDS, coverage_power: COVERAGE_POWER };
+    /// The weights of a note search.
+    pub const NOTES: Fusion = Fusion { words: NOTE_WORDS, coverage_power: NOTE_COVERAGE_POWER };
+
+    /// The weights for searching `target`.
+    pub fn of(target: Target) -> Fusion {
+        match target {
+            Target::Quotes => Fusion::QUOTES,
+            Target::Notes => Fusion::NOTES,
+        }
+    }
+
     /// The word ranking's weight for a query whose best word candidate
-    /// holds `coverage` of its words.
-    pub fn lexical_weight(&self, lexical: &Ranked, coverage: f32) -> f32 {
-        if lexical.ranked.is_empty() {
+    /// holds `coverage` of its words (0 when words found nothing).
+    pub fn lexical_weight(&self, any_words: bool, coverage: f32) -> f32 {
+        if !any_words {
             return 0.0;
         }
         self.words * coverage.clamp(0.0, 1.0).powf(self.coverage_power)
@@ -97,6 +114,12 @@ pub const WORDS: f32 = 0.6;
 /// 3 → 20/35/0, 4 → 20/35/0 (at 3, a query with half its words found in
 /// one quote weighs words 0.075).
 pub const COVERAGE_POWER: f32 = 3.0;
+
+/// Words' weight at full coverage in a note search (the note's best
+/// passage gives its meaning score).
+pub const NOTE_WORDS: f32 = 0.5;
+/// Power of the coverage in a note search.
+pub const NOTE_COVERAGE_POWER: f32 = 0.0;
 
 impl Engine {
     /// The vector key of a quote document.
@@ -150,7 +173,7 @@ impl Engine {
         mode: RankMode,
         meaning: Option<&Meaning>,
     ) -> Result<Results> {
-        self.search_fused(request, mode, meaning, &Fusion::default())
+        self.search_fused(request, mode, meaning, &Fusion::of(request.target))
     }
 
     /// [`Engine::search_by`] with other fusion weights (for tuning them).
@@ -165,40 +188,40 @@ impl Engine {
         let Some(meaning) = meaning.filter(|_| mode != RankMode::Lexical) else {
             return self.search(request);
         };
-        let candidates = limit.max(CANDIDATES);
-        let lexical = self.rank(request, candidates)?;
-        if !lexical.only_words || request.target != Target::Quotes {
-            let mut lexical = lexical;
+        let mut lexical = self.rank(request, limit.max(CANDIDATES))?;
+        if !lexical.only_words {
             lexical.ranked.truncate(limit);
             return self.render(request, lexical);
         }
-        let semantic =
-            self.nearest(meaning.store, &meaning.vector, &request.filters, candidates, None)?;
+        let mut sides = self.candidates(request, &lexical, meaning)?;
         if mode == RankMode::Semantic {
-            let mut sides = Vec::new();
-            for (i, &(score, _)) in semantic.iter().take(limit).enumerate() {
-                sides.push(FoundBy {
+            let found_by = sides
+                .semantic
+                .iter()
+                .take(limit)
+                .enumerate()
+                .map(|(i, &(score, _))| FoundBy {
                     lexical: None,
                     semantic: Some(SideRank { rank: i + 1, score }),
                     lexical_weight: 0.0,
-                });
-            }
-            let total = Total { count: semantic.len(), exact: true };
+                })
+                .collect();
+            let total = Total { count: sides.semantic.len(), exact: true };
             let ranked = Ranked {
-                ranked: semantic.into_iter().take(limit).collect(),
+                ranked: sides.semantic.iter().copied().take(limit).collect(),
                 matching: Matching::Meaning,
                 total,
                 ..lexical
             };
-            return self.render_with(request, ranked, sides);
+            return self.render_with(request, ranked, found_by, &sides.passage_of);
         }
-        let coverage = self.coverage(&lexical);
-        let weight = fusion.lexical_weight(&lexical, coverage);
-        let fused = fuse(&lexical.ranked, &semantic, weight, |addr| {
-            let vector = meaning.store.vector(self.key_of(addr)?)?;
-            Some(crate::embed::dot(&vector, &meaning.vector))
-        });
-        let sides: Vec<FoundBy> = fused.iter().take(limit).map(|f| f.found_by).collect();
+        let fused = sides.fuse(fusion);
+        for f in &fused {
+            if let Some(key) = f.passage {
+                sides.passage_of.entry(f.address).or_insert(key);
+            }
+        }
+        let found_by: Vec<FoundBy> = fused.iter().take(limit).map(|f| f.found_by).collect();
         let total =
             Total { count: lexical.total.count.max(fused.len()), exact: lexical.total.exact };
         let ranked = Ranked {
@@ -207,12 +230,138 @@ impl Engine {
             total,
             ..lexical
         };
-        self.render_with(request, ranked, sides)
+        self.render_with(request, ranked, found_by, &sides.passage_of)
+    }
+
+    /// Both sides of a search by meaning, before fusion: the word ranking's
+    /// candidates (`lexical`, from [`Engine::rank`] of `request`), the
+    /// meaning side's, and what fusing them needs. Tuning reuses them for
+    /// every weight tried (`folio bench --relevance --fusion`).
+    pub fn candidates(
+        &self,
+        request: &Request,
+        lexical: &Ranked,
+        meaning: &Meaning,
+    ) -> Result<Candidates> {
+        let candidates = request.limit.max(1).max(CANDIDATES);
+        let notes = request.target == Target::Notes;
+        let passages = if notes { Some(self.passage_keys()?) } else { None };
+        let mut passage_of: HashMap<DocAddress, u64> = HashMap::new();
+        let semantic = match &passages {
+            Some(passages) => {
+                let found = self.nearest_notes(
+                    meaning.store,
+                    &meaning.vector,
+                    passages,
+                    &request.filters,
+                    candidates,
+                )?;
+                found
+                    .into_iter()
+                    .map(|(score, addr, key)| {
+                        passage_of.insert(addr, key);
+                        (score, addr)
+                    })
+                    .collect()
+            }
+            None => {
+                self.nearest(meaning.store, &meaning.vector, &request.filters, candidates, None)?
+            }
+        };
+        let words = if notes {
+            // A later pass's hit (fewer of the words) can score above an
+            // earlier one's: its place, not its raw score, must decide.
+            monotone(&lexical.ranked)
+        } else {
+            lexical.ranked.clone()
+        };
+        // A word candidate's cosine: a quote's own, a note's best passage's.
+        let mut cosines = HashMap::new();
+        for &(_, addr) in &words {
+            let found = match &passages {
+                Some(passages) => passages
+                    .of(addr)
+                    .into_iter()
+                    .filter_map(|k| {
+                        let v = meaning.store.vector(k)?;
+                        Some((crate::embed::dot(&v, &meaning.vector), Some(k)))
+                    })
+                    .max_by(|a, b| a.0.total_cmp(&b.0)),
+                None => self
+                    .key_of(addr)
+                    .and_then(|k| meaning.store.vector(k))
+                    .map(|v| (crate::embed::dot(&v, &meaning.vector), None)),
+            };
+            if let Some(found) = found {
+                cosines.insert(addr, found);
+            }
+        }
+        Ok(Candidates {
+            coverage: self.coverage(lexical, request.target),
+            words,
+            semantic,
+            cosines,
+            passage_of,
+        })
+    }
+
+    /// Up to `limit` notes whose best passage is nearest `vector`, that
+    /// pass `filters`, best first: the cosine, the note, the passage's key.
+    pub fn nearest_notes(
+        &self,
+        store: &VectorStore,
+        vector: &[f32],
+        passages: &PassageKeys,
+        filters: &Filters,
+        limit: usize,
+    ) -> Result<Vec<(f32, DocAddress, u64)>> {
+        let searcher = self.reader.searcher();
+        let mut want = (limit * 8).max(256);
+        loop {
+            let keys = store.nearest(vector, want);
+            let cosine: HashMap<u64, f32> = keys.iter().copied().collect();
+            let terms = cosine.keys().map(|&k| Term::from_field_u64(self.ix.fields.chunk_hash, k));
+            let mut builder = Builder::new(&self.ix.fields, &searcher, Target::Notes);
+            let query = builder.filtered(Box::new(TermSetQuery::new(terms)), filters);
+            let docs = searcher
+                .search(&*query, &TopDocs::with_limit(cosine.len().max(1) * 4).order_by_score())
+                .map_err(|e| Error::tantivy("searching by meaning", e))?;
+            let mut found: Vec<(f32, DocAddress, u64)> = docs
+                .into_iter()
+                .filter_map(|(_, addr)| {
+                    let (cos, key) = passages
+                        .of(addr)
+                        .into_iter()
+                        .filter_map(|k| Some((*cosine.get(&k)?, k)))
+                        .max_by(|a, b| a.0.total_cmp(&b.0))?;
+                    Some((cos, addr, key))
+                })
+                .collect();
+            found.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            if found.len() >= limit || want >= store.len() {
+                found.truncate(limit);
+                return Ok(found);
+            }
+            want *= 8;
+        }
+    }
+
+    /// The passage keys of every note document of the current snapshot.
+    pub fn passage_keys(&self) -> Result<PassageKeys> {
+        let searcher = self.reader.searcher();
+        let name = self.ix.fields.schema.get_field_name(self.ix.fields.chunk_hash);
+        let columns = searcher
+            .segment_readers()
+            .iter()
+            .map(|s| s.fast_fields().u64(name))
+            .collect::<tantivy::Result<Vec<_>>>()
+            .map_err(|e| Error::tantivy("reading the passage keys", e))?;
+        Ok(PassageKeys { columns })
     }
 
     /// The largest share of the query's (analysed) words that one of the
     /// word candidates holds, from their stored text.
-    fn coverage(&self, lexical: &Ranked) -> f32 {
+    fn coverage(&self, lexical: &Ranked, target: Target) -> f32 {
         let words = &lexical.highlights.words;
         if words.is_empty() {
             return 0.0;
@@ -224,8 +373,26 @@ impl Engine {
         for &(_, addr) in &lexical.ranked {
             let Ok(doc) = searcher.doc::<TantivyDocument>(addr) else { continue };
             let mut found = std::collections::HashSet::new();
-            for field in [f.quote, f.note_text] {
-                let Some(text) = doc.get_first(field).and_then(|v| v.as_str()) else { continue };
+            let text_of = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("");
+            let titles = match target {
+                Target::Quotes => String::new(),
+                Target::Notes => {
+                    let card: crate::index::document::Card =
+                        super::json_field(&doc, f.card).unwrap_or_default();
+                    card.titles.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join("\n")
+                }
+            };
+            let texts: [&str; 2] = match target {
+                Target::Quotes => [text_of(f.quote), text_of(f.note_text)],
+                Target::Notes => [&titles, text_of(f.body_text)],
+            };
+            for text in texts {
+                // A huge note's words are looked for in its first part only.
+                let mut cut = COVERAGE_BYTES.min(text.len());
+                while !text.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                let text = &text[..cut];
                 let mut stream = analyzer.token_stream(text);
                 while stream.advance() {
                     let term = &stream.token().text;
@@ -247,14 +414,59 @@ impl Engine {
         request: &Request,
         ranked: Ranked,
         sides: Vec<FoundBy>,
+        passage_of: &HashMap<DocAddress, u64>,
     ) -> Result<Results> {
+        let addresses: Vec<DocAddress> = ranked.ranked.iter().map(|(_, a)| *a).collect();
         let mut results = self.render(request, ranked)?;
-        for (hit, side) in results.hits.iter_mut().zip(sides) {
-            if let Hit::Quote(q) = hit {
-                q.found_by = Some(side);
+        for ((hit, side), addr) in results.hits.iter_mut().zip(sides).zip(addresses) {
+            if request.explain {
+                let (explanation, score) = match hit {
+                    Hit::Quote(q) => (&mut q.explanation, q.score),
+                    Hit::Note(n) => (&mut n.explanation, n.score),
+                };
+                explanation.get_or_insert_with(|| Explanation {
+                    value: score,
+                    description: "found by meaning only: no word of the query matched".into(),
+                    details: Vec::new(),
+                });
+            }
+            match hit {
+                Hit::Quote(q) => q.found_by = Some(side),
+                Hit::Note(n) => {
+                    n.found_by = Some(side);
+                    // No word of the query in the note: show the passage
+                    // that its meaning was found by.
+                    if n.snippet.highlights.is_empty()
+                        && let Some(&key) = passage_of.get(&addr)
+                    {
+                        self.passage_snippet(addr, key, n)?;
+                    }
+                }
             }
         }
         Ok(results)
+    }
+
+    /// Sets a note hit's snippet to its passage with key `key`, with the
+    /// passage's page reference.
+    fn passage_snippet(&self, addr: DocAddress, key: u64, hit: &mut super::NoteHit) -> Result<()> {
+        let searcher = self.reader.searcher();
+        let doc: TantivyDocument =
+            searcher.doc(addr).map_err(|e| Error::tantivy("loading a hit", e))?;
+        let passages = crate::index::vectors::passages_of(&self.ix, &doc);
+        let Some(&(_, _, (start, end))) = passages.iter().find(|(k, _, _)| *k == key) else {
+            return Ok(());
+        };
+        let body = doc.get_first(self.ix.fields.body_text).and_then(|v| v.as_str()).unwrap_or("");
+        let Some(passage) = body.get(start..end) else { return Ok(()) };
+        let mut snippet = super::snippet::best(passage, &[]);
+        snippet.source = (snippet.source.0 + start, snippet.source.1 + start);
+        snippet.paragraph = (snippet.paragraph.0 + start, snippet.paragraph.1 + start);
+        let spans: crate::index::document::Spans =
+            super::json_field(&doc, self.ix.fields.spans).unwrap_or_default();
+        hit.reference = super::reference_for(&spans, &snippet);
+        hit.snippet = snippet;
+        Ok(())
     }
 
     /// The quote of the note file `path` at `line` (or the one that starts
@@ -318,7 +530,7 @@ impl Engine {
             only_words: false,
             explanations: Default::default(),
         };
-        self.render_with(request, ranked, sides).map(Some)
+        self.render_with(request, ranked, sides, &HashMap::new()).map(Some)
     }
 }
 
@@ -331,6 +543,9 @@ pub struct Fused {
     pub score: f32,
     /// Where each side placed it.
     pub found_by: FoundBy,
+    /// The passage whose cosine a word candidate's meaning score is (a
+    /// note's best), when `cosine_of` named one.
+    pub passage: Option<u64>,
 }
 
 /// A candidate's (rank, score) on the word side and on the meaning side.
@@ -344,7 +559,7 @@ pub fn fuse(
     lexical: &[(f32, DocAddress)],
     semantic: &[(f32, DocAddress)],
     weight: f32,
-    cosine_of: impl Fn(DocAddress) -> Option<f32>,
+    cosine_of: impl Fn(DocAddress) -> Option<(f32, Option<u64>)>,
 ) -> Vec<Fused> {
     let mut by_doc: HashMap<DocAddress, Sides> = HashMap::new();
     for (i, &(score, addr)) in lexical.iter().enumerate() {
@@ -353,21 +568,21 @@ pub fn fuse(
     for (i, &(score, addr)) in semantic.iter().enumerate() {
         by_doc.entry(addr).or_default().1 = Some((i + 1, score));
     }
-    let cosines: HashMap<DocAddress, f32> = by_doc
+    let cosines: HashMap<DocAddress, (f32, Option<u64>)> = by_doc
         .iter()
         .filter_map(|(&addr, (_, sem))| match sem {
-            Some((_, cos)) => Some((addr, *cos)),
-            None => cosine_of(addr).map(|cos| (addr, cos)),
+            Some((_, cos)) => Some((addr, (*cos, None))),
+            None => cosine_of(addr).map(|found| (addr, found)),
         })
         .collect();
     let (lo_lex, hi_lex) = range(lexical.iter().map(|(s, _)| *s));
-    let (lo_sem, hi_sem) = range(cosines.values().copied());
+    let (lo_sem, hi_sem) = range(cosines.values().map(|(c, _)| *c));
     let norm = |x: f32, lo: f32, hi: f32| if hi > lo { (x - lo) / (hi - lo) } else { 1.0 };
     let mut fused: Vec<Fused> = by_doc
         .into_iter()
         .map(|(address, (lex, sem))| {
             let words = lex.map_or(0.0, |(_, s)| norm(s, lo_lex, hi_lex));
-            let meaning = cosines.get(&address).map_or(0.0, |&c| norm(c, lo_sem, hi_sem));
+            let meaning = cosines.get(&address).map_or(0.0, |&(c, _)| norm(c, lo_sem, hi_sem));
             let side =
                 |found: Option<(usize, f32)>| found.map(|(rank, score)| SideRank { rank, score });
             Fused {
@@ -378,6 +593,7 @@ pub fn fuse(
                     semantic: side(sem),
                     lexical_weight: weight,
                 },
+                passage: cosines.get(&address).and_then(|(_, key)| *key),
             }
         })
         .collect();
@@ -391,6 +607,61 @@ pub fn fuse(
             .then(a.address.cmp(&b.address))
     });
     fused
+}
+
+/// Both sides of a hybrid search before fusion ([`Engine::candidates`]).
+#[derive(Debug, Clone)]
+pub struct Candidates {
+    /// The word ranking's candidates, best first (a note's scores made to
+    /// fall with the rank).
+    pub words: Vec<(f32, DocAddress)>,
+    /// The meaning side's, best first, with their cosine.
+    pub semantic: Vec<(f32, DocAddress)>,
+    /// The largest share of the query's words one word candidate holds.
+    pub coverage: f32,
+    /// Each word candidate's cosine (and, for a note, its best passage).
+    cosines: HashMap<DocAddress, (f32, Option<u64>)>,
+    /// The passage each note found by meaning was found by.
+    passage_of: HashMap<DocAddress, u64>,
+}
+
+impl Candidates {
+    /// The hybrid ranking with these weights, best first.
+    pub fn fuse(&self, fusion: &Fusion) -> Vec<Fused> {
+        let weight = fusion.lexical_weight(!self.words.is_empty(), self.coverage);
+        fuse(&self.words, &self.semantic, weight, |addr| self.cosines.get(&addr).copied())
+    }
+}
+
+/// Bytes of a note read for its coverage of the query's words.
+const COVERAGE_BYTES: usize = 64 * 1024;
+
+/// The passage keys of each note document, by segment.
+pub struct PassageKeys {
+    columns: Vec<tantivy::columnar::Column<u64>>,
+}
+
+impl PassageKeys {
+    /// The passage keys of the note at `addr`.
+    pub fn of(&self, addr: DocAddress) -> Vec<u64> {
+        self.columns
+            .get(addr.segment_ord as usize)
+            .map(|c| c.values_for_doc(addr.doc_id).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// Scores made to fall with the rank (each at most the one before), so a
+/// min–max normalisation keeps the ranking's order.
+fn monotone(ranked: &[(f32, DocAddress)]) -> Vec<(f32, DocAddress)> {
+    let mut ceiling = f32::INFINITY;
+    ranked
+        .iter()
+        .map(|&(score, addr)| {
+            ceiling = ceiling.min(score);
+            (ceiling, addr)
+        })
+        .collect()
 }
 
 fn range(values: impl Iterator<Item = f32>) -> (f32, f32) {
@@ -409,7 +680,7 @@ mod tests {
     fn fusion_weighs_each_side_and_records_where_it_came_from() {
         let lexical = [(9.0, addr(1)), (5.0, addr(2)), (1.0, addr(3))];
         let semantic = [(0.8, addr(4)), (0.6, addr(2)), (0.2, addr(3))];
-        let cos = |a: DocAddress| Some(if a == addr(1) { 0.2 } else { 0.0 });
+        let cos = |a: DocAddress| Some((if a == addr(1) { 0.2 } else { 0.0 }, None));
         let words = fuse(&lexical, &semantic, 1.0, cos);
         assert_eq!(words[0].address, addr(1));
         let meaning = fuse(&lexical, &semantic, 0.0, cos);

@@ -141,7 +141,7 @@ fn number(
     }
 }
 
-const NOTE_PARAMS: &[&str] = &["q", "limit", "offset", "author", "year", "tag", "fuzzy"];
+const NOTE_PARAMS: &[&str] = &["q", "limit", "offset", "author", "year", "tag", "fuzzy", "mode"];
 const QUOTE_PARAMS: &[&str] = &[
     "q", "limit", "offset", "author", "year", "tag", "fuzzy", "page", "location", "since", "mode",
 ];
@@ -261,7 +261,7 @@ fn by_meaning(
         (Some(_), None) => Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "mode=semantic needs the index's vectors, which it has none of yet: \
-             `folio index` with the sentence model embeds the quotes",
+             `folio index` with the sentence model embeds the quotes and passages",
         )),
     }
 }

@@ -56,18 +56,22 @@ fn vector_files(env: &TestEnv) -> Vec<String> {
 fn indexing_embeds_each_quote_once_and_keeps_one_vector_file() {
     let env = env_with_model();
     let first = index(&env, &[]);
-    assert_eq!(u64_of(&first, "embedded"), 4, "{first:#}");
+    // 4 quotes, and each note's body as one passage (its paragraphs are
+    // short, so they are joined).
+    assert_eq!(u64_of(&first, "embedded"), 4 + 2, "{first:#}");
     assert_eq!(vector_files(&env).len(), 1);
 
     let unchanged = index(&env, &[]);
     assert_eq!(u64_of(&unchanged, "embedded"), 0, "{unchanged:#}");
     assert_eq!(unchanged["committed"], false, "a refresh with no change writes nothing");
 
-    // One new quote: only it is embedded; the old vector file goes.
+    // One new quote: only it and the passage it joins are embedded; the
+    // other note's passage and quotes keep their vectors; the old vector
+    // file goes.
     let before = vector_files(&env);
     env.write("notes/Sea.md", format!("{OTHER}\n> A new line about the tide.\n"));
     let changed = index(&env, &[]);
-    assert_eq!(u64_of(&changed, "embedded"), 1, "{changed:#}");
+    assert_eq!(u64_of(&changed, "embedded"), 2, "{changed:#}");
     let after = vector_files(&env);
     assert_eq!(after.len(), 1);
     assert_ne!(before, after, "a new commit names a new vector file");
@@ -187,10 +191,10 @@ fn a_distilled_static_model_indexes_and_searches_and_never_mixes_vectors() {
     assert_eq!(made["report"]["dims"], folio::embed::tiny::HIDDEN, "{made:#}");
     assert!(env.path("static/model.safetensors").is_file());
 
-    // Indexed with the static model: every quote embedded.
+    // Indexed with the static model: every quote and passage embedded.
     let run = env.folio(&["index", "notes", "--index", "ix", "--model", "static", "--json"]);
     run.expect_code(0);
-    assert_eq!(u64_of(&run.json(), "embedded"), 4);
+    assert_eq!(u64_of(&run.json(), "embedded"), 4 + 2);
     let run = env.folio(&[
         "quotes",
         "--index",
@@ -212,11 +216,103 @@ fn a_distilled_static_model_indexes_and_searches_and_never_mixes_vectors() {
     // Back to the transformer: its vectors differ, so all are embedded
     // again; then the static model again re-embeds them too.
     let transformer = index(&env, &[]);
-    assert_eq!(u64_of(&transformer, "embedded"), 4, "{transformer:#}");
+    assert_eq!(u64_of(&transformer, "embedded"), 4 + 2, "{transformer:#}");
     let run = env.folio(&["index", "notes", "--index", "ix", "--model", "static", "--json"]);
-    assert_eq!(u64_of(&run.json(), "embedded"), 4);
+    assert_eq!(u64_of(&run.json(), "embedded"), 4 + 2);
 
     // A transformer's folder is never overwritten.
     let run = env.folio(&["model", "--model", "static", "distill", "--to", "model"]);
     run.expect_failure().expect_stderr("--to");
+}
+
+/// A note of three paragraphs long enough to be a passage each.
+fn three_paragraphs(second: &str) -> String {
+    let first = "The harbour town wakes early and the boats go out before the light. ".repeat(3);
+    let third = "In the evening the nets are mended on the quay while the gulls wait. ".repeat(3);
+    format!("title: Harbour\nauthor: Ann Shore\n\n{first}\n\n{second}\n\n{third}\n")
+}
+
+#[test]
+fn a_note_is_embedded_by_passage_and_an_edit_embeds_only_its_passage() {
+    let env = TestEnv::new();
+    let second = "Storms come from the west in winter and keep the boats in for days. ".repeat(3);
+    env.write("notes/Harbour.md", three_paragraphs(&second));
+    folio::embed::tiny::write_tiny_model(&env.path("model"), 3).expect("tiny model");
+    let first = index(&env, &[]);
+    assert_eq!(u64_of(&first, "embedded"), 3, "one vector per paragraph: {first:#}");
+
+    let edited = "Storms come from the north in spring and keep the boats in for weeks. ".repeat(3);
+    env.write("notes/Harbour.md", three_paragraphs(&edited));
+    let changed = index(&env, &[]);
+    assert_eq!(u64_of(&changed, "embedded"), 1, "only the edited passage: {changed:#}");
+    let rebuilt = index(&env, &["--rebuild"]);
+    assert_eq!(u64_of(&rebuilt, "embedded"), 0, "{rebuilt:#}");
+}
+
+#[test]
+fn notes_are_found_by_meaning_with_their_passage_and_which_side_found_them() {
+    let env = env_with_model();
+    index(&env, &[]);
+    let base = ["search", "--index", "ix", "--model", "model", "--json", "--no-refresh"];
+
+    // No note holds these words: meaning alone finds every note, each with
+    // a snippet from its passage (not an empty one) and where it came from.
+    let mut args = base.to_vec();
+    args.extend(["--mode", "semantic", "zyzzyva", "quokka"]);
+    let run = env.folio(&args);
+    run.expect_code(0);
+    let json = run.json();
+    assert_eq!(json["matching"], "meaning", "{json:#}");
+    let hits = json["hits"].as_array().expect("hits");
+    assert_eq!(hits.len(), 2, "{json:#}");
+    for (i, hit) in hits.iter().enumerate() {
+        assert_eq!(hit["kind"], "note");
+        assert_eq!(hit["found_by"]["semantic"]["rank"], i + 1, "{json:#}");
+        assert!(hit["found_by"]["lexical"].is_null());
+        let snippet = hit["snippet"]["text"].as_str().expect("snippet");
+        assert!(snippet.contains("Notes.") || snippet.contains("old man"), "{json:#}");
+    }
+    // The Sea's passage is its quote: the snippet carries its page.
+    let sea = hits.iter().find(|h| h["name"] == "Sea").expect("the Sea note");
+    assert_eq!(sea["reference"]["display"], "p. 12", "{json:#}");
+
+    // Hybrid is the default with a model: a word match is found by both.
+    let mut args = base.to_vec();
+    args.extend(["fish", "reef"]);
+    let json = env.folio(&args).json();
+    assert_eq!(json["matching"], "hybrid", "{json:#}");
+    let first = &json["hits"][0];
+    assert_eq!(first["name"], "Sea", "{json:#}");
+    assert_eq!(first["found_by"]["lexical"]["rank"], 1, "{json:#}");
+    assert!(first["found_by"]["semantic"]["score"].as_f64().is_some(), "{json:#}");
+
+    // --explain says it in the text output too.
+    let run = env.folio(&[
+        "search",
+        "--index",
+        "ix",
+        "--model",
+        "model",
+        "--no-refresh",
+        "--explain",
+        "fish",
+    ]);
+    run.expect_code(0);
+    assert!(run.stdout.contains("found by words #1"), "{}", run.stdout);
+
+    // Filters apply to the meaning side: only the author's note.
+    let mut args = base.to_vec();
+    args.extend(["--mode", "semantic", "--author", "cialdini", "zyzzyva"]);
+    let json = env.folio(&args).json();
+    let hits = json["hits"].as_array().expect("hits");
+    assert_eq!(hits.len(), 1, "{json:#}");
+    assert_eq!(hits[0]["name"], "Influence");
+
+    // A phrase keeps its exact meaning: ranked by words.
+    let mut args = base.to_vec();
+    args.extend(["--mode", "hybrid", "\"old man fought\""]);
+    let json = env.folio(&args).json();
+    assert_eq!(json["matching"], "all", "{json:#}");
+    assert_eq!(json["hits"].as_array().map(Vec::len), Some(1));
+    assert!(json["hits"][0]["found_by"].is_null());
 }

@@ -432,8 +432,15 @@ fn without_a_model_mode_hybrid_ranks_by_words_and_semantic_says_what_is_missing(
     assert!(value["error"].as_str().expect("error").contains("sentence model"), "{value:#}");
     let (status, value) = server.get("/api/quotes?q=stateful&mode=psychic");
     assert_eq!(status, 400, "{value:#}");
-    let (status, _) = server.get("/api/search?q=stateful&mode=semantic");
-    assert_eq!(status, 400, "notes are ranked by words only");
+    // Notes are ranked by meaning too (issue 13): the same answer.
+    let (status, value) = server.get("/api/search?q=stateful&mode=semantic");
+    assert_eq!(status, 503, "{value:#}");
+    assert!(value["error"].as_str().expect("error").contains("sentence model"), "{value:#}");
+    let (_, notes_lexical) = server.get("/api/search?q=stateful&mode=lexical");
+    let (status, notes_default) = server.get("/api/search?q=stateful");
+    assert_eq!(status, 200, "{notes_default:#}");
+    assert!(!hits(&notes_lexical).is_empty());
+    assert_eq!(notes_default["hits"], notes_lexical["hits"]);
 }
 
 #[test]

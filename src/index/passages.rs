@@ -1,0 +1,241 @@
+//! Note passages for the meaning side: a note's readable body (prose and
+//! quotes alike) cut into paragraph-sized chunks, each embedded with the
+//! note's title in front.
+//!
+//! This module owns where the cuts fall and what text a chunk's vector is
+//! made from; the vectors themselves live in the index's vector store
+//! (`super::vectors`), keyed by that text's hash, and a note document lists
+//! its chunks' keys (`chunk_hash`). The cuts are worked out again at query
+//! time from the stored body, to show the passage that matched, so they
+//! depend on nothing but the body.
+//!
+//! The model reads at most 256 word pieces. A paragraph longer than
+//! [`MAX_WORDS`] is split at sentence ends into chunks of even length (a
+//! sentence longer than that at word boundaries); paragraphs shorter than
+//! [`MIN_WORDS`] are joined to the next while the two fit.
+
+use crate::search::snippet::paragraphs;
+
+/// Most words in a chunk. English prose runs about 1.3 word pieces a word
+/// and scientific text up to 1.6; 160 words and a title fit the model's 256
+/// pieces with little cut.
+pub const MAX_WORDS: usize = 160;
+
+/// A paragraph shorter than this is joined to the next one (when both fit
+/// in [`MAX_WORDS`]): a heading or a one-line remark means little alone.
+pub const MIN_WORDS: usize = 30;
+
+/// Byte ranges of `body`'s chunks, in order.
+pub fn chunks(body: &str) -> Vec<(usize, usize)> {
+    let mut pieces: Vec<(usize, usize, usize)> = Vec::new();
+    for (start, end) in paragraphs(body) {
+        let words = word_count(&body[start..end]);
+        if words <= MAX_WORDS {
+            pieces.push((start, end, words));
+        } else {
+            pieces.extend(split_long(body, start, end, words));
+        }
+    }
+    // Join short pieces to the next while they fit.
+    let mut out: Vec<(usize, usize, usize)> = Vec::new();
+    for piece in pieces {
+        match out.last_mut() {
+            Some(last) if last.2 < MIN_WORDS && last.2 + piece.2 <= MAX_WORDS => {
+                last.1 = piece.1;
+                last.2 += piece.2;
+            }
+            _ => out.push(piece),
+        }
+    }
+    out.into_iter().map(|(start, end, _)| (start, end)).collect()
+}
+
+/// The text a chunk's vector is made from: the note's title, a line break,
+/// then the passage with its white space folded (so rewrapping a paragraph
+/// does not embed it again).
+pub fn chunk_text(title: Option<&str>, passage: &str) -> String {
+    let passage = passage.split_whitespace().collect::<Vec<_>>().join(" ");
+    match title.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(title) => format!("{title}\n{passage}"),
+        None => passage,
+    }
+}
+
+/// Each chunk of `body` with its byte range and the key of its text.
+pub fn keyed_chunks(title: Option<&str>, body: &str) -> Vec<(u64, String, (usize, usize))> {
+    chunks(body)
+        .into_iter()
+        .map(|(start, end)| {
+            let text = chunk_text(title, &body[start..end]);
+            (crate::embed::store::key(&text), text, (start, end))
+        })
+        .collect()
+}
+
+fn word_count(text: &str) -> usize {
+    text.split_whitespace().count()
+}
+
+/// A paragraph of `words` words cut into chunks of about even length, at
+/// sentence ends where it can.
+fn split_long(body: &str, start: usize, end: usize, words: usize) -> Vec<(usize, usize, usize)> {
+    let parts = words.div_ceil(MAX_WORDS);
+    let target = words.div_ceil(parts);
+    let mut out = Vec::new();
+    let (mut from, mut count) = (start, 0);
+    for (s, e) in sentences(body, start, end) {
+        let n = word_count(&body[s..e]);
+        if n > MAX_WORDS {
+            if count > 0 {
+                out.push((from, s, count));
+            }
+            out.extend(split_words(body, s, e));
+            (from, count) = (e, 0);
+            continue;
+        }
+        if count > 0 && (count + n > MAX_WORDS || count >= target) {
+            out.push((from, s, count));
+            (from, count) = (s, 0);
+        }
+        count += n;
+    }
+    if count > 0 {
+        out.push((from, end, count));
+    }
+    out.into_iter()
+        .filter_map(|(s, e, n)| {
+            let text = &body[s..e];
+            let lead = text.len() - text.trim_start().len();
+            let trimmed = text.trim().len();
+            (trimmed > 0).then_some((s + lead, s + lead + trimmed, n))
+        })
+        .collect()
+}
+
+/// Byte ranges of the sentences of `body[start..end]`: a sentence ends
+/// after `.`, `!` or `?` (and any closing quote or bracket) followed by
+/// white space.
+fn sentences(body: &str, start: usize, end: usize) -> Vec<(usize, usize)> {
+    let text = &body[start..end];
+    let mut out = Vec::new();
+    let mut from = 0;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if !matches!(c, '.' | '!' | '?') {
+            continue;
+        }
+        let mut stop = i + c.len_utf8();
+        while let Some(&(j, close)) = chars.peek() {
+            if matches!(close, '"' | '\'' | ')' | ']' | '”' | '’') {
+                stop = j + close.len_utf8();
+                chars.next();
+            } else {
+                break;
+            }
+        }
+        if chars.peek().is_some_and(|&(_, next)| next.is_whitespace()) {
+            out.push((start + from, start + stop));
+            from = stop;
+        }
+    }
+    if from < text.len() {
+        out.push((start + from, end));
+    }
+    out
+}
+
+/// A run of text with no sentence end, cut every [`MAX_WORDS`] words.
+fn split_words(body: &str, start: usize, end: usize) -> Vec<(usize, usize, usize)> {
+    let text = &body[start..end];
+    let mut out = Vec::new();
+    let (mut from, mut count, mut last_end) = (None, 0, 0);
+    let mut at = 0;
+    for word in text.split_whitespace() {
+        // split_whitespace yields subslices: find each one's offset.
+        let offset = at + text[at..].find(word).unwrap_or(0);
+        at = offset + word.len();
+        if from.is_none() {
+            from = Some(offset);
+        }
+        count += 1;
+        last_end = at;
+        if count == MAX_WORDS {
+            out.push((start + from.unwrap_or(offset), start + last_end, count));
+            (from, count) = (None, 0);
+        }
+    }
+    if let Some(from) = from {
+        out.push((start + from, start + last_end, count));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(body: &str) -> Vec<&str> {
+        chunks(body).into_iter().map(|(s, e)| &body[s..e]).collect()
+    }
+
+    fn sentence(n: usize, word: &str) -> String {
+        let mut s = vec![word; n].join(" ");
+        s.push('.');
+        s
+    }
+
+    #[test]
+    fn each_paragraph_of_fitting_length_is_one_chunk() {
+        let one = sentence(40, "alpha");
+        let two = sentence(50, "beta");
+        let body = format!("{one}\n\n{two}\n");
+        assert_eq!(texts(&body), vec![one.as_str(), two.as_str()]);
+    }
+
+    #[test]
+    fn short_paragraphs_join_the_next_one() {
+        let body = format!("A heading\n\n{}\n\n{}", sentence(40, "prose"), sentence(150, "more"));
+        let got = texts(&body);
+        assert_eq!(got.len(), 2);
+        assert!(got[0].starts_with("A heading\n\nprose"), "{:?}", got[0]);
+        assert!(got[1].starts_with("more"));
+    }
+
+    #[test]
+    fn a_long_paragraph_splits_at_sentence_ends_into_even_chunks() {
+        // 5 sentences of 50 words: 250 words, 2 chunks of 150 and 100.
+        let para: Vec<String> = (0..5).map(|i| sentence(50, &format!("w{i}"))).collect();
+        let body = para.join(" ");
+        let got = texts(&body);
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert!(got.iter().all(|c| c.ends_with('.')));
+        assert!(got.iter().all(|c| word_count(c) <= MAX_WORDS));
+        assert_eq!(got.iter().map(|c| word_count(c)).sum::<usize>(), 250);
+    }
+
+    #[test]
+    fn a_sentence_longer_than_a_chunk_splits_at_words() {
+        let body = vec!["word"; 400].join(" ");
+        let got = texts(&body);
+        assert_eq!(got.iter().map(|c| word_count(c)).collect::<Vec<_>>(), vec![160, 160, 80]);
+    }
+
+    #[test]
+    fn chunk_text_puts_the_title_first_and_folds_white_space() {
+        assert_eq!(chunk_text(Some("Title"), "a\n  b"), "Title\na b");
+        assert_eq!(chunk_text(None, "a b"), "a b");
+        assert_eq!(chunk_text(Some(" "), "a"), "a");
+        // Rewrapping a paragraph keeps its key.
+        let a = keyed_chunks(Some("T"), "one two\nthree");
+        let b = keyed_chunks(Some("T"), "one\ntwo three");
+        assert_eq!(a[0].0, b[0].0);
+    }
+
+    #[test]
+    fn multibyte_text_cuts_on_char_boundaries() {
+        let body = format!("{} {}", sentence(120, "café"), sentence(120, "naïve"));
+        let got = texts(&body);
+        assert_eq!(got.len(), 2);
+        assert!(got[1].starts_with("naïve"));
+    }
+}
