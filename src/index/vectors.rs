@@ -171,7 +171,8 @@ pub fn plan(
             };
             let address = tantivy::DocAddress::new(ordinal as u32, doc);
             // A quote's key, or a note's passages' keys.
-            let keys: Vec<u64> = match hashes.first(doc) {
+            let quote_key = hashes.first(doc);
+            let keys: Vec<u64> = match quote_key {
                 Some(key) => vec![key],
                 None => chunks.values_for_doc(doc).collect(),
             };
@@ -181,21 +182,23 @@ pub fn plan(
             for key in keys {
                 live.insert(key);
                 if !has(key) && asked.insert(key) {
-                    unembedded_old.push((key, address));
+                    unembedded_old.push((key, address, quote_key.is_some()));
                 }
             }
         }
     }
     // Each document read once, whatever number of its passages lack a vector.
-    let mut wanted: FxHashSet<u64> = unembedded_old.iter().map(|(key, _)| *key).collect();
+    // (`text_hash` is not stored: whether a key is a quote's comes from
+    // the fast field read above, never from the stored document.)
+    let mut wanted: FxHashSet<u64> = unembedded_old.iter().map(|(key, _, _)| *key).collect();
     let mut read = FxHashSet::default();
-    for (_, address) in unembedded_old {
+    for (key, address, is_quote) in unembedded_old {
         if !read.insert(address) {
             continue;
         }
         let doc: TantivyDocument =
             searcher.doc(address).map_err(|e| Error::tantivy("reading a passage to embed", e))?;
-        if let Some(key) = doc.get_first(f.text_hash).and_then(|v| v.as_u64()) {
+        if is_quote {
             let quote = doc.get_first(f.quote).and_then(|v| v.as_str()).unwrap_or_default();
             let note = doc.get_first(f.note_text).and_then(|v| v.as_str());
             if wanted.remove(&key) {
