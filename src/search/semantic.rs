@@ -23,7 +23,7 @@ use std::path::Path;
 
 use tantivy::collector::TopDocs;
 use tantivy::query::TermSetQuery;
-use tantivy::schema::Value;
+use tantivy::schema::{Field, Value};
 use tantivy::tokenizer::TokenStream;
 use tantivy::{DocAddress, TantivyDocument, Term};
 
@@ -149,29 +149,17 @@ impl Engine {
         limit: usize,
         exclude: Option<u64>,
     ) -> Result<Vec<(f32, DocAddress)>> {
-        let searcher = self.reader.searcher();
-        let mut want = (limit * 4).max(64);
-        loop {
-            let keys = store.nearest(vector, want);
-            let cosine: HashMap<u64, f32> =
-                keys.iter().copied().filter(|(k, _)| Some(*k) != exclude).collect();
-            let terms = cosine.keys().map(|&k| Term::from_field_u64(self.ix.fields.text_hash, k));
-            let mut builder = Builder::new(&self.ix.fields, &searcher, Target::Quotes);
-            let query = builder.filtered(Box::new(TermSetQuery::new(terms)), filters);
-            let docs = searcher
-                .search(&*query, &TopDocs::with_limit(cosine.len().max(1) * 4).order_by_score())
-                .map_err(|e| Error::tantivy("searching by meaning", e))?;
-            let mut found: Vec<(f32, DocAddress)> = docs
-                .into_iter()
-                .filter_map(|(_, addr)| Some((*cosine.get(&self.key_of(addr)?)?, addr)))
-                .collect();
-            found.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-            if found.len() >= limit || want >= store.len() {
-                found.truncate(limit);
-                return Ok(found);
-            }
-            want *= 8;
-        }
+        let found = self.nearest_docs(
+            (store, vector),
+            (self.ix.fields.text_hash, Target::Quotes),
+            filters,
+            (limit, (limit * 4).max(64)),
+            |addr, cosine| {
+                let key = self.key_of(addr).filter(|&k| Some(k) != exclude)?;
+                Some((*cosine.get(&key)?, ()))
+            },
+        )?;
+        Ok(found.into_iter().map(|(cos, addr, ())| (cos, addr)).collect())
     }
 
     /// Runs a search in `mode`. Without `meaning` (no model or no vectors),
@@ -324,27 +312,47 @@ impl Engine {
         filters: &Filters,
         limit: usize,
     ) -> Result<Vec<(f32, DocAddress, u64)>> {
+        self.nearest_docs(
+            (store, vector),
+            (self.ix.fields.chunk_hash, Target::Notes),
+            filters,
+            (limit, (limit * 8).max(256)),
+            |addr, cosine| {
+                passages
+                    .of(addr)
+                    .into_iter()
+                    .filter_map(|k| Some((*cosine.get(&k)?, k)))
+                    .max_by(|a, b| a.0.total_cmp(&b.0))
+            },
+        )
+    }
+
+    /// The documents of `target` whose `field` holds one of the keys
+    /// nearest `vector` and that pass `filters`, each scored by `pick`
+    /// (from the cosines of the keys asked for), best first, at most
+    /// `limit`. Starts with `first_ask` vectors and asks for 8 times more
+    /// until `limit` documents pass or the store is exhausted.
+    fn nearest_docs<T>(
+        &self,
+        (store, vector): (&VectorStore, &[f32]),
+        (field, target): (Field, Target),
+        filters: &Filters,
+        (limit, first_ask): (usize, usize),
+        pick: impl Fn(DocAddress, &HashMap<u64, f32>) -> Option<(f32, T)>,
+    ) -> Result<Vec<(f32, DocAddress, T)>> {
         let searcher = self.reader.searcher();
-        let mut want = (limit * 8).max(256);
+        let mut want = first_ask;
         loop {
-            let keys = store.nearest(vector, want);
-            let cosine: HashMap<u64, f32> = keys.iter().copied().collect();
-            let terms = cosine.keys().map(|&k| Term::from_field_u64(self.ix.fields.chunk_hash, k));
-            let mut builder = Builder::new(&self.ix.fields, &searcher, Target::Notes);
+            let cosine: HashMap<u64, f32> = store.nearest(vector, want).into_iter().collect();
+            let terms = cosine.keys().map(|&k| Term::from_field_u64(field, k));
+            let mut builder = Builder::new(&self.ix.fields, &searcher, target);
             let query = builder.filtered(Box::new(TermSetQuery::new(terms)), filters);
             let docs = searcher
                 .search(&*query, &TopDocs::with_limit(cosine.len().max(1) * 4).order_by_score())
                 .map_err(|e| Error::tantivy("searching by meaning", e))?;
-            let mut found: Vec<(f32, DocAddress, u64)> = docs
+            let mut found: Vec<(f32, DocAddress, T)> = docs
                 .into_iter()
-                .filter_map(|(_, addr)| {
-                    let (cos, key) = passages
-                        .of(addr)
-                        .into_iter()
-                        .filter_map(|k| Some((*cosine.get(&k)?, k)))
-                        .max_by(|a, b| a.0.total_cmp(&b.0))?;
-                    Some((cos, addr, key))
-                })
+                .filter_map(|(_, addr)| pick(addr, &cosine).map(|(cos, t)| (cos, addr, t)))
                 .collect();
             found.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
             if found.len() >= limit || want >= store.len() {
