@@ -42,6 +42,17 @@ pub struct QuoteSpan {
     pub line: usize,
     /// Its reference.
     pub reference: Option<Reference>,
+    /// Its vector's key (of [`super::schema::embed_text`]): a note found
+    /// by meaning through this quote shows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<u64>,
+}
+
+impl Spans {
+    /// The quotes' byte ranges in the body.
+    pub fn quote_ranges(&self) -> Vec<(usize, usize)> {
+        self.quotes.iter().map(|q| (q.start, q.end)).collect()
+    }
 }
 
 /// An inline reference's place in the body.
@@ -118,6 +129,7 @@ pub fn documents(
                 end: q.offset + q.text.len(),
                 line: q.line,
                 reference: q.reference.clone(),
+                key: Some(quote_key(q)),
             })
             .collect(),
         inline: note
@@ -129,8 +141,14 @@ pub fn documents(
     doc.add_text(fields.spans, serde_json::to_string(&spans).unwrap_or_default());
     doc.add_text(fields.card, &card_json);
     let title = note.titles.first().map(|t| t.text.as_str());
-    for (key, _, _) in super::passages::keyed_chunks(title, &note.body) {
+    // The note's meaning: its own prose's passages and its quotes.
+    for (key, _, _) in super::passages::keyed_chunks(title, &note.body, &spans.quote_ranges()) {
         doc.add_u64(fields.chunk_hash, key);
+    }
+    for quote in &spans.quotes {
+        if let Some(key) = quote.key {
+            doc.add_u64(fields.chunk_hash, key);
+        }
     }
     doc.add_u64(fields.size, stamp.size);
     doc.add_u64(fields.mtime, stamp.mtime);
@@ -148,8 +166,7 @@ pub fn documents(
         doc.add_text(fields.file_id, ids.file);
         shared.add_to(fields, &mut doc, Kind::Quote);
         doc.add_text(fields.quote, &quote.text);
-        let embedded = super::schema::embed_text(&quote.text, quote.note_text.as_deref());
-        doc.add_u64(fields.text_hash, crate::embed::store::key(&embedded));
+        doc.add_u64(fields.text_hash, quote_key(quote));
         doc.add_u64(fields.line, quote.line as u64);
         if let Some(reference) = &quote.reference {
             doc.add_text(fields.reference, serde_json::to_string(reference).unwrap_or_default());
@@ -254,6 +271,12 @@ pub fn days_since_epoch(iso: &str) -> Option<u64> {
 }
 
 /// The body with every quote's text cut out: quotes are indexed on their own.
+/// The key of a quote's vector: the hash of its embedded text.
+fn quote_key(quote: &crate::note::Quote) -> u64 {
+    let embedded = super::schema::embed_text(&quote.text, quote.note_text.as_deref());
+    crate::embed::store::key(&embedded)
+}
+
 fn prose_without_quotes(note: &Note) -> String {
     let mut prose = String::with_capacity(note.body.len());
     let mut at = 0;

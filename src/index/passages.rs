@@ -1,18 +1,24 @@
-//! Note passages for the meaning side: a note's readable body (prose and
-//! quotes alike) cut into paragraph-sized chunks, each embedded with the
-//! note's title in front.
+//! Note passages for the meaning side: a note's own prose (its readable
+//! body without its quotes) cut into paragraph-sized chunks, each embedded
+//! with the note's title in front.
 //!
 //! This module owns where the cuts fall and what text a chunk's vector is
 //! made from; the vectors themselves live in the index's vector store
 //! (`super::vectors`), keyed by that text's hash, and a note document lists
-//! its chunks' keys (`chunk_hash`). The cuts are worked out again at query
-//! time from the stored body, to show the passage that matched, so they
-//! depend on nothing but the body.
+//! its chunks' keys (`chunk_hash`) beside its quotes' keys. A quote is
+//! embedded on its own already (with the reader's note), so embedding it
+//! again inside a passage would cost a second vector for the same words: a
+//! highlight export, whose body is nothing but its highlights, would be
+//! embedded twice. A note is found by meaning through the best of its
+//! passages and its quotes. The cuts are worked out again at query time
+//! from the stored body and quote spans, to show the passage that matched,
+//! so they depend on nothing else.
 //!
 //! The model reads at most 256 word pieces. A paragraph longer than
 //! [`MAX_WORDS`] is split at sentence ends into chunks of even length (a
 //! sentence longer than that at word boundaries); paragraphs shorter than
-//! [`MIN_WORDS`] are joined to the next while the two fit.
+//! [`MIN_WORDS`] are joined to the next while the two fit, across a quote
+//! between them (whose words stay out of the chunk's text).
 
 use crate::search::snippet::paragraphs;
 
@@ -25,49 +31,98 @@ pub const MAX_WORDS: usize = 160;
 /// in [`MAX_WORDS`]): a heading or a one-line remark means little alone.
 pub const MIN_WORDS: usize = 30;
 
-/// Byte ranges of `body`'s chunks, in order.
-pub fn chunks(body: &str) -> Vec<(usize, usize)> {
+/// One chunk of a note's prose: the byte range of the body it spans and
+/// the prose pieces in it (a quote between two pieces is spanned, not
+/// embedded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chunk {
+    /// From the first piece's start to the last piece's end.
+    pub span: (usize, usize),
+    /// Byte ranges of the prose pieces, in order.
+    pub parts: Vec<(usize, usize)>,
+}
+
+/// The chunks of `body`'s prose, in order: the body outside the byte
+/// ranges `quotes` (sorted or not; out-of-range ones are clipped).
+pub fn chunks(body: &str, quotes: &[(usize, usize)]) -> Vec<Chunk> {
     let mut pieces: Vec<(usize, usize, usize)> = Vec::new();
-    for (start, end) in paragraphs(body) {
-        let words = word_count(&body[start..end]);
-        if words <= MAX_WORDS {
-            pieces.push((start, end, words));
-        } else {
-            pieces.extend(split_long(body, start, end, words));
+    for (gap_start, gap_end) in prose_gaps(body, quotes) {
+        for (start, end) in paragraphs(&body[gap_start..gap_end]) {
+            let (start, end) = (gap_start + start, gap_start + end);
+            let words = word_count(&body[start..end]);
+            if words <= MAX_WORDS {
+                pieces.push((start, end, words));
+            } else {
+                pieces.extend(split_long(body, start, end, words));
+            }
         }
     }
     // Join short pieces to the next while they fit.
-    let mut out: Vec<(usize, usize, usize)> = Vec::new();
-    for piece in pieces {
+    let mut out: Vec<(Chunk, usize)> = Vec::new();
+    for (start, end, words) in pieces {
         match out.last_mut() {
-            Some(last) if last.2 < MIN_WORDS && last.2 + piece.2 <= MAX_WORDS => {
-                last.1 = piece.1;
-                last.2 += piece.2;
+            Some((last, count)) if *count < MIN_WORDS && *count + words <= MAX_WORDS => {
+                last.span.1 = end;
+                last.parts.push((start, end));
+                *count += words;
             }
-            _ => out.push(piece),
+            _ => out.push((Chunk { span: (start, end), parts: vec![(start, end)] }, words)),
         }
     }
-    out.into_iter().map(|(start, end, _)| (start, end)).collect()
+    out.into_iter().map(|(chunk, _)| chunk).collect()
+}
+
+/// The stretches of `body` between the quote ranges, on char boundaries.
+fn prose_gaps(body: &str, quotes: &[(usize, usize)]) -> Vec<(usize, usize)> {
+    let mut quotes: Vec<(usize, usize)> = quotes
+        .iter()
+        .map(|&(s, e)| (s.min(body.len()), e.min(body.len())))
+        .filter(|&(s, e)| s < e && body.is_char_boundary(s) && body.is_char_boundary(e))
+        .collect();
+    quotes.sort_unstable();
+    let mut gaps = Vec::new();
+    let mut at = 0;
+    for (start, end) in quotes {
+        if start > at {
+            gaps.push((at, start));
+        }
+        at = at.max(end);
+    }
+    if at < body.len() {
+        gaps.push((at, body.len()));
+    }
+    gaps
 }
 
 /// The text a chunk's vector is made from: the note's title, a line break,
-/// then the passage with its white space folded (so rewrapping a paragraph
-/// does not embed it again).
-pub fn chunk_text(title: Option<&str>, passage: &str) -> String {
-    let passage = passage.split_whitespace().collect::<Vec<_>>().join(" ");
+/// then the chunk's prose with its white space folded (so rewrapping a
+/// paragraph does not embed it again).
+pub fn chunk_text(title: Option<&str>, body: &str, chunk: &Chunk) -> String {
+    let words: Vec<&str> = chunk
+        .parts
+        .iter()
+        .filter_map(|&(s, e)| body.get(s..e))
+        .flat_map(str::split_whitespace)
+        .collect();
+    let passage = words.join(" ");
     match title.map(str::trim).filter(|t| !t.is_empty()) {
         Some(title) => format!("{title}\n{passage}"),
         None => passage,
     }
 }
 
-/// Each chunk of `body` with its byte range and the key of its text.
-pub fn keyed_chunks(title: Option<&str>, body: &str) -> Vec<(u64, String, (usize, usize))> {
-    chunks(body)
+/// Each chunk of `body`'s prose (outside `quotes`) with the key of its
+/// text, its text and the byte range it spans.
+pub fn keyed_chunks(
+    title: Option<&str>,
+    body: &str,
+    quotes: &[(usize, usize)],
+) -> Vec<(u64, String, (usize, usize))> {
+    chunks(body, quotes)
         .into_iter()
-        .map(|(start, end)| {
-            let text = chunk_text(title, &body[start..end]);
-            (crate::embed::store::key(&text), text, (start, end))
+        .map(|chunk| {
+            let text = chunk_text(title, body, &chunk);
+            (crate::embed::store::key(&text), text, chunk.span)
         })
         .collect()
 }
@@ -175,7 +230,7 @@ mod tests {
     use super::*;
 
     fn texts(body: &str) -> Vec<&str> {
-        chunks(body).into_iter().map(|(s, e)| &body[s..e]).collect()
+        chunks(body, &[]).into_iter().map(|c| &body[c.span.0..c.span.1]).collect()
     }
 
     fn sentence(n: usize, word: &str) -> String {
@@ -222,13 +277,60 @@ mod tests {
 
     #[test]
     fn chunk_text_puts_the_title_first_and_folds_white_space() {
-        assert_eq!(chunk_text(Some("Title"), "a\n  b"), "Title\na b");
-        assert_eq!(chunk_text(None, "a b"), "a b");
-        assert_eq!(chunk_text(Some(" "), "a"), "a");
+        let text = |title, body: &str| {
+            chunks(body, &[]).iter().map(|c| chunk_text(title, body, c)).collect::<Vec<_>>()
+        };
+        assert_eq!(text(Some("Title"), "a\n  b"), ["Title\na b"]);
+        assert_eq!(text(None, "a b"), ["a b"]);
+        assert_eq!(text(Some(" "), "a"), ["a"]);
         // Rewrapping a paragraph keeps its key.
-        let a = keyed_chunks(Some("T"), "one two\nthree");
-        let b = keyed_chunks(Some("T"), "one\ntwo three");
+        let a = keyed_chunks(Some("T"), "one two\nthree", &[]);
+        let b = keyed_chunks(Some("T"), "one\ntwo three", &[]);
         assert_eq!(a[0].0, b[0].0);
+        // Joined paragraphs read as the folded text of their whole span, as
+        // before quotes were left out (kept vectors stay valid).
+        let body = "A heading\n\nsome prose after it.";
+        assert_eq!(text(Some("T"), body), ["T\nA heading some prose after it."]);
+    }
+
+    #[test]
+    fn quotes_are_left_out_of_the_passages() {
+        let quote = sentence(40, "quoted");
+        let body = format!("{}\n\n{quote}\n\n{}", sentence(40, "mine"), sentence(40, "after"));
+        let at = body.find(&quote).expect("the quote is in the body");
+        let got = keyed_chunks(None, &body, &[(at, at + quote.len())]);
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert!(got.iter().all(|(_, text, _)| !text.contains("quoted")));
+        assert!(got[0].1.starts_with("mine") && got[1].1.starts_with("after"));
+    }
+
+    #[test]
+    fn a_body_of_quotes_alone_has_no_passages() {
+        // A highlight export: its quotes are embedded on their own.
+        let one = sentence(20, "first");
+        let two = sentence(20, "second");
+        let body = format!("{one}\n\n{two}");
+        let at = body.find(&two).expect("the second quote is in the body");
+        let quotes = [(0, one.len()), (at, at + two.len())];
+        assert!(chunks(&body, &quotes).is_empty());
+    }
+
+    #[test]
+    fn short_prose_joins_across_a_quote_without_its_words() {
+        let quote = sentence(50, "quoted");
+        let body = format!("Short remark.\n\n{quote}\n\n{}", sentence(40, "mine"));
+        let at = body.find(&quote).expect("the quote is in the body");
+        let got = chunks(&body, &[(at, at + quote.len())]);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].span, (0, body.len()));
+        let text = chunk_text(None, &body, &got[0]);
+        assert!(text.starts_with("Short remark. mine") && !text.contains("quoted"), "{text}");
+    }
+
+    #[test]
+    fn quote_ranges_out_of_bounds_or_inside_a_char_are_ignored() {
+        let body = "café au lait, déjà vu";
+        assert_eq!(chunks(body, &[(4, 5), (10, 999), (50, 60)]).len(), 1);
     }
 
     #[test]

@@ -50,7 +50,7 @@ pub const ANALYZER: &str = "folio_en";
 
 /// Version of the index layout this build writes and reads. Bump it when the
 /// schema or the meaning of a field changes.
-pub const FORMAT_VERSION: u32 = 9;
+pub const FORMAT_VERSION: u32 = 10;
 
 /// Fast field: a document's place in its note's block of documents (the
 /// note, then its quotes), packed by [`quote_block`].

@@ -16,7 +16,7 @@ use rustc_hash::FxHashSet;
 use tantivy::schema::Value;
 use tantivy::{IndexReader, TantivyDocument};
 
-use super::document::Card;
+use super::document::{Card, Spans};
 use super::schema::embed_text;
 use super::{FolioIndex, Payload};
 use crate::embed::store::{StoreBuilder, VectorStore};
@@ -84,19 +84,19 @@ pub fn texts_of(ix: &FolioIndex, docs: &[TantivyDocument], into: &mut Vec<(u64, 
     }
 }
 
-/// The passages of a note document (stored or about to be): key, embedded
-/// text and byte range in its readable body, worked out from its card's
-/// first title and its body as at indexing.
+/// The passages of a note document's own prose (stored or about to be):
+/// key, embedded text and byte range in its readable body, worked out from
+/// its card's first title, its body and its quotes' spans as at indexing.
+/// (The note's `chunk_hash` also lists its quotes' keys; their vectors come
+/// from the quote documents.)
 pub fn passages_of(ix: &FolioIndex, doc: &TantivyDocument) -> Vec<(u64, String, (usize, usize))> {
     let f = &ix.fields;
-    let card: Card = doc
-        .get_first(f.card)
-        .and_then(|v| v.as_str())
-        .and_then(|s| serde_json::from_str(s).ok())
-        .unwrap_or_default();
-    let body = doc.get_first(f.body_text).and_then(|v| v.as_str()).unwrap_or_default();
+    let json = |field| doc.get_first(field).and_then(|v| v.as_str());
+    let card: Card = json(f.card).and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default();
+    let spans: Spans = json(f.spans).and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default();
+    let body = json(f.body_text).unwrap_or_default();
     let title = card.titles.first().map(|t| t.text.as_str());
-    super::passages::keyed_chunks(title, body)
+    super::passages::keyed_chunks(title, body, &spans.quote_ranges())
 }
 
 /// What the next commit's vectors need.
@@ -181,12 +181,17 @@ pub fn plan(
             }
             for key in keys {
                 live.insert(key);
-                if !has(key) && asked.insert(key) {
+                if !has(key) {
                     unembedded_old.push((key, address, quote_key.is_some()));
                 }
             }
         }
     }
+    // A note lists its quotes' keys too, but only a quote document holds
+    // a quote's embedded text: for a key both hold, the quote's is read.
+    unembedded_old.sort_by_key(|&(key, _, is_quote)| (key, !is_quote));
+    unembedded_old.retain(|&(key, _, _)| asked.insert(key));
+    unembedded_old.sort_by_key(|&(_, address, _)| address);
     // Each document read once, whatever number of its passages lack a vector.
     // (`text_hash` is not stored: whether a key is a quote's comes from
     // the fast field read above, never from the stored document.)

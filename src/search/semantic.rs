@@ -464,23 +464,25 @@ impl Engine {
         Ok(results)
     }
 
-    /// Sets a note hit's snippet to its passage with key `key`, with the
-    /// passage's page reference.
+    /// Sets a note hit's snippet to its passage or quote with key `key`,
+    /// with its page reference.
     fn passage_snippet(&self, addr: DocAddress, key: u64, hit: &mut super::NoteHit) -> Result<()> {
         let searcher = self.reader.searcher();
         let doc: TantivyDocument =
             searcher.doc(addr).map_err(|e| Error::tantivy("loading a hit", e))?;
-        let passages = crate::index::vectors::passages_of(&self.ix, &doc);
-        let Some(&(_, _, (start, end))) = passages.iter().find(|(k, _, _)| *k == key) else {
-            return Ok(());
+        let spans: crate::index::document::Spans =
+            super::json_field(&doc, self.ix.fields.spans).unwrap_or_default();
+        let quote = spans.quotes.iter().find(|q| q.key == Some(key)).map(|q| (q.start, q.end));
+        let passage = || {
+            let passages = crate::index::vectors::passages_of(&self.ix, &doc);
+            passages.into_iter().find(|(k, _, _)| *k == key).map(|(_, _, range)| range)
         };
+        let Some((start, end)) = quote.or_else(passage) else { return Ok(()) };
         let body = doc.get_first(self.ix.fields.body_text).and_then(|v| v.as_str()).unwrap_or("");
         let Some(passage) = body.get(start..end) else { return Ok(()) };
         let mut snippet = super::snippet::best(passage, &[]);
         snippet.source = (snippet.source.0 + start, snippet.source.1 + start);
         snippet.paragraph = (snippet.paragraph.0 + start, snippet.paragraph.1 + start);
-        let spans: crate::index::document::Spans =
-            super::json_field(&doc, self.ix.fields.spans).unwrap_or_default();
         hit.reference = super::reference_for(&spans, &snippet);
         hit.snippet = snippet;
         Ok(())
