@@ -88,7 +88,7 @@ fn scifact_train_hybrid_ranks_at_least_as_well_as_measured() {
 #[cfg(feature = "real-model")]
 const SEMANTIC_FLOOR: f64 = 0.67;
 
-/// Both measured 0.7366 with the note fusion (words 0.5, power 1) in the
-/// same run, less 0.01.
+/// Both measured 0.7403 with the note fusion (words 0.6, power 1, each
+/// side divided by its best score) on the same vectors, less 0.01.
 #[cfg(feature = "real-model")]
-const HYBRID_FLOOR: f64 = 0.725;
+const HYBRID_FLOOR: f64 = 0.73;

@@ -105,28 +105,31 @@ impl Fusion {
 
 /// Words' weight at full coverage. Over the 46 paraphrase and 40 keyword
 /// queries (hybrid first / top 3 / keyword first places lost to lexical),
-/// with power 3: 0.3 to 0.8 all give 20/35/0, so 0.6 keeps a query whose
-/// words all sit in one quote led by its words when the model is unsure. A
-/// fixed weight (power 0) gives 0.3 → 10/27/0, 0.5 → 3/10/0: plain fusion
-/// throws the meaning side's gain away, as issue 13 measured.
+/// with power 3: 0.3 to 0.7 all give 20/35/0 (0.8: 19/35/0), so 0.6 keeps
+/// a query whose words all sit in one quote led by its words when the
+/// model is unsure. A fixed weight (power 0) gives 0.3 → 11/24/0,
+/// 0.5 → 5/12/0: plain fusion throws the meaning side's gain away, as
+/// issue 13 measured. (Figures with [`fuse`]'s floor at 0; with a min–max
+/// over the candidates they were the same at power 3.)
 pub const WORDS: f32 = 0.6;
-/// Power of the coverage: with 0.6 words, 1 → 14/31/0, 2 → 19/33/0,
+/// Power of the coverage: with 0.6 words, 1 → 14/28/0, 2 → 19/34/0,
 /// 3 → 20/35/0, 4 → 20/35/0 (at 3, a query with half its words found in
 /// one quote weighs words 0.075).
 pub const COVERAGE_POWER: f32 = 3.0;
 
 /// Words' weight at full coverage in a note search (the note's best
-/// passage gives its meaning score). SciFact-train nDCG@10 (809 claims;
-/// words alone 0.7020, meaning alone 0.6816), by words and power 0 / 1 /
-/// 2 / 3: 0.3 → .7351 .7261 .7222 .7163; 0.4 → .7332 .7351 .7255 .7204;
-/// 0.5 → .7346 .7366 .7311 .7249; 0.6 → .7289 .7360 .7328 .7268;
-/// 0.7 → .7200 .7341 .7354 .7297; 0.8 → .7170 .7319 .7361 .7305. A flat
-/// ridge: 0.5 with power 1 sits in its middle, and on the book reviews'
-/// 40 topic and 10 keyword queries every weight from 0.4 up ranks the same
-/// (BENCHMARKS.md, Relevance: notes by meaning). The quotes' setting (0.6,
-/// power 3) gives .7268 here: a claim shares more of its words with its
-/// abstract than a remembered idea with its quote.
-pub const NOTE_WORDS: f32 = 0.5;
+/// passage or quote gives its meaning score). SciFact-train nDCG@10 (809
+/// claims; words alone 0.7020, meaning alone 0.6816), by words and power
+/// 0 / 1 / 2 / 3: 0.3 → .7337 .7271 .7193 .7157; 0.4 → .7403 .7341 .7251
+/// .7185; 0.5 → .7371 .7351 .7327 .7232; 0.6 → .7351 .7403 .7347 .7281;
+/// 0.7 → .7314 .7396 .7353 .7285; 0.8 → .7201 .7394 .7368 .7321. Power 1
+/// from 0.6 to 0.8 is a ridge at .739–.740; 0.6 is the quotes' weight too
+/// (only the power differs), and on the book reviews' 40 topic and 10
+/// keyword queries every weight ranks the same (BENCHMARKS.md, Relevance:
+/// notes by meaning). The quotes' setting (0.6, power 3) gives .7281 here:
+/// a claim shares more of its words with its abstract than a remembered
+/// idea with its quote.
+pub const NOTE_WORDS: f32 = 0.6;
 /// Power of the coverage in a note search (see [`NOTE_WORDS`]).
 pub const NOTE_COVERAGE_POWER: f32 = 1.0;
 
@@ -571,9 +574,18 @@ pub struct Fused {
 type Sides = (Option<(usize, f32)>, Option<(usize, f32)>);
 
 /// Fuses a word ranking and a meaning ranking (both best first) into one:
-/// `weight · words + (1 − weight) · meaning`, each side min–max normalised
-/// over the candidates. `cosine_of` gives a word candidate's cosine when
-/// the meaning side did not return it.
+/// `weight · words + (1 − weight) · meaning`, each side divided by its
+/// best candidate's score. The floor is each side's theoretical minimum,
+/// 0 (BM25 is never negative; a cosine of 0 is unrelated text), not its
+/// worst candidate's score: a min–max over the candidates stretches two
+/// nearly equal word scores to 1 and 0 when there happen to be only two,
+/// and its zero moves with how deep the candidates go. (Bruch et al.,
+/// "An Analysis of Fusion Functions for Hybrid Retrieval", 2023, call it
+/// theoretical min–max; on SciFact-train it raised the mean nDCG@10 of
+/// the 24 weights tried from 0.7292 to 0.7310 and left the highlights'
+/// quote setting at 20 / 35 / 0: BENCHMARKS.md, Relevance: semantic.)
+/// `cosine_of` gives a word candidate's cosine when the meaning side did
+/// not return it.
 pub fn fuse(
     lexical: &[(f32, DocAddress)],
     semantic: &[(f32, DocAddress)],
@@ -594,14 +606,14 @@ pub fn fuse(
             None => cosine_of(addr).map(|found| (addr, found)),
         })
         .collect();
-    let (lo_lex, hi_lex) = range(lexical.iter().map(|(s, _)| *s));
-    let (lo_sem, hi_sem) = range(cosines.values().map(|(c, _)| *c));
-    let norm = |x: f32, lo: f32, hi: f32| if hi > lo { (x - lo) / (hi - lo) } else { 1.0 };
+    let best_lex = best(lexical.iter().map(|(s, _)| *s));
+    let best_sem = best(cosines.values().map(|(c, _)| *c));
+    let norm = |x: f32, best: f32| if best > 0.0 { x / best } else { 1.0 };
     let mut fused: Vec<Fused> = by_doc
         .into_iter()
         .map(|(address, (lex, sem))| {
-            let words = lex.map_or(0.0, |(_, s)| norm(s, lo_lex, hi_lex));
-            let meaning = cosines.get(&address).map_or(0.0, |&(c, _)| norm(c, lo_sem, hi_sem));
+            let words = lex.map_or(0.0, |(_, s)| norm(s, best_lex));
+            let meaning = cosines.get(&address).map_or(0.0, |&(c, _)| norm(c, best_sem));
             let side =
                 |found: Option<(usize, f32)>| found.map(|(rank, score)| SideRank { rank, score });
             Fused {
@@ -670,8 +682,8 @@ impl PassageKeys {
     }
 }
 
-/// Scores made to fall with the rank (each at most the one before), so a
-/// min–max normalisation keeps the ranking's order.
+/// Scores made to fall with the rank (each at most the one before), so
+/// dividing by the first keeps the ranking's order.
 fn monotone(ranked: &[(f32, DocAddress)]) -> Vec<(f32, DocAddress)> {
     let mut ceiling = f32::INFINITY;
     ranked
@@ -683,8 +695,9 @@ fn monotone(ranked: &[(f32, DocAddress)]) -> Vec<(f32, DocAddress)> {
         .collect()
 }
 
-fn range(values: impl Iterator<Item = f32>) -> (f32, f32) {
-    values.fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), x| (lo.min(x), hi.max(x)))
+/// The largest of `values` (−∞ when there are none).
+fn best(values: impl Iterator<Item = f32>) -> f32 {
+    values.fold(f32::NEG_INFINITY, f32::max)
 }
 
 #[cfg(test)]
@@ -712,5 +725,21 @@ mod tests {
         assert_eq!(found.semantic, Some(SideRank { rank: 2, score: 0.6 }));
         let four = even.iter().find(|f| f.address == addr(4)).expect("test value");
         assert!(four.found_by.lexical.is_none());
+    }
+
+    #[test]
+    fn nearly_equal_word_scores_leave_meaning_to_decide() {
+        // Words barely prefer doc 1; meaning clearly prefers doc 2. A
+        // min-max over the two candidates would make the words' 10 vs 9.5
+        // a full 1 vs 0 and tie them.
+        let lexical = [(10.0, addr(1)), (9.5, addr(2))];
+        let semantic = [(0.9, addr(2)), (0.3, addr(1))];
+        let fused = fuse(&lexical, &semantic, 0.5, |_| None);
+        assert_eq!(fused[0].address, addr(2));
+        assert!(fused[0].score - fused[1].score > 0.2, "{fused:?}");
+        // A side whose every score is 0 or below counts all its candidates
+        // alike instead of dividing by zero.
+        let flat = fuse(&[(0.0, addr(1))], &[(-0.1, addr(2))], 0.5, |_| None);
+        assert!(flat.iter().all(|f| f.score.is_finite()), "{flat:?}");
     }
 }
