@@ -270,13 +270,13 @@ pub fn days_since_epoch(iso: &str) -> Option<u64> {
     u64::try_from(era * 146_097 + doe - 719_468).ok()
 }
 
-/// The body with every quote's text cut out: quotes are indexed on their own.
 /// The key of a quote's vector: the hash of its embedded text.
 fn quote_key(quote: &crate::note::Quote) -> u64 {
     let embedded = super::schema::embed_text(&quote.text, quote.note_text.as_deref());
     crate::embed::store::key(&embedded)
 }
 
+/// The body with every quote's text cut out: quotes are indexed on their own.
 fn prose_without_quotes(note: &Note) -> String {
     let mut prose = String::with_capacity(note.body.len());
     let mut at = 0;
