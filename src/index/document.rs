@@ -155,7 +155,8 @@ pub fn documents(
     doc.add_u64(fields.fingerprint, stamp.fingerprint);
     docs.push(doc);
 
-    for (i, quote) in note.quotes.iter().enumerate() {
+    // Each quote's key was worked out once, for its span.
+    for (i, (quote, span)) in note.quotes.iter().zip(&spans.quotes).enumerate() {
         let mut doc = TantivyDocument::new();
         doc.add_text(fields.kind, KIND_QUOTE);
         let back = i as u32 + 1;
@@ -166,7 +167,9 @@ pub fn documents(
         doc.add_text(fields.file_id, ids.file);
         shared.add_to(fields, &mut doc, Kind::Quote);
         doc.add_text(fields.quote, &quote.text);
-        doc.add_u64(fields.text_hash, quote_key(quote));
+        if let Some(key) = span.key {
+            doc.add_u64(fields.text_hash, key);
+        }
         doc.add_u64(fields.line, quote.line as u64);
         if let Some(reference) = &quote.reference {
             doc.add_text(fields.reference, serde_json::to_string(reference).unwrap_or_default());
