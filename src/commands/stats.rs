@@ -25,6 +25,9 @@ pub struct Stats {
     /// Quotes by the export they were read from (`kindle-clippings`,
     /// `readwise`, …); hand-written quotes are not counted here.
     pub quotes_by_source: BTreeMap<String, u64>,
+    /// Quotes by their note's language (ISO 639-1: `en`, `zh`, …); quotes
+    /// of notes whose language could not be told are not counted here.
+    pub quotes_by_language: BTreeMap<String, u64>,
     /// Distinct authors (case-insensitive).
     pub authors: usize,
     /// Tantivy segments.
@@ -56,6 +59,9 @@ pub fn run(args: &StatsArgs) -> anyhow::Result<ExitCode> {
         writeln!(out, "quotes:    {}", stats.quotes)?;
         for (source, count) in &stats.quotes_by_source {
             writeln!(out, "  from {source}: {count}")?;
+        }
+        for (language, count) in &stats.quotes_by_language {
+            writeln!(out, "  in {language}: {count}")?;
         }
         writeln!(out, "authors:   {}", stats.authors)?;
         writeln!(out, "segments:  {}", stats.segments)?;
@@ -97,7 +103,8 @@ pub fn stats(ix: &FolioIndex) -> crate::Result<Stats> {
         index: ix.path.clone(),
         notes: ix.count_kind(&reader, KIND_NOTE)?,
         quotes: ix.count_kind(&reader, KIND_QUOTE)?,
-        quotes_by_source: quotes_by_source(ix, &searcher)?,
+        quotes_by_source: quotes_by(ix, &searcher, ix.fields.source)?,
+        quotes_by_language: quotes_by(ix, &searcher, ix.fields.language)?,
         authors: authors.len(),
         segments: searcher.segment_readers().len(),
         bytes: ix.size_on_disk(),
@@ -107,19 +114,20 @@ pub fn stats(ix: &FolioIndex) -> crate::Result<Stats> {
     })
 }
 
-/// Quotes per export format: the `source` field's terms, each counted on
-/// quote documents.
-fn quotes_by_source(
+/// Quotes per value of a raw field (`source`: the export format;
+/// `language`): the field's terms, each counted on quote documents.
+fn quotes_by(
     ix: &FolioIndex,
     searcher: &tantivy::Searcher,
+    field: tantivy::schema::Field,
 ) -> crate::Result<BTreeMap<String, u64>> {
     use tantivy::Term;
     use tantivy::query::{BooleanQuery, Occur, TermQuery};
     use tantivy::schema::IndexRecordOption;
-    let context = |e| Error::tantivy("counting quotes by source", e);
+    let context = |e| Error::tantivy("counting quotes by source and language", e);
     let mut sources = HashSet::new();
     for segment in searcher.segment_readers() {
-        let inverted = segment.inverted_index(ix.fields.source).map_err(context)?;
+        let inverted = segment.inverted_index(field).map_err(context)?;
         let mut terms = inverted.terms().stream().map_err(|e| Error::io(&ix.path, e))?;
         while terms.advance() {
             sources.insert(String::from_utf8_lossy(terms.key()).into_owned());
@@ -132,7 +140,7 @@ fn quotes_by_source(
         };
         let query = BooleanQuery::new(vec![
             (Occur::Must, term(ix.fields.kind, KIND_QUOTE)),
-            (Occur::Must, term(ix.fields.source, &source)),
+            (Occur::Must, term(field, &source)),
         ]);
         let count = searcher.search(&query, &tantivy::collector::Count).map_err(context)?;
         if count > 0 {

@@ -25,6 +25,82 @@ use tantivy::tokenizer::{
 /// Tokens of this many bytes or more are dropped (Tantivy's `RemoveLongFilter`).
 const LONGEST_TOKEN: usize = 40;
 
+/// The languages with a Snowball stemmer other than English, by ISO 639-1
+/// code. A text in one of them starts with its marker ([`tag`]); its words
+/// are lower-cased, folded and stemmed in that language, and each term
+/// starts with the marker too, so a language's stems only ever match
+/// words analysed in that language.
+pub const STEMMED: [(&str, Language); 17] = [
+    ("ar", Language::Arabic),
+    ("da", Language::Danish),
+    ("nl", Language::Dutch),
+    ("fi", Language::Finnish),
+    ("fr", Language::French),
+    ("de", Language::German),
+    ("el", Language::Greek),
+    ("hu", Language::Hungarian),
+    ("it", Language::Italian),
+    ("no", Language::Norwegian),
+    ("pt", Language::Portuguese),
+    ("ro", Language::Romanian),
+    ("ru", Language::Russian),
+    ("es", Language::Spanish),
+    ("sv", Language::Swedish),
+    ("ta", Language::Tamil),
+    ("tr", Language::Turkish),
+];
+
+/// The first marker character: language `i` of [`STEMMED`] is
+/// `MARKER_BASE + 1 + i` (a private-use character no text starts with).
+const MARKER_BASE: u32 = 0xE000;
+
+/// The marker of a language code, when it has a stemmer other than English's.
+fn marker(code: &str) -> Option<char> {
+    let at = STEMMED.iter().position(|(c, _)| *c == code)?;
+    char::from_u32(MARKER_BASE + 1 + at as u32)
+}
+
+/// The marker of language `language` (1 + its index in [`STEMMED`]).
+fn language_marker(language: usize) -> char {
+    char::from_u32(MARKER_BASE + language as u32).unwrap_or('\u{E000}')
+}
+
+/// `text` as the analyser should read it for a note in language `code`:
+/// with the language's marker in front when it has a stemmer of its own
+/// (English, CJK and unknown languages need none). Stored values keep the
+/// marker; [`untag`] takes it off for display.
+pub fn tag<'a>(text: &'a str, code: Option<&str>) -> std::borrow::Cow<'a, str> {
+    match code.and_then(marker) {
+        Some(m) => std::borrow::Cow::Owned(format!("{m}{text}")),
+        None => std::borrow::Cow::Borrowed(text),
+    }
+}
+
+/// `text` without a language marker ([`tag`]), and the marker's language
+/// as an index into [`STEMMED`] plus one (0: English).
+fn split_tag(text: &str) -> (usize, &str) {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) if (MARKER_BASE + 1..=MARKER_BASE + STEMMED.len() as u32).contains(&(c as u32)) => {
+            ((c as u32 - MARKER_BASE) as usize, chars.as_str())
+        }
+        _ => (0, text),
+    }
+}
+
+/// A stored text as people read it: without its language marker.
+pub fn untag(text: &str) -> &str {
+    split_tag(text).1
+}
+
+/// The language code a tagged text was analysed in (`en` without a marker).
+pub fn tagged_language(text: &str) -> &'static str {
+    match split_tag(text).0 {
+        0 => "en",
+        n => STEMMED[n - 1].0,
+    }
+}
+
 /// folio's analyser, ready to register under [`super::schema::ANALYZER`].
 pub fn analyzer() -> TextAnalyzer {
     TextAnalyzer::from(FolioTokenizer::default())
@@ -41,6 +117,8 @@ pub struct FolioTokenStream<'a> {
     text: &'a str,
     words: Words<'a>,
     position: usize,
+    /// 0 for English, else 1 + the language's index in [`STEMMED`].
+    language: usize,
     token: &'a mut Token,
 }
 
@@ -49,7 +127,10 @@ impl Tokenizer for FolioTokenizer {
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> FolioTokenStream<'a> {
         self.token.reset();
-        FolioTokenStream { text, words: words(text), position: usize::MAX, token: &mut self.token }
+        let (language, rest) = split_tag(text);
+        let mut words = words(text);
+        words.at = text.len() - rest.len();
+        FolioTokenStream { text, words, position: usize::MAX, language, token: &mut self.token }
     }
 }
 
@@ -77,22 +158,76 @@ static CLASS: [u8; 256] = {
     table
 };
 
+/// Whether `c` is written without spaces between words: Han, kana or
+/// Hangul. Runs of them are cut into overlapping pairs of characters
+/// (bigrams), as Lucene's CJK analyser does, so a word of two or more
+/// characters is found as the same pairs at consecutive positions.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x1100..=0x11FF       // Hangul Jamo
+        | 0x3005..=0x3007     // 々 〆 〇
+        | 0x3041..=0x309F     // Hiragana
+        | 0x30A0..=0x30FF     // Katakana (ー included)
+        | 0x3130..=0x318F     // Hangul compatibility Jamo
+        | 0x31F0..=0x31FF     // Katakana phonetic extensions
+        | 0x3400..=0x4DBF     // Han extension A
+        | 0x4E00..=0x9FFF     // Han
+        | 0xA960..=0xA97F     // Hangul Jamo extended A
+        | 0xAC00..=0xD7AF     // Hangul syllables
+        | 0xD7B0..=0xD7FF     // Hangul Jamo extended B
+        | 0xF900..=0xFAFF     // Han compatibility
+        | 0xFF66..=0xFF9F     // half-width Katakana
+        | 0x20000..=0x323AF   // Han extensions B to H
+    )
+}
+
+/// What kind of word a [`Words`] item is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WordKind {
+    /// Letters and digits, all ASCII.
+    Ascii,
+    /// Letters and digits, some of them not ASCII (and not CJK).
+    Other,
+    /// One or two characters of a CJK run: a bigram, or a lone character.
+    Cjk,
+}
+
 /// The words of a text as Tantivy's `SimpleTokenizer` cuts them (runs of
-/// alphanumeric characters), as byte ranges, and whether each is ASCII.
+/// alphanumeric characters), as byte ranges, and their kind; runs of CJK
+/// characters ([`is_cjk`]) are words of their own, cut into overlapping
+/// bigrams (a lone CJK character is a word by itself).
 pub struct Words<'a> {
     text: &'a str,
     at: usize,
+    /// End of the CJK run being cut into bigrams (`at` is inside it).
+    cjk_end: usize,
 }
 
 /// The words of `text`; see [`Words`].
 pub fn words(text: &str) -> Words<'_> {
-    Words { text, at: 0 }
+    Words { text, at: 0, cjk_end: 0 }
+}
+
+impl Words<'_> {
+    /// The next bigram of the CJK run `at` is in.
+    fn bigram(&mut self) -> Option<(usize, usize, WordKind)> {
+        let start = self.at;
+        let mut chars = self.text.get(start..self.cjk_end)?.chars();
+        let first = chars.next()?.len_utf8();
+        let second = chars.next().map_or(0, char::len_utf8);
+        let end = start + first + second;
+        self.at = if end >= self.cjk_end { self.cjk_end } else { start + first };
+        Some((start, end, WordKind::Cjk))
+    }
 }
 
 impl Iterator for Words<'_> {
-    type Item = (usize, usize, bool);
+    type Item = (usize, usize, WordKind);
 
-    fn next(&mut self) -> Option<(usize, usize, bool)> {
+    fn next(&mut self) -> Option<(usize, usize, WordKind)> {
+        if self.at < self.cjk_end {
+            return self.bigram();
+        }
         let bytes = self.text.as_bytes();
         let mut i = self.at;
         // Skip to the start of a word: ASCII in a tight scan, other
@@ -108,12 +243,19 @@ impl Iterator for Words<'_> {
                 break i;
             }
             let c = self.text.get(i..)?.chars().next()?;
+            if is_cjk(c) {
+                let run: usize =
+                    self.text[i..].chars().take_while(|&c| is_cjk(c)).map(char::len_utf8).sum();
+                self.at = i;
+                self.cjk_end = i + run;
+                return self.bigram();
+            }
             if c.is_alphanumeric() {
                 break i;
             }
             i += c.len_utf8();
         };
-        // Find its end.
+        // Find its end (a CJK character ends it: it starts a run of its own).
         let mut ascii = true;
         let mut end = start;
         loop {
@@ -127,7 +269,7 @@ impl Iterator for Words<'_> {
                     let Some(c) = self.text.get(end..).and_then(|t| t.chars().next()) else {
                         break;
                     };
-                    if !c.is_alphanumeric() {
+                    if !c.is_alphanumeric() || is_cjk(c) {
                         break;
                     }
                     ascii = false;
@@ -137,14 +279,14 @@ impl Iterator for Words<'_> {
             }
         }
         self.at = end;
-        Some((start, end, ascii))
+        Some((start, end, if ascii { WordKind::Ascii } else { WordKind::Other }))
     }
 }
 
 impl TokenStream for FolioTokenStream<'_> {
     fn advance(&mut self) -> bool {
         loop {
-            let Some((start, end, ascii)) = self.words.next() else { return false };
+            let Some((start, end, kind)) = self.words.next() else { return false };
             // Every word takes a position, even a dropped long one, as in
             // Tantivy's chain (the tokenizer counts before the filter drops).
             self.position = self.position.wrapping_add(1);
@@ -157,11 +299,20 @@ impl TokenStream for FolioTokenStream<'_> {
             self.token.position = self.position;
             self.token.position_length = 1;
             self.token.text.clear();
-            STEMS.with_borrow_mut(|stems| {
-                if ascii {
-                    stems.stem_ascii(word, &mut self.token.text);
-                } else {
-                    stems.stem_other(word, &mut self.token.text);
+            if kind == WordKind::Cjk {
+                // Han, kana and Hangul have no case and no stems.
+                self.token.text.push_str(word);
+                return true;
+            }
+            STEMS.with_borrow_mut(|stems| match (self.language, kind) {
+                (0, WordKind::Ascii) => stems.stem_ascii(word, &mut self.token.text),
+                (0, _) => stems.stem_other(word, &mut self.token.text),
+                (language, _) => {
+                    // A stem in another language is a term of its own (its
+                    // marker first): `news` stemmed as Spanish (`new`) must
+                    // not match an English note's `new`.
+                    self.token.text.push(language_marker(language));
+                    stems.stem_in(language, word, &mut self.token.text)
                 }
             });
             return true;
@@ -213,6 +364,11 @@ struct Stems {
     folding_stemmer: TextAnalyzer,
     /// A lower-cased word being looked up.
     lower: String,
+    /// Lower-caser, folding and stemmer of each language of [`STEMMED`],
+    /// made when a text in it is first met.
+    languages: Vec<Option<TextAnalyzer>>,
+    /// Stems made in other languages than English, by language and word.
+    language_cache: FxHashMap<(u8, InlineWord), String>,
 }
 
 thread_local! {
@@ -227,6 +383,8 @@ thread_local! {
             .filter(Stemmer::new(Language::English))
             .build(),
         lower: String::with_capacity(LONGEST_TOKEN),
+        languages: Vec::new(),
+        language_cache: FxHashMap::default(),
     });
 }
 
@@ -256,6 +414,38 @@ impl Stems {
     /// Writes the lower-cased, folded stem of a non-ASCII `word` to `out`.
     fn stem_other(&mut self, word: &str, out: &mut String) {
         first_token(&mut self.folding_stemmer, word, out);
+    }
+
+    /// Writes the lower-cased, folded stem of `word` in `language` (1 +
+    /// its index in [`STEMMED`]) to `out`.
+    fn stem_in(&mut self, language: usize, word: &str, out: &mut String) {
+        let from = out.len();
+        let key = InlineWord::new(word.as_bytes()).map(|w| (language as u8, w));
+        if let Some(stem) = key.as_ref().and_then(|k| self.language_cache.get(k)) {
+            out.push_str(stem);
+            return;
+        }
+        if self.languages.len() < STEMMED.len() {
+            self.languages.resize_with(STEMMED.len(), || None);
+        }
+        let Some(slot) = self.languages.get_mut(language - 1) else {
+            out.push_str(word);
+            return;
+        };
+        let analyzer = slot.get_or_insert_with(|| {
+            TextAnalyzer::builder(RawTokenizer::default())
+                .filter(LowerCaser)
+                .filter(AsciiFoldingFilter)
+                .filter(Stemmer::new(STEMMED[language - 1].1))
+                .build()
+        });
+        first_token(analyzer, word, out);
+        if let Some(key) = key {
+            if self.language_cache.len() >= STEM_CACHE_WORDS {
+                self.language_cache.clear();
+            }
+            self.language_cache.insert(key, out[from..].to_string());
+        }
     }
 }
 
@@ -312,8 +502,73 @@ mod tests {
 
     proptest! {
         #[test]
-        fn same_tokens_on_any_text(text in "([a-zA-Z]{1,30}|[ -~]|[éÆßİĲ²ſ\u{300}一]|\\PC){0,40}") {
+        fn same_tokens_on_any_text(text in "([a-zA-Z]{1,30}|[ -~]|[éÆßİĲ²ſ\u{300}ж]|\\PC){0,40}") {
+            // CJK runs are cut into bigrams, unlike Tantivy's chain.
+            let text: String = text.chars().map(|c| if is_cjk(c) { 'ж' } else { c }).collect();
             prop_assert_eq!(tokens(&mut analyzer(), &text), tokens(&mut tantivy_chain(), &text));
         }
+
+        #[test]
+        fn any_text_in_any_language_tokenizes_within_its_bounds(
+            text in "([a-zA-Z]{1,12}|[ -~]|[éñжя一本語のアー한국]|\\PC){0,40}",
+            language in 0usize..=STEMMED.len(),
+        ) {
+            let code = language.checked_sub(1).map(|i| STEMMED[i].0);
+            let tagged = tag(&text, code);
+            let offset = tagged.len() - text.len();
+            let mut last = None;
+            for (_, position, from, to) in tokens(&mut analyzer(), &tagged) {
+                prop_assert!(from >= offset && to <= tagged.len() && from < to);
+                prop_assert!(last.is_none_or(|l| position > l));
+                last = Some(position);
+            }
+            prop_assert_eq!(untag(&tagged), text.as_str());
+        }
+    }
+
+    fn texts(text: &str) -> Vec<String> {
+        tokens(&mut analyzer(), text).into_iter().map(|t| t.0).collect()
+    }
+
+    #[test]
+    fn cjk_runs_are_cut_into_overlapping_bigrams_at_consecutive_positions() {
+        let t = tokens(&mut analyzer(), "使用版本号。API接口 書");
+        let words: Vec<(&str, usize)> = t.iter().map(|t| (t.0.as_str(), t.1)).collect();
+        assert_eq!(
+            words,
+            [
+                ("使用", 0),
+                ("用版", 1),
+                ("版本", 2),
+                ("本号", 3),
+                ("api", 4),
+                ("接口", 5),
+                ("書", 6)
+            ]
+        );
+        // Offsets mark exactly the two characters of each bigram.
+        assert_eq!((t[2].2, t[2].3), (6, 12));
+        // Japanese kana and kanji, Korean Hangul.
+        assert_eq!(texts("アーカイブを"), ["アー", "ーカ", "カイ", "イブ", "ブを"]);
+        assert_eq!(texts("압축 파일"), ["압축", "파일"]);
+    }
+
+    #[test]
+    fn a_tagged_text_is_stemmed_in_its_language() {
+        let ru = tag("Книги и книгой", Some("ru"));
+        let stems = texts(&ru);
+        assert_eq!(stems[0], stems[2], "{stems:?}");
+        let es = tag("conoce conocer", Some("es"));
+        let stems = texts(&es);
+        assert_eq!(stems[0], stems[1], "{stems:?}");
+        // No marker, or a language without a stemmer: English, as before.
+        assert_eq!(tag("running", Some("en")), "running");
+        assert_eq!(tag("running", Some("zh")), "running");
+        assert_eq!(texts("running"), ["run"]);
+        assert_eq!(tagged_language(&es), "es");
+        assert_eq!(tagged_language("plain"), "en");
+        assert_eq!(untag(&es), "conoce conocer");
+        // A stem in another language never equals an English one.
+        assert_ne!(texts(&tag("news", Some("es"))), texts("new"));
     }
 }

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use tantivy::TantivyDocument;
 
+use super::analyzer::tag;
 use super::schema::{Fields, KIND_NOTE, KIND_QUOTE, quote_block};
 use crate::note::{Note, Reference, Title};
 
@@ -116,7 +117,8 @@ pub fn documents(
     doc.add_text(fields.note_id, id);
     doc.add_text(fields.file_id, ids.file);
     shared.add_to(fields, &mut doc, Kind::Note);
-    doc.add_text(fields.body, prose_without_quotes(note));
+    let language = note.language.as_deref();
+    doc.add_text(fields.body, tag(&prose_without_quotes(note), language));
     let quotes = note.quotes.len() as u32;
     doc.add_u64(fields.quote_block, quote_block(0, quotes));
     doc.add_text(fields.body_text, &note.body);
@@ -166,7 +168,7 @@ pub fn documents(
         // notes.
         doc.add_text(fields.file_id, ids.file);
         shared.add_to(fields, &mut doc, Kind::Quote);
-        doc.add_text(fields.quote, &quote.text);
+        doc.add_text(fields.quote, tag(&quote.text, language));
         if let Some(key) = span.key {
             doc.add_u64(fields.text_hash, key);
         }
@@ -183,7 +185,7 @@ pub fn documents(
             }
         }
         if let Some(text) = &quote.note_text {
-            doc.add_text(fields.note_text, text);
+            doc.add_text(fields.note_text, tag(text, language));
         }
         if let Some(added) = &quote.added {
             doc.add_text(fields.added, added);
@@ -231,11 +233,12 @@ impl<'a> Shared<'a> {
             Kind::Note => (fields.title, fields.author),
             Kind::Quote => (fields.quote_title, fields.quote_author),
         };
+        let language = self.note.language.as_deref();
         for text in &self.note.titles {
-            doc.add_text(title, &text.text);
+            doc.add_text(title, tag(&text.text, language));
         }
         for name in &self.note.authors {
-            doc.add_text(author, name);
+            doc.add_text(author, tag(name, language));
             if kind == Kind::Note {
                 doc.add_text(fields.author_key, name.to_lowercase());
             }
@@ -248,6 +251,9 @@ impl<'a> Shared<'a> {
         }
         if let Some(source) = &self.note.source {
             doc.add_text(fields.source, source);
+        }
+        if let Some(language) = language {
+            doc.add_text(fields.language, language);
         }
     }
 }

@@ -34,6 +34,12 @@
 //! `--since`), its Kindle locations (`location_start`/`location_end`, for
 //! `--location`), and the export it came from (`source`, for `stats`).
 //!
+//! Every document carries its note's `language` (for `stats`, and so a
+//! query knows which stemmers the index holds). Analysed text of a note in
+//! a language with a stemmer of its own starts with that language's marker
+//! (`super::analyzer::tag`), stored values included: read stored text
+//! through `super::analyzer::untag`. Format 11 added both and CJK bigrams.
+//!
 //! Every quote document carries `text_hash`: the key of the vector of its
 //! embedded text (`crate::embed::store::key` of [`embed_text`]), indexed
 //! to find the documents of the nearest vectors, fast to list the keys
@@ -50,7 +56,7 @@ pub const ANALYZER: &str = "folio_en";
 
 /// Version of the index layout this build writes and reads. Bump it when the
 /// schema or the meaning of a field changes.
-pub const FORMAT_VERSION: u32 = 10;
+pub const FORMAT_VERSION: u32 = 11;
 
 /// Fast field: a document's place in its note's block of documents (the
 /// note, then its quotes), packed by [`quote_block`].
@@ -98,6 +104,9 @@ pub struct Fields {
     pub file_id: Field,
     /// The export format a highlight note came from (`readwise`, …); raw.
     pub source: Field,
+    /// The note's language (ISO 639-1), on notes and quotes; raw, stored
+    /// (a hit's words are found in its language).
+    pub language: Field,
     /// Titles, analysed.
     pub title: Field,
     /// Authors, analysed.
@@ -171,6 +180,7 @@ impl Fields {
         let note_id = b.add_text_field("note_id", STRING);
         let file_id = b.add_text_field("file_id", STRING | FAST);
         let source = b.add_text_field("source", STRING);
+        let language = b.add_text_field("language", STRING | STORED);
         let title = b.add_text_field("title", analysed(false));
         let author = b.add_text_field("author", analysed(false));
         let quote_title = b.add_text_field("quote_title", analysed(false));
@@ -207,6 +217,7 @@ impl Fields {
             note_id,
             file_id,
             source,
+            language,
             title,
             author,
             quote_title,

@@ -16,6 +16,7 @@ use rustc_hash::FxHashSet;
 use tantivy::schema::Value;
 use tantivy::{IndexReader, TantivyDocument};
 
+use super::analyzer::untag;
 use super::document::{Card, Spans};
 use super::schema::embed_text;
 use super::{FolioIndex, Payload};
@@ -78,8 +79,8 @@ pub fn texts_of(ix: &FolioIndex, docs: &[TantivyDocument], into: &mut Vec<(u64, 
             into.extend(passages_of(ix, doc).into_iter().map(|(key, text, _)| (key, text)));
         }
         let Some(key) = doc.get_first(f.text_hash).and_then(|v| v.as_u64()) else { continue };
-        let quote = doc.get_first(f.quote).and_then(|v| v.as_str()).unwrap_or_default();
-        let note = doc.get_first(f.note_text).and_then(|v| v.as_str());
+        let quote = untag(doc.get_first(f.quote).and_then(|v| v.as_str()).unwrap_or_default());
+        let note = doc.get_first(f.note_text).and_then(|v| v.as_str()).map(untag);
         into.push((key, embed_text(quote, note)));
     }
 }
@@ -204,8 +205,8 @@ pub fn plan(
         let doc: TantivyDocument =
             searcher.doc(address).map_err(|e| Error::tantivy("reading a passage to embed", e))?;
         if is_quote {
-            let quote = doc.get_first(f.quote).and_then(|v| v.as_str()).unwrap_or_default();
-            let note = doc.get_first(f.note_text).and_then(|v| v.as_str());
+            let quote = untag(doc.get_first(f.quote).and_then(|v| v.as_str()).unwrap_or_default());
+            let note = doc.get_first(f.note_text).and_then(|v| v.as_str()).map(untag);
             if wanted.remove(&key) {
                 missing.push((key, embed_text(quote, note)));
             }

@@ -21,7 +21,7 @@
 //! isbn, isbn13, acquired, start, stop, tags[], fields{key: [values]},
 //! body, quotes[{text, line, offset, reference, note_text, added}],
 //! references[{display, kind, pages, locations, attribution, url, offset}],
-//! source
+//! source, language
 //! ```
 //!
 //! `reference` is `{display, kind, pages, locations, attribution, url}` or
@@ -34,6 +34,9 @@
 //! when the export does not say). `source` is the export a highlight note
 //! was read from (`kindle-clippings`, `readwise`, `kindle-plugin`,
 //! `apple-books`, `koreader`, `bookcision`), `null` for a hand-written note.
+//! `language` is the note's ISO 639-1 code (`en`, `ru`, `zh`, …), declared
+//! by `lang:` / `language:` or detected from its text, `null` when neither
+//! says.
 //!
 //! A highlight export holds many notes (a clippings file, one per book):
 //! [`parse_many`] reads them all, and `folio show --json` prints one object
@@ -52,6 +55,7 @@
 pub mod body;
 pub mod header;
 pub mod highlights;
+pub mod language;
 pub mod markup;
 pub mod reference;
 
@@ -106,6 +110,10 @@ pub struct Note {
     /// `readwise`, `kindle-plugin`, `apple-books`, `koreader`, `bookcision`);
     /// `None` for a note written by hand.
     pub source: Option<String>,
+    /// Its language, an ISO 639-1 code (`en`, `ru`, `zh`): declared by
+    /// `lang:` / `language:` in the header, else detected from its text
+    /// ([`language`]); `None` when neither says.
+    pub language: Option<String>,
 }
 
 /// Serializes a path as text, lossily when it is not UTF-8 (serde's own
@@ -353,5 +361,6 @@ fn parse_text(path: &Path, text: &str, mut warnings: Vec<Warning>) -> Parsed {
     note.body = body.text;
     note.quotes = body.quotes;
     note.references = reference::find_inline(&note.body);
+    note.language = language::of(&note);
     Parsed { note, warnings }
 }

@@ -26,6 +26,7 @@ use tantivy::{DocAddress, Searcher, TantivyDocument};
 
 use crate::error::{Error, Result};
 use crate::index::FolioIndex;
+use crate::index::analyzer::untag;
 use crate::index::document::{Card, Spans};
 use crate::index::update::PathDisplay;
 use crate::note::Reference;
@@ -243,7 +244,8 @@ impl Engine {
         let card: Card = json_field(doc, f.card).unwrap_or_default();
         let spans: Spans = json_field(doc, f.spans).unwrap_or_default();
         let body = text_field(doc, f.body_text);
-        let matches = highlighter.find(body);
+        let language = doc.get_first(f.language).and_then(|v| v.as_str());
+        let matches = highlighter.find_in(body, language);
         let snippet = snippet::best(body, &matches);
         let matching_quotes = spans
             .quotes
@@ -284,8 +286,9 @@ impl Engine {
     ) -> Hit {
         let f = &self.ix.fields;
         let card: Card = json_field(doc, f.card).unwrap_or_default();
-        let text = text_field(doc, f.quote);
-        let matches = highlighter.find(text);
+        let text = untag(text_field(doc, f.quote));
+        let language = doc.get_first(f.language).and_then(|v| v.as_str());
+        let matches = highlighter.find_in(text, language);
         let whole = snippet::whole(text, &matches);
         let note_id = hit::note_key(&card.path, &card.name);
         let line = doc.get_first(f.line).and_then(|v| v.as_u64()).unwrap_or(0);
@@ -297,7 +300,10 @@ impl Engine {
             text: whole.text,
             highlights: whole.highlights,
             reference: json_field(doc, f.reference),
-            note_text: doc.get_first(f.note_text).and_then(|v| v.as_str()).map(str::to_string),
+            note_text: doc
+                .get_first(f.note_text)
+                .and_then(|v| v.as_str())
+                .map(|t| untag(t).to_string()),
             added: doc.get_first(f.added).and_then(|v| v.as_str()).map(str::to_string),
             note: card.into(),
             score,

@@ -268,6 +268,10 @@ pub struct Builder<'a> {
     /// [`BestField`], which scores the same and explains its parts
     /// (Tantivy's `DisjunctionMaxQuery` explains itself as a sum).
     pub explaining: bool,
+    /// The languages with a stemmer of their own that the index holds
+    /// notes in, looked up when a word first needs them: a word matches
+    /// its forms under each of their stemmers, and English's.
+    languages: std::cell::OnceCell<Vec<&'static str>>,
 }
 
 impl<'a> Builder<'a> {
@@ -295,6 +299,7 @@ impl<'a> Builder<'a> {
             shared_field: false,
             sought: false,
             explaining: false,
+            languages: std::cell::OnceCell::new(),
         }
     }
 
@@ -548,8 +553,54 @@ impl<'a> Builder<'a> {
             },
         };
         let highlight = positive && self.highlightable(literal.field_name.as_deref());
-        let tokens = self.tokens(&literal.phrase);
-        self.terms_query(&tokens, &fields, literal, mode, highlight)
+        let variants = self.variants(&literal.phrase);
+        let singles: Vec<String> = variants
+            .iter()
+            .skip(1)
+            .filter_map(|v| match v.as_slice() {
+                [(word, _)] => Some(word.clone()),
+                _ => None,
+            })
+            .collect();
+        let first = variants.first().map(Vec::as_slice).unwrap_or_default();
+        if singles.len() + 1 == variants.len() {
+            // One word, perhaps stemmed differently in the index's languages.
+            return self.terms_query(first, &singles, &fields, literal, mode, highlight);
+        }
+        // A phrase (or a word some stemmer splits): any of its readings.
+        let mut alternatives: Vec<(Occur, Box<dyn Query>)> = variants
+            .iter()
+            .filter_map(|tokens| self.terms_query(tokens, &[], &fields, literal, mode, highlight))
+            .map(|q| (Occur::Should, q))
+            .collect();
+        match alternatives.len() {
+            0 => None,
+            1 => alternatives.pop().map(|(_, q)| q),
+            _ => Some(Box::new(BooleanQuery::new(alternatives))),
+        }
+    }
+
+    /// The analysed tokens of `text` in English, then in each other
+    /// language of the index whose stemmer reads it differently.
+    fn variants(&mut self, text: &str) -> Vec<Vec<(String, usize)>> {
+        let mut variants = vec![self.tokens(text)];
+        let languages = self.languages.get_or_init(|| {
+            crate::index::analyzer::STEMMED
+                .iter()
+                .map(|(code, _)| *code)
+                .filter(|code| {
+                    let term = Term::from_field_text(self.fields.language, code);
+                    self.searcher.doc_freq(&term).unwrap_or(0) > 0
+                })
+                .collect()
+        });
+        for &code in languages.clone().iter() {
+            let tokens = self.tokens(&crate::index::analyzer::tag(text, Some(code)));
+            if !variants.contains(&tokens) {
+                variants.push(tokens);
+            }
+        }
+        variants
     }
 
     /// An unfielded literal of several words, each searched on its own.
@@ -596,9 +647,12 @@ impl<'a> Builder<'a> {
         tokens
     }
 
+    /// The query for a word (with `also`: its other stems, any of which
+    /// may match) or a phrase, on `fields`.
     fn terms_query(
         &mut self,
         tokens: &[(String, usize)],
+        also: &[String],
         fields: &[(Field, f32, f32)],
         literal: &UserInputLiteral,
         mode: Mode,
@@ -608,6 +662,7 @@ impl<'a> Builder<'a> {
             [] => None,
             [(word, _)] => {
                 let mut words = vec![word.clone()];
+                words.extend(also.iter().filter(|w| *w != word).cloned());
                 if mode == Mode::Fuzzy && literal.delimiter == Delimiter::None {
                     words.extend(self.near_words(word, fields));
                 }

@@ -215,7 +215,13 @@ impl Engine {
             };
             return self.render_with(request, ranked, found_by, &sides.passage_of);
         }
-        let fused = sides.fuse(fusion);
+        let mut fused = sides.fuse(fusion);
+        if self.any_not_english(&sides.words) {
+            // The sentence model reads English: for notes in other
+            // languages, a hit that holds the query's words is never put
+            // below one found by meaning alone.
+            fused.sort_by_key(|f| f.found_by.lexical.is_none());
+        }
         for f in &fused {
             if let Some(key) = f.passage {
                 sides.passage_of.entry(f.address).or_insert(key);
@@ -379,6 +385,29 @@ impl Engine {
         Ok(PassageKeys { columns })
     }
 
+    /// Whether any of these documents is of a note in a language other
+    /// than English (the index is asked first whether it holds one).
+    fn any_not_english(&self, docs: &[(f32, DocAddress)]) -> bool {
+        let searcher = self.reader.searcher();
+        let field = self.ix.fields.language;
+        let holds_other = searcher.segment_readers().iter().any(|segment| {
+            let Ok(inverted) = segment.inverted_index(field) else { return false };
+            let Ok(mut terms) = inverted.terms().stream() else { return false };
+            while terms.advance() {
+                if terms.key() != b"en" {
+                    return true;
+                }
+            }
+            false
+        });
+        holds_other
+            && docs.iter().any(|&(_, addr)| {
+                searcher.doc::<TantivyDocument>(addr).ok().is_some_and(|doc| {
+                    doc.get_first(field).and_then(|v| v.as_str()).is_some_and(|l| l != "en")
+                })
+            })
+    }
+
     /// The largest share of the query's (analysed) words that one of the
     /// word candidates holds, from their stored text.
     fn coverage(&self, lexical: &Ranked, target: Target) -> f32 {
@@ -402,9 +431,13 @@ impl Engine {
                     card.titles.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join("\n")
                 }
             };
+            // A note's body is stored without its language's marker; the
+            // words are looked for as the index analysed them.
+            let language = doc.get_first(f.language).and_then(|v| v.as_str());
+            let body = crate::index::analyzer::tag(text_of(f.body_text), language);
             let texts: [&str; 2] = match target {
                 Target::Quotes => [text_of(f.quote), text_of(f.note_text)],
-                Target::Notes => [&titles, text_of(f.body_text)],
+                Target::Notes => [&titles, &body],
             };
             for text in texts {
                 // A huge note's words are looked for in its first part only.

@@ -79,25 +79,28 @@ struct Stems {
 }
 
 impl Stems {
-    /// The vocabulary id of a raw word's analysed form, if it is a query word.
-    fn word_id(&mut self, raw: &str) -> Option<u32> {
+    /// The vocabulary id of a raw word's analysed form in a language
+    /// (an ISO 639-1 code, `None` for English), if it is a query word.
+    fn word_id(&mut self, raw: &str, language: Option<&str>) -> Option<u32> {
         let first = *raw.as_bytes().first()?;
         if first.is_ascii()
             && (raw.len() < self.shortest || !self.ascii_first[first.to_ascii_lowercase() as usize])
         {
             return None;
         }
-        if let Some(id) = self.cache.get(raw) {
+        // The word as the index analysed it: with its language's marker.
+        let tagged = crate::index::analyzer::tag(raw, language);
+        if let Some(id) = self.cache.get(tagged.as_ref()) {
             return *id;
         }
-        let mut stream = self.analyzer.token_stream(raw);
+        let mut stream = self.analyzer.token_stream(&tagged);
         let id = if stream.advance() {
             self.vocabulary.get(&stream.token().text).copied()
         } else {
             None
         };
         drop(stream);
-        self.cache.insert(raw.to_string(), id);
+        self.cache.insert(tagged.into_owned(), id);
         id
     }
 }
@@ -136,8 +139,16 @@ impl Highlighter {
         }
     }
 
-    /// Every match in `text`, in order, not overlapping.
+    /// Every match in an English `text`, in order, not overlapping.
     pub fn find(&mut self, text: &str) -> Vec<Match> {
+        self.find_in(text, None)
+    }
+
+    /// Every match in `text`, written in `language` (an ISO 639-1 code,
+    /// whose stemmer the index used for it), in order, not overlapping.
+    /// A CJK word matches as its bigrams at consecutive positions, and is
+    /// marked from its first character to its last.
+    pub fn find_in(&mut self, text: &str, language: Option<&str>) -> Vec<Match> {
         if self.terms.is_empty() {
             return Vec::new();
         }
@@ -146,11 +157,11 @@ impl Highlighter {
         let tokens: Vec<(usize, usize, usize, u32)> = crate::index::analyzer::words(text)
             .enumerate()
             .filter_map(|(ordinal, (start, end, _))| {
-                self.stems.word_id(&text[start..end]).map(|id| (ordinal, start, end, id))
+                self.stems.word_id(&text[start..end], language).map(|id| (ordinal, start, end, id))
             })
             .collect();
         let words = self.terms.words.len();
-        let mut matches = Vec::new();
+        let mut matches: Vec<Match> = Vec::new();
         let mut i = 0;
         'tokens: while i < tokens.len() {
             // Phrases first: a phrase is highlighted as a whole, its words
@@ -165,12 +176,11 @@ impl Highlighter {
                         .enumerate()
                         .all(|(k, (t, w))| t.3 == *w && t.0 == tokens[i].0 + k)
                 {
-                    matches.push(Match {
-                        start: tokens[i].1,
-                        end: tokens[i + n - 1].2,
-                        term: words + p,
-                        exact: true,
-                    });
+                    let (start, end) = (tokens[i].1, tokens[i + n - 1].2);
+                    match matches.last_mut() {
+                        Some(last) if start < last.end => last.end = last.end.max(end),
+                        _ => matches.push(Match { start, end, term: words + p, exact: true }),
+                    }
                     i += n;
                     continue 'tokens;
                 }
@@ -178,7 +188,11 @@ impl Highlighter {
             if let Some(term) = self.word_term[tokens[i].3 as usize] {
                 let (start, end) = (tokens[i].1, tokens[i].2);
                 let exact = self.terms.surface.contains(&text[start..end].to_lowercase());
-                matches.push(Match { start, end, term, exact });
+                match matches.last_mut() {
+                    // Bigrams overlap: two that do are one marked stretch.
+                    Some(last) if start < last.end => last.end = last.end.max(end),
+                    _ => matches.push(Match { start, end, term, exact }),
+                }
             }
             i += 1;
         }

@@ -101,7 +101,7 @@ pub fn to_note(book: Book, path: &Path, source: &str) -> Note {
             authors.push(author);
         }
     }
-    Note {
+    let mut note = Note {
         path: path.to_path_buf(),
         name: title.clone(),
         titles: vec![Title { text: title, url: book.url }],
@@ -110,7 +110,9 @@ pub fn to_note(book: Book, path: &Path, source: &str) -> Note {
         quotes,
         source: Some(source.to_string()),
         ..Note::default()
-    }
+    };
+    note.language = super::language::of(&note);
+    note
 }
 
 /// An author's name as people write it: `Lee, Kai-Fu` becomes `Kai-Fu Lee`

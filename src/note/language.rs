@@ -1,0 +1,205 @@
+//! A note's language, as an ISO 639-1 code (`en`, `ru`, `zh`, …): declared
+//! in its header (`lang:` or `language:`, which wins) or detected from its
+//! text with `whatlang` (trigram profiles of 69 languages, no model files).
+//!
+//! The index stems a note's words in its language when that language has
+//! a Snowball stemmer (`crate::index::analyzer::STEMMED`); Chinese,
+//! Japanese and Korean are cut into bigrams whatever the language says.
+//! A detection that is not reliable leaves the note English, so an English
+//! note is never stemmed as another language on a guess.
+
+use whatlang::Lang;
+
+use super::Note;
+
+/// Header keys that declare a note's language.
+pub const DECLARING_KEYS: [&str; 2] = ["lang", "language"];
+
+/// Bytes of a note's text the detector reads: enough for a reliable
+/// answer, bounded (detection runs on every note of a build).
+const SAMPLE_BYTES: usize = 1_024;
+
+/// Words English text is full of and other languages written in Latin
+/// letters do not use (`a`, `in`, `is`, `was`, `an`, `on` are left out:
+/// Spanish, German, Dutch and French have them too). A quarter or more of
+/// a text's first words among them is English, told without trigrams.
+const ENGLISH_WORDS: [&str; 36] = [
+    "the", "and", "of", "that", "with", "this", "which", "would", "have", "has", "had", "been",
+    "were", "they", "their", "there", "what", "when", "who", "you", "your", "from", "for", "but",
+    "not", "are", "it", "its", "be", "by", "to", "or", "he", "she", "we", "our",
+];
+
+/// Words of a text the English test reads.
+const ENGLISH_TEST_WORDS: usize = 80;
+
+/// Fewest letters a text needs before its detected language is trusted.
+const FEWEST_LETTERS: usize = 24;
+
+/// Languages by ISO 639-1 code, ISO 639-3 code (whatlang's), English name
+/// and own name, for reading declarations and naming detections.
+const LANGUAGES: &[(&str, &str, &str, &str)] = &[
+    ("en", "eng", "english", "english"),
+    ("ru", "rus", "russian", "русский"),
+    ("zh", "cmn", "chinese", "中文"),
+    ("es", "spa", "spanish", "español"),
+    ("pt", "por", "portuguese", "português"),
+    ("it", "ita", "italian", "italiano"),
+    ("fr", "fra", "french", "français"),
+    ("de", "deu", "german", "deutsch"),
+    ("uk", "ukr", "ukrainian", "українська"),
+    ("ar", "ara", "arabic", "العربية"),
+    ("ja", "jpn", "japanese", "日本語"),
+    ("ko", "kor", "korean", "한국어"),
+    ("pl", "pol", "polish", "polski"),
+    ("no", "nob", "norwegian", "norsk"),
+    ("da", "dan", "danish", "dansk"),
+    ("sv", "swe", "swedish", "svenska"),
+    ("fi", "fin", "finnish", "suomi"),
+    ("tr", "tur", "turkish", "türkçe"),
+    ("nl", "nld", "dutch", "nederlands"),
+    ("hu", "hun", "hungarian", "magyar"),
+    ("cs", "ces", "czech", "čeština"),
+    ("el", "ell", "greek", "ελληνικά"),
+    ("bg", "bul", "bulgarian", "български"),
+    ("ro", "ron", "romanian", "română"),
+    ("ta", "tam", "tamil", "தமிழ்"),
+    ("he", "heb", "hebrew", "עברית"),
+    ("hi", "hin", "hindi", "हिन्दी"),
+    ("vi", "vie", "vietnamese", "tiếng việt"),
+    ("id", "ind", "indonesian", "bahasa indonesia"),
+    ("ca", "cat", "catalan", "català"),
+];
+
+/// The note's language: its declaration when it makes one a code can be
+/// read from, else what its titles and text are reliably detected as;
+/// `None` when neither says.
+pub fn of(note: &Note) -> Option<String> {
+    for key in DECLARING_KEYS {
+        if let Some(code) = note.fields.get(key).into_iter().flatten().find_map(|v| declared(v)) {
+            return Some(code.to_string());
+        }
+    }
+    let mut sample = String::with_capacity(SAMPLE_BYTES);
+    for title in &note.titles {
+        sample.push_str(&title.text);
+        sample.push('\n');
+    }
+    let mut end = SAMPLE_BYTES.min(note.body.len());
+    while !note.body.is_char_boundary(end) {
+        end -= 1;
+    }
+    sample.push_str(&note.body[..end]);
+    detect(&sample).map(str::to_string)
+}
+
+/// The code of a declared language: `ru`, `rus`, `Russian`, `русский`,
+/// `es-ES` and `pt_BR` are all read; anything else is `None`.
+pub fn declared(value: &str) -> Option<&'static str> {
+    let value = value.trim().to_lowercase();
+    let primary = value.split(['-', '_']).next().unwrap_or_default().trim();
+    LANGUAGES.iter().find_map(|&(code, code3, english, own)| {
+        [code, code3, english, own].contains(&primary).then_some(code)
+    })
+}
+
+/// The language `text` is reliably written in, as an ISO 639-1 code.
+pub fn detect(text: &str) -> Option<&'static str> {
+    let letters = text.chars().filter(|c| c.is_alphabetic()).take(FEWEST_LETTERS).count();
+    if letters < FEWEST_LETTERS {
+        return None;
+    }
+    if looks_english(text) {
+        return Some("en");
+    }
+    let info = whatlang::detect(text)?;
+    // Scripts that name their language are trusted whatever the
+    // trigrams' confidence: kana is Japanese, Hangul Korean.
+    let by_script = matches!(info.lang(), Lang::Jpn | Lang::Kor | Lang::Cmn);
+    if !info.is_reliable() && !by_script {
+        return None;
+    }
+    let code3 = info.lang().code();
+    LANGUAGES.iter().find(|l| l.1 == code3).map(|l| l.0)
+}
+
+/// Whether a quarter of the first words of `text` are [`ENGLISH_WORDS`]
+/// (most English notes are told so at a fraction of a trigram count's cost).
+fn looks_english(text: &str) -> bool {
+    let mut words = 0;
+    let mut english = 0;
+    for word in text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+        words += 1;
+        if word.len() <= 5 && ENGLISH_WORDS.iter().any(|e| e.eq_ignore_ascii_case(word)) {
+            english += 1;
+        }
+        if words == ENGLISH_TEST_WORDS {
+            break;
+        }
+    }
+    words >= 8 && english * 4 >= words
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn declarations_are_read_in_any_usual_form() {
+        for (written, code) in [
+            ("ru", Some("ru")),
+            ("RUS", Some("ru")),
+            ("Russian", Some("ru")),
+            ("русский", Some("ru")),
+            ("es-ES", Some("es")),
+            ("pt_BR", Some("pt")),
+            ("日本語", Some("ja")),
+            ("klingon", None),
+            ("", None),
+        ] {
+            assert_eq!(declared(written), code, "{written}");
+        }
+    }
+
+    #[test]
+    fn languages_are_detected_from_enough_text() {
+        let cases = [
+            ("The reader keeps notes on every book and rereads the passages later.", "en"),
+            ("Память о прочитанных книгах хранится в заметках читателя много лет.", "ru"),
+            ("El lector conoce bien los libros que ha leído y guarda sus notas.", "es"),
+            (
+                "Der Leser kennt die Bücher, die er gelesen hat, und bewahrt seine Notizen auf.",
+                "de",
+            ),
+            ("Le lecteur connaît bien les livres qu'il a lus et garde ses notes.", "fr"),
+            ("读书笔记记录了读者对每一本书的思考和摘录，方便以后查找和回顾。", "zh"),
+            ("読書ノートには、読んだ本についての考えと引用が書かれています。", "ja"),
+            ("독서 노트에는 읽은 책에 대한 생각과 인용문이 적혀 있습니다.", "ko"),
+        ];
+        for (text, code) in cases {
+            assert_eq!(detect(text), Some(code), "{text}");
+        }
+        // Too little text to say: not guessed.
+        assert_eq!(detect("Sí."), None);
+        // Romance and Germanic texts are not taken for English by the
+        // shortcut.
+        for text in [
+            "La casa de la familia está en el centro de la ciudad y tiene un jardín.",
+            "Das ist ein Buch, das ich in der Schule gelesen habe, und es war gut.",
+            "Het is een boek dat ik in de zomer heb gelezen en het was mooi.",
+            "Le livre est sur la table et il a été lu par tous les élèves.",
+        ] {
+            assert!(!looks_english(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_declaration_wins_over_the_text() {
+        let mut note = Note {
+            body: "The reader keeps notes on every book and rereads the passages later.".into(),
+            ..Note::default()
+        };
+        assert_eq!(of(&note).as_deref(), Some("en"));
+        note.fields.insert("lang".into(), vec!["de".into()]);
+        assert_eq!(of(&note).as_deref(), Some("de"));
+    }
+}
