@@ -104,6 +104,61 @@ fn readwise_every_highlight_and_its_location() {
     }
 }
 
+/// Every note of the files in `folder` of `highlights-extra/`, the samples
+/// kept beside `FOLIO_HIGHLIGHTS` (custom templates, Moon+ Reader).
+fn extra_notes(folder: &str) -> Vec<Note> {
+    let dir = corpus().join("../highlights-extra").join(folder);
+    assert!(dir.is_dir(), "{} is not a folder", dir.display());
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.is_file() && folio::walk::is_note_file(p))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .flat_map(|path| match note::read_many(path) {
+            Ok(notes) => notes,
+            Err(err) => panic!("a real export does not parse: {err}"),
+        })
+        .map(|parsed| parsed.note)
+        .collect()
+}
+
+/// The reader's own template: the note first, the highlight in a `>` quote
+/// with `— location: [N](kindle://…)`, chapter headings between, no `---`
+/// between some highlights. 95 located highlights; the notes stay notes.
+#[test]
+fn kindle_plugin_custom_template_every_highlight_apart_from_its_note() {
+    let notes = extra_notes("kindle-plugin-custom");
+    assert_eq!(notes.len(), 6);
+    assert!(notes.iter().all(|n| n.source.as_deref() == Some("kindle-plugin")));
+    assert!(notes.iter().all(|n| !n.authors.is_empty()), "every book has its author");
+    assert_eq!(quotes(&notes), 95, "the README's count");
+    assert_eq!(with_location(&notes), 95, "each with a Kindle location");
+    for q in notes.iter().flat_map(|n| &n.quotes) {
+        for leftover in ["^ref-", "location: [", "kindle://"] {
+            assert!(!q.text.contains(leftover), "{leftover} left in {:?}", q.text);
+        }
+    }
+    // The reader's question before a highlight is its note, not its text.
+    let rust = notes.iter().find(|n| n.titles[0].text.contains("Rust")).expect("the Rust book");
+    let q = rust
+        .quotes
+        .iter()
+        .find(|q| q.text.starts_with("it is always the first code"))
+        .expect("a quote");
+    assert!(q.note_text.as_deref().is_some_and(|n| n.starts_with("Question: is there a case")));
+    assert!(!q.text.contains("Question"), "{:?}", q.text);
+}
+
+/// Moon+ Reader's callouts are read as the notes they are: 197 quotes.
+#[test]
+fn moonreader_callouts_stay_quotes() {
+    let notes = extra_notes("moonreader");
+    assert_eq!(quotes(&notes), 197);
+}
+
 #[test]
 fn clippings_distinct_passages_with_notes_attached() {
     let notes = export_notes("clippings/samuelbalogh");

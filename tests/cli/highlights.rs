@@ -508,3 +508,154 @@ fn a_koreader_library_and_bookcision_files_are_walked_other_json_and_lua_are_not
     assert_eq!(u64_of(&summary, "added") + u64_of(&summary, "updated"), 0, "{run}");
     assert!(!summary["committed"].as_bool().unwrap_or(true), "{run}");
 }
+
+/// One fixture of `templates/`: its source, title, authors and each quote
+/// as (text, reference shown, note).
+type Template<'a> =
+    (&'a str, &'a str, &'a str, &'a [&'a str], &'a [(&'a str, &'a str, Option<&'a str>)]);
+
+/// Readers' own templates (issue 19, `../shared/docs/highlights.md` section
+/// 7): each highlight one quote, its text with no template leftovers, its
+/// place, its note, its book's title and author; an ordinary note with
+/// blockquotes stays an ordinary note.
+#[test]
+fn custom_templates_are_read_by_their_anchors() {
+    let env = TestEnv::new();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/highlights/templates");
+    copy_tree(&env, &dir, "notes");
+    let rows: &[Template] = &[
+        (
+            "Highlight Headings.md",
+            "kindle-plugin",
+            "The Lighthouse Keepers: A Coastal History",
+            &["Maren Holt"],
+            &[
+                ("A keeper's first duty was to the lamp, and only then to sleep.", "loc. 55", None),
+                (
+                    "Fog signals were tested every evening, whether or not fog was expected.",
+                    "loc. 121",
+                    Some("Same as the ship's bell drills my grandfather described."),
+                ),
+                ("The logbook recorded the weather every four hours.", "loc. 240", None),
+            ],
+        ),
+        (
+            "Kusamakura.md",
+            "kindle-plugin",
+            "草枕",
+            &["夏目 漱石"],
+            &[
+                ("山路を登りながら、こう考えた。", "loc. 138", None),
+                ("智に働けば角が立つ。", "loc. 154", None),
+                ("情に棹させば流される。", "loc. 155", Some("有名な冒頭。")),
+                ("住みにくさが高じると、安い所へ引き越したくなる。", "loc. 170", None),
+            ],
+        ),
+        (
+            "Empty Links.md",
+            "kindle-plugin",
+            "The Art of the Chisel",
+            &["Rosa Lindqvist"],
+            &[
+                (
+                    "A sharp chisel cuts; a dull one tears.",
+                    "loc. 100",
+                    Some("my note: this is why I hone before every session"),
+                ),
+                ("Hold the tool with your whole arm,\nnot just the wrist.", "loc. 134", None),
+                (
+                    "The back of the chisel must be flat before anything else.",
+                    "loc. 188",
+                    Some("flatten on the 1000 grit stone\nthen polish on 8000"),
+                ),
+                ("Paring is a conversation between hand and wood.", "loc. 240", None),
+            ],
+        ),
+        (
+            "Note First.md",
+            "kindle-plugin",
+            "Rivers and Their Deltas: How Water Shapes the Land",
+            &["Tomas Ek"],
+            &[
+                (
+                    "Every river begins as a rumour of water.",
+                    "loc. 417",
+                    Some("Why does this matter for the delta?"),
+                ),
+                (
+                    "Rivers remember their old beds.",
+                    "loc. 499",
+                    Some("My own thought about it first."),
+                ),
+                (
+                    "A meander is a river arguing with itself.",
+                    "loc. 560",
+                    Some("Like the Rhine after the floods."),
+                ),
+            ],
+        ),
+        (
+            "Readwise Numbered.md",
+            "readwise",
+            "The Soil Will Save Us",
+            &["Kristin Ohlson"],
+            &[
+                (
+                    "A teaspoon of healthy soil holds more microbes than there are people on Earth.",
+                    "loc. 101",
+                    Some("check the figure in the appendix"),
+                ),
+                (
+                    "Carbon leaves the atmosphere through plants and ends up underground.",
+                    "loc. 187",
+                    None,
+                ),
+                ("Plowing exposes the soil carbon to the air.", "loc. 230", None),
+                ("Cover crops keep roots in the ground all year.", "p. 64", None),
+            ],
+        ),
+        (
+            "Readwise Block Ids.md",
+            "readwise",
+            "A Brief History of Nearly Everything",
+            &["Bill Bryson"],
+            &[
+                (
+                    "No matter how hard you try you will never be able to grasp just how tiny a proton is.",
+                    "loc. 168",
+                    None,
+                ),
+                (
+                    "Protons are so small that a dot of ink can hold five hundred billion of them.",
+                    "loc. 177",
+                    Some("Look up how they counted."),
+                ),
+                ("Pluto is only one-fifth the size of Earth's moon.", "loc. 402", None),
+            ],
+        ),
+    ];
+    for (file, source, title, authors, quotes) in rows {
+        let (run, notes) = notes_of(&env, file);
+        run.expect_code(0);
+        assert_eq!(notes.len(), 1, "{file}\n{run}");
+        let note = &notes[0];
+        assert_eq!(text(&note["source"]), *source, "{file}");
+        assert_eq!(text(&note["titles"][0]["text"]), *title, "{file}");
+        let names: Vec<&str> =
+            note["authors"].as_array().map_or(vec![], |a| a.iter().map(text).collect());
+        assert_eq!(names, *authors, "{file}");
+        let got: Vec<(&str, &str, Option<&str>)> = note["quotes"].as_array().map_or(vec![], |q| {
+            q.iter()
+                .map(|q| {
+                    (text(&q["text"]), text(&q["reference"]["display"]), q["note_text"].as_str())
+                })
+                .collect()
+        });
+        assert_eq!(got, *quotes, "{file}\n{note:#}");
+    }
+    // Blockquotes, a block id, `Page: [12]`: written by hand, not an export.
+    let (run, notes) = notes_of(&env, "Ordinary Reading Note.md");
+    run.expect_code(0);
+    assert!(notes[0]["source"].is_null(), "{run}");
+    assert_eq!(notes[0]["quotes"].as_array().map(Vec::len), Some(2), "{run}");
+}

@@ -34,16 +34,36 @@ static META: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^\s*(?:-\s+)?(author|full[ _-]title|title|url|source)\s*::?\s*(.*?)\s*$")
         .expect("valid regex")
 });
-/// The reference Readwise appends to a highlight.
+/// The reference Readwise appends to a highlight (a template may put more
+/// after it: what follows is never the highlight's text).
 static REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?s)\s*\((?:\[(?P<label>[^\]]*)\]\((?P<url>[^)\s]*)\)|(?P<plain>(?:Location|Page)[\s\u{a0}]+[0-9ivxlcdm]+(?:\s*-\s*[0-9]+)?))\)\s*$",
+        r"(?s)\s*\((?:\[(?P<label>[^\]]*)\]\((?P<url>[^)\s]*)\)|(?P<plain>(?:Location|Page)[\s\u{a0}]+[0-9ivxlcdm]+(?:\s*-\s*[0-9]+)?))\)",
     )
     .expect("valid regex")
 });
 /// `Location 267`, `Page 52`, `Page xvi`.
 static PLACE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^(location|page)[\s\u{a0}]+([0-9ivxlcdm]+)(?:\s*-\s*([0-9]+))?$")
+        .expect("valid regex")
+});
+/// A place in a `Goto:` line or a link: `to_kindle?…location=168`.
+static TO_KINDLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"to_kindle\?[^)\s]*?[?&]location=(?P<n>[0-9]+)").expect("valid regex")
+});
+/// Lines a template leaves that are never text: a bare number, a Dataview
+/// `key:: value` field (`highlight_tags:: [[proton]]`), spaced-repetition
+/// fields, a `Goto:` link, an Obsidian block id alone, tags alone.
+static LEFTOVER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^(?:[0-9]+[.)]?|[\w-]+::.*|sr-(?:due|interval|ease)\s*:.*|<!--\s*sr:.*-->|goto:.*|\^[0-9a-z_-]+|(?:#[\w/-]+\s*)+)$",
+    )
+    .expect("valid regex")
+});
+/// A heading that is an Obsidian block id (`##### ^283957200`), the quote's
+/// (`###### ^283957200q`) or the note's (`###### ^283957200n`).
+static ID_HEADING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^#{2,6}\s+\^(?P<id>[0-9A-Za-z_-]*?[0-9]+)(?P<part>[a-z]?)\s*$")
         .expect("valid regex")
 });
 /// `**Note:** …`, `Note: …`, `**Note**: …`, `Tags:: …`.
@@ -56,6 +76,9 @@ static SUB: LazyLock<Regex> = LazyLock::new(|| {
 pub fn parse(text: &str, warnings: &mut Vec<Warning>) -> Option<Vec<Book>> {
     if !looks_like_readwise(text) {
         return None;
+    }
+    if text.lines().any(|l| ID_HEADING.captures(l.trim()).is_some_and(|c| &c["part"] == "q")) {
+        return Some(vec![parse_id_blocks(text, warnings)]);
     }
     let mut book = Book::default();
     let mut heading: Option<String> = None;
@@ -125,6 +148,7 @@ pub fn parse(text: &str, warnings: &mut Vec<Warning>) -> Option<Vec<Book>> {
                     text: vec![body.to_string()],
                     note: Vec::new(),
                     chapter: chapter.clone(),
+                    place: None,
                 });
             }
             Some((_, body)) => {
@@ -137,6 +161,7 @@ pub fn parse(text: &str, warnings: &mut Vec<Warning>) -> Option<Vec<Book>> {
                     None => building.text.push(format!("- {body}")),
                 }
             }
+            None if LEFTOVER.is_match(trimmed) => {}
             None => {
                 if let Some(building) = current.as_mut() {
                     if building.note.is_empty() {
@@ -154,12 +179,128 @@ pub fn parse(text: &str, warnings: &mut Vec<Warning>) -> Option<Vec<Book>> {
     Some(vec![book])
 }
 
+/// A template with a heading per highlight: `##### ^ID` over its fields
+/// (`highlight_tags::`, `Goto: …location=N`), `###### ^IDq` over the quote,
+/// `###### ^IDn` (when there is one) over the note. Other headings are the
+/// chapters; the fields are never text.
+fn parse_id_blocks(text: &str, warnings: &mut Vec<Warning>) -> Book {
+    #[derive(PartialEq)]
+    enum Part {
+        Outside,
+        Fields,
+        Quote,
+        Note,
+    }
+    let mut book = Book { line: 1, ..Book::default() };
+    let mut full_title = None;
+    let mut heading: Option<String> = None;
+    let mut chapter: Option<String> = None;
+    let mut in_front_matter = text.starts_with("---");
+    let mut part = Part::Outside;
+    let mut place: Option<u64> = None;
+    let mut note_first: Vec<String> = Vec::new();
+    let mut current: Option<Building> = None;
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim_end_matches('\r');
+        let trimmed = line.trim();
+        if in_front_matter {
+            if i > 0 && trimmed == "---" {
+                in_front_matter = false;
+            } else {
+                read_meta(line, &mut book, &mut full_title);
+            }
+            continue;
+        }
+        if let Some(c) = ID_HEADING.captures(trimmed) {
+            match &c["part"] {
+                "q" => {
+                    finish(&mut current, &mut book, warnings);
+                    current = Some(Building {
+                        line: i + 2,
+                        text: Vec::new(),
+                        note: std::mem::take(&mut note_first),
+                        chapter: chapter.clone(),
+                        place,
+                    });
+                    part = Part::Quote;
+                }
+                "n" => part = Part::Note,
+                _ => {
+                    finish(&mut current, &mut book, warnings);
+                    place = None;
+                    part = Part::Fields;
+                }
+            }
+            continue;
+        }
+        if let Some(title) = trimmed.strip_prefix("# ") {
+            heading.get_or_insert_with(|| inline_text(title).text);
+            continue;
+        }
+        if let Some(name) = heading_text(trimmed) {
+            finish(&mut current, &mut book, warnings);
+            part = Part::Outside;
+            let lower = name.to_lowercase();
+            if is_highlights_heading(name) || lower == "metadata" {
+                chapter = None;
+            } else {
+                chapter = Some(inline_text(name).text);
+            }
+            continue;
+        }
+        if trimmed == "---" {
+            finish(&mut current, &mut book, warnings);
+            part = Part::Outside;
+            continue;
+        }
+        if trimmed.is_empty() {
+            continue;
+        }
+        if let Some(c) = TO_KINDLE.captures(trimmed) {
+            let n = c["n"].parse().ok();
+            match current.as_mut() {
+                Some(b) if part != Part::Fields => b.place = b.place.or(n),
+                _ => place = place.or(n),
+            }
+            continue;
+        }
+        let note = SUB.captures(trimmed).filter(|c| c[1].eq_ignore_ascii_case("note"));
+        match part {
+            Part::Outside => {
+                read_meta(line, &mut book, &mut full_title);
+            }
+            _ if LEFTOVER.is_match(trimmed) => {}
+            Part::Fields => {
+                if let Some(c) = note {
+                    note_first.push(c[2].to_string());
+                }
+            }
+            Part::Quote | Part::Note => {
+                let Some(b) = current.as_mut() else { continue };
+                match note {
+                    Some(c) => {
+                        b.note.push(c[2].to_string());
+                        part = Part::Note;
+                    }
+                    None if part == Part::Note => b.note.push(trimmed.to_string()),
+                    None => b.text.push(trimmed.to_string()),
+                }
+            }
+        }
+    }
+    finish(&mut current, &mut book, warnings);
+    book.title = full_title.or(heading).unwrap_or_default();
+    book
+}
+
 /// A highlight whose lines are still being read.
 struct Building {
     line: usize,
     text: Vec<String>,
     note: Vec<String>,
     chapter: Option<String>,
+    /// A location given apart from the text (a `Goto:` line).
+    place: Option<u64>,
 }
 
 /// Turns the highlight being read into a [`Highlight`] of the book.
@@ -167,6 +308,7 @@ fn finish(current: &mut Option<Building>, book: &mut Book, warnings: &mut Vec<Wa
     let Some(building) = current.take() else { return };
     let raw = building.text.join("\n");
     let mut highlight = Highlight { line: building.line, ..Highlight::default() };
+    let mut extra_note = String::new();
     let body = match REFERENCE.captures(&raw) {
         Some(c) => {
             let place = c.name("label").or_else(|| c.name("plain")).map_or("", |m| m.as_str());
@@ -183,7 +325,14 @@ fn finish(current: &mut Option<Building>, book: &mut Book, warnings: &mut Vec<Wa
                     highlight.location = Some([a.min(b), a.max(b)]);
                 }
             }
-            raw[..c.get(0).map_or(raw.len(), |m| m.start())].to_string()
+            let whole = c.get(0).map_or(raw.len()..raw.len(), |m| m.range());
+            let after: Vec<&str> = raw[whole.end..]
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !LEFTOVER.is_match(l))
+                .collect();
+            extra_note = after.join("\n");
+            raw[..whole.start].to_string()
         }
         None => raw,
     };
@@ -195,7 +344,14 @@ fn finish(current: &mut Option<Building>, book: &mut Book, warnings: &mut Vec<Wa
         });
         return;
     }
-    let note = readable(&building.note.join("\n"));
+    let mut note_lines = building.note;
+    if !extra_note.is_empty() {
+        note_lines.insert(0, extra_note);
+    }
+    if highlight.location.is_none() && highlight.page.is_none() {
+        highlight.location = building.place.map(|n| [n, n]);
+    }
+    let note = readable(&note_lines.join("\n"));
     highlight.note = (!note.is_empty()).then_some(note);
     highlight.chapter = building.chapter;
     book.highlights.push(highlight);
@@ -268,11 +424,14 @@ fn bullet(line: &str) -> Option<(usize, &str)> {
 }
 
 /// A Readwise export has its metadata (a `Full Title`, the cover, an
-/// `author::` property) and a highlights section.
+/// `author::` property, a Readwise link) and a highlights section, or
+/// headings that are the highlights' block ids (`###### ^283957200q`).
 fn looks_like_readwise(text: &str) -> bool {
     // Most notes are not exports: a byte search rules them out before any
     // line is looked at (every variant has a `…ighlights` heading or bullet).
-    if memchr::memmem::find(text.as_bytes(), b"ighlights").is_none() {
+    if memchr::memmem::find(text.as_bytes(), b"ighlights").is_none()
+        && memchr::memmem::find(text.as_bytes(), b"readwise.io/").is_none()
+    {
         return false;
     }
     let mut marked = false;
@@ -291,6 +450,7 @@ fn looks_like_readwise(text: &str) -> bool {
         }
         if heading_text(t).is_some_and(is_highlights_heading)
             || bullet(line).is_some_and(|(_, b)| is_highlights_heading(b))
+            || ID_HEADING.captures(t).is_some_and(|c| &c["part"] == "q")
         {
             section = true;
         }
@@ -335,5 +495,86 @@ mod tests {
             (h[3].text.as_str(), h[3].location, h[3].page.as_deref()),
             ("A web one", None, None)
         );
+    }
+
+    #[test]
+    fn a_number_on_the_line_after_an_item_is_not_text() {
+        let book = one(
+            "---\r\nauthor: \"[[Wen Li]]\"\r\ntitle: 三体\r\n---\r\n# 三体\r\n\r\n![rw-book-cover](https://x/y.jpg)\r\n\r\n## Highlights\r\n\
+             - 弱小和无知不是生存的障碍，傲慢才是。 ([Location\u{a0}101](https://readwise.io/to_kindle?action=open&asin=B0&location=101))\r\n2\r\n    - Note: 书中最有名的一句\r\n\
+             - The universe is a dark forest. ([Location 240](https://readwise.io/to_kindle?action=open&asin=B0&location=240))\r\n3\r\n\
+             - Every hunter is silent. (Location 250) #scifi\r\n4\r\n",
+        );
+        assert_eq!(
+            (book.title.as_str(), book.authors.as_slice()),
+            ("三体", &["Wen Li".to_string()][..])
+        );
+        let h = &book.highlights;
+        let rows: Vec<_> =
+            h.iter().map(|h| (h.text.as_str(), h.location, h.note.as_deref())).collect();
+        assert_eq!(
+            rows,
+            [
+                (
+                    "弱小和无知不是生存的障碍，傲慢才是。",
+                    Some([101, 101]),
+                    Some("书中最有名的一句")
+                ),
+                ("The universe is a dark forest.", Some([240, 240]), None),
+                ("Every hunter is silent.", Some([250, 250]), None),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_heading_per_highlight_with_the_quote_under_its_id() {
+        let book = one("---\ntitle: A Brief Universe\nauthor: Ines Calder\n---\n\
+             # A Brief Universe\n\n![rw-book-cover](https://x/y.jpg)\n\n\
+             ### 1 HOW TO BUILD A UNIVERSE\n\
+             ##### ^283957200\nhighlight_tags:: [[proton]]\n\
+             Goto: https://readwise.io/to_kindle?action=open&asin=B000FBFNII&location=168\n\n\
+             ###### ^283957200q\nA proton is a bag of quarks\nheld by gluons.\n\n\
+             ##### ^283957201\n\
+             Goto: https://readwise.io/to_kindle?action=open&asin=B000FBFNII&location=175\n\n\
+             ###### ^283957201q\nNothing is emptier than a vacuum, and nothing busier.\n\n\
+             ###### ^283957201n\nLook up vacuum fluctuations.\n\n\
+             ### 2 THE FIRST STARS\n\
+             ##### ^283957202\nsr-due: 2024-06-01\n\
+             Goto: https://readwise.io/to_kindle?action=open&asin=B000FBFNII&location=301\n\n\
+             ###### ^283957202q\n最初的恒星是巨大的。\n");
+        assert_eq!(
+            (book.title.as_str(), book.authors.as_slice()),
+            ("A Brief Universe", &["Ines Calder".to_string()][..])
+        );
+        let rows: Vec<_> = book
+            .highlights
+            .iter()
+            .map(|h| (h.text.as_str(), h.location, h.note.as_deref(), h.chapter.as_deref()))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                (
+                    "A proton is a bag of quarks\nheld by gluons.",
+                    Some([168, 168]),
+                    None,
+                    Some("1 HOW TO BUILD A UNIVERSE")
+                ),
+                (
+                    "Nothing is emptier than a vacuum, and nothing busier.",
+                    Some([175, 175]),
+                    Some("Look up vacuum fluctuations."),
+                    Some("1 HOW TO BUILD A UNIVERSE")
+                ),
+                ("最初的恒星是巨大的。", Some([301, 301]), None, Some("2 THE FIRST STARS")),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_note_with_a_readwise_link_but_no_highlights_is_not_an_export() {
+        let mut w = Vec::new();
+        let note = "# Reading log\n\nI keep highlights in https://readwise.io/ now.\n\n> A quote I liked.\n";
+        assert!(parse(note, &mut w).is_none());
     }
 }
