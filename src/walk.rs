@@ -1,5 +1,6 @@
 //! Finds note files under the note folders, as ripgrep would: recursively,
-//! honouring `.gitignore` and `.ignore`, skipping hidden files, never
+//! honouring `.gitignore` and `.ignore`, skipping hidden files (but for a
+//! Kobo's `.kobo` folder), never
 //! descending into the index itself. Takes note files and the files that
 //! can only be highlight exports (`.json`, KOReader `metadata.*.lua`
 //! sidecars: [`crate::note::is_export_only`]). Yields paths and file facts; it never
@@ -57,9 +58,14 @@ pub fn walk(roots: &[PathBuf], exclude: Option<&Path>, threads: usize) -> Walk {
         // Links are not followed, so below canonical roots every folder's
         // path is already canonical: compare it as it is (a realpath per
         // folder cost several system calls on every refresh).
-        .filter_entry(move |entry| match &exclude {
-            Some(index) if entry.file_type().is_some_and(|t| t.is_dir()) => entry.path() != index,
-            _ => true,
+        .filter_entry(move |entry| {
+            visible(entry)
+                && match &exclude {
+                    Some(index) if entry.file_type().is_some_and(|t| t.is_dir()) => {
+                        entry.path() != index
+                    }
+                    _ => true,
+                }
         });
     collect(builder)
 }
@@ -81,6 +87,9 @@ pub fn walk_paths(roots: &[PathBuf], paths: &[PathBuf], exclude: Option<&Path>) 
     }
     let exclude = exclude.and_then(|e| e.canonicalize().ok());
     builder.threads(1).filter_entry(move |entry| {
+        if !visible(entry) {
+            return false;
+        }
         let path = entry.path();
         if entry.file_type().is_some_and(|t| t.is_dir()) {
             on_the_way.contains(path) && exclude.as_deref() != Some(path)
@@ -95,8 +104,27 @@ pub fn walk_paths(roots: &[PathBuf], paths: &[PathBuf], exclude: Option<&Path>) 
 /// same files.
 fn builder(root: &Path) -> WalkBuilder {
     let mut builder = WalkBuilder::new(root);
-    builder.hidden(true).require_git(false).follow_links(false);
+    // Hidden names are skipped by [`visible`], which lets one in.
+    builder.hidden(false).require_git(false).follow_links(false);
     builder
+}
+
+/// Folders with a hidden name the walk enters anyway: a Kobo e-reader
+/// keeps its highlights in `.kobo/KoboReader.sqlite`.
+const HIDDEN_BUT_READ: [&str; 1] = [".kobo"];
+
+/// Whether the walk looks at `entry`: hidden names (starting with a dot)
+/// are skipped below the roots, but for [`HIDDEN_BUT_READ`] folders.
+fn visible(entry: &ignore::DirEntry) -> bool {
+    if entry.depth() == 0 {
+        return true;
+    }
+    let name = entry.file_name().as_encoded_bytes();
+    if name.first() != Some(&b'.') {
+        return true;
+    }
+    entry.file_type().is_some_and(|t| t.is_dir())
+        && HIDDEN_BUT_READ.iter().any(|h| name.eq_ignore_ascii_case(h.as_bytes()))
 }
 
 /// Runs the walk: note files with their facts, sorted by path.

@@ -1,7 +1,11 @@
 //! The note parser, and every highlight export's parser (`parse_many`), on
 //! arbitrary bytes: they must never panic, hang or blow up memory, and what
 //! they return must hold together (offsets on character boundaries inside
-//! the body, quote texts equal to their body slices).
+//! the body, quote texts equal to their body slices). `parse_file` sees the
+//! bytes as a walked `.html` file (a Kindle notebook or nothing); bytes
+//! with SQLite's header are also written to a temporary `KoboReader.sqlite`
+//! and read as Kobo's database, since SQLite reads files, not buffers.
+//! `note_parse.dict` holds the exports' tokens (`-dict=note_parse.dict`).
 #![no_main]
 
 use std::path::Path;
@@ -14,6 +18,17 @@ fuzz_target!(|bytes: &[u8]| {
     }
     for parsed in folio::note::parse_many(Path::new("fuzz/My Clippings.txt"), bytes).iter().flatten() {
         check(parsed);
+    }
+    if let Ok(Some(notes)) = folio::note::parse_file(Path::new("fuzz/Notebook.html"), bytes) {
+        notes.iter().for_each(check);
+    }
+    if folio::note::highlights::kobo::is_sqlite(bytes) {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let path = dir.path().join("KoboReader.sqlite");
+        std::fs::write(&path, bytes).expect("write the database");
+        if let Ok(Some(notes)) = folio::note::parse_file(&path, bytes) {
+            notes.iter().for_each(check);
+        }
     }
 });
 

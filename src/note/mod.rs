@@ -9,8 +9,9 @@
 //! - [`reference`](mod@reference): what a page reference says (`p. 52`, `pp. 175-176`,
 //!   `chapter XXIV`, `Calvino, 1972, p. 97`, …);
 //! - [`markup`]: HTML and entities in header values and raw HTML blocks;
-//! - [`highlights`]: highlight exports (Kindle clippings, Readwise, the
-//!   Kindle and Apple Books plugins), one note per book.
+//! - [`highlights`]: highlight exports (Kindle clippings and notebooks,
+//!   Readwise, the Kindle and Apple Books plugins, KOReader, Bookcision,
+//!   Kobo's database), one note per book.
 //!
 //! # The JSON contract (`folio show --json`)
 //!
@@ -33,7 +34,8 @@
 //! reader's own note on it and `added` when it was made (ISO 8601, `null`
 //! when the export does not say). `source` is the export a highlight note
 //! was read from (`kindle-clippings`, `readwise`, `kindle-plugin`,
-//! `apple-books`, `koreader`, `bookcision`), `null` for a hand-written note.
+//! `apple-books`, `koreader`, `bookcision`, `kindle-notebook`, `kobo`),
+//! `null` for a hand-written note.
 //! `language` is the note's ISO 639-1 code (`en`, `ru`, `zh`, …), declared
 //! by `lang:` / `language:` or detected from its text, `null` when neither
 //! says.
@@ -47,7 +49,8 @@
 //! # Bad input
 //!
 //! [`parse`] never panics. A file that cannot be a note (binary, empty) is an
-//! error; a note that can be read despite a problem (invalid UTF-8, a header
+//! error (a Kobo database, binary too, is read by [`parse_many`] before any
+//! decoding); a note that can be read despite a problem (invalid UTF-8, a header
 //! line without `:`, an unterminated front matter, a `<footer>` outside any
 //! quote, a header with no body) parses with [`Warning`]s. Invalid UTF-8 is
 //! read lossily: bad bytes become U+FFFD and a warning names the first line.
@@ -107,8 +110,8 @@ pub struct Note {
     /// Page references written inline in the prose, like `"bathos" (p.216)`.
     pub references: Vec<InlineReference>,
     /// The export format a highlight note was read from (`kindle-clippings`,
-    /// `readwise`, `kindle-plugin`, `apple-books`, `koreader`, `bookcision`);
-    /// `None` for a note written by hand.
+    /// `readwise`, `kindle-plugin`, `apple-books`, `koreader`, `bookcision`,
+    /// `kindle-notebook`, `kobo`); `None` for a note written by hand.
     pub source: Option<String>,
     /// Its language, an ISO 639-1 code (`en`, `ru`, `zh`): declared by
     /// `lang:` / `language:` in the header, else detected from its text
@@ -225,12 +228,37 @@ pub fn read_many(path: &Path) -> Result<Vec<Parsed>, NoteError> {
 /// other file is one note, as [`parse`] reads it. The file's warnings go
 /// with its first note.
 pub fn parse_many(path: &Path, bytes: &[u8]) -> Result<Vec<Parsed>, NoteError> {
+    // A Kobo database is binary: recognised before the text is decoded.
+    if highlights::kobo::is_sqlite(bytes) {
+        let books = highlights::kobo::read(path).map_err(|p| NoteError::new(path, p.message()))?;
+        return export_notes(path, highlights::Export { source: "kobo", books }, Vec::new());
+    }
+    if highlights::kobo::is_kobo_name(path) {
+        return Err(NoteError::new(path, not_a_kobo_database()));
+    }
     let (text, mut warnings) = decode(path, bytes)?;
     let mut found = Vec::new();
     let Some(export) = highlights::read(&text, &mut found) else {
         return Ok(vec![parse_text(path, &text, warnings)]);
     };
     warnings.append(&mut found);
+    export_notes(path, export, warnings)
+}
+
+/// What to say of a `KoboReader.sqlite` that is not an SQLite database.
+fn not_a_kobo_database() -> String {
+    "named like Kobo's database but not an SQLite database (empty or damaged); skipped: \
+     copy KoboReader.sqlite from the reader's .kobo folder again (eject it safely first)"
+        .to_string()
+}
+
+/// The notes of an export, one per book; the file's warnings go with the
+/// first. An export with no book is an error (there is nothing to index).
+fn export_notes(
+    path: &Path,
+    export: highlights::Export,
+    warnings: Vec<Warning>,
+) -> Result<Vec<Parsed>, NoteError> {
     if export.books.is_empty() {
         let mut message = format!(
             "a {} export with no highlights or notes (bookmarks only?); nothing to index",
@@ -256,13 +284,15 @@ pub fn parse_many(path: &Path, bytes: &[u8]) -> Result<Vec<Parsed>, NoteError> {
 }
 
 /// Whether `path` can only be a highlight export, never a note of its own:
-/// a `.json` file (Bookcision, KOReader's exporter) or a KOReader sidecar,
-/// `metadata.EXT.lua` in a `BOOK.sdr` folder. Such a file that is not an
-/// export is none of folio's business: it is neither indexed nor reported.
+/// a `.json` file (Bookcision, KOReader's exporter), an `.html` or `.htm`
+/// file (a Kindle app's notebook), an `.sqlite` file (Kobo's
+/// `KoboReader.sqlite`) or a KOReader sidecar, `metadata.EXT.lua` in a
+/// `BOOK.sdr` folder. Such a file that is not an export is none of folio's
+/// business: it is neither indexed nor reported.
 pub fn is_export_only(path: &Path) -> bool {
     let Some(name) = path.file_name().and_then(|n| n.to_str()) else { return false };
     let lower = name.to_ascii_lowercase();
-    if lower.ends_with(".json") {
+    if [".json", ".html", ".htm", ".sqlite"].iter().any(|ext| lower.ends_with(ext)) {
         return true;
     }
     let in_sdr = path
@@ -274,8 +304,25 @@ pub fn is_export_only(path: &Path) -> bool {
 }
 
 /// [`parse_many`] for a file the walk found: `Ok(None)` when the file can
-/// only be an export ([`is_export_only`]) and is not one.
+/// only be an export ([`is_export_only`]) and is not one. A database that is
+/// not Kobo's is not one; a file named `KoboReader.sqlite` that cannot be
+/// read is an error, since it is one.
 pub fn parse_file(path: &Path, bytes: &[u8]) -> Result<Option<Vec<Parsed>>, NoteError> {
+    if highlights::kobo::is_sqlite(bytes) {
+        return match highlights::kobo::read(path) {
+            Ok(books) => {
+                let export = highlights::Export { source: "kobo", books };
+                export_notes(path, export, Vec::new()).map(Some)
+            }
+            Err(highlights::kobo::Problem::NotKobo(_)) if !highlights::kobo::is_kobo_name(path) => {
+                Ok(None)
+            }
+            Err(problem) => Err(NoteError::new(path, problem.message())),
+        };
+    }
+    if highlights::kobo::is_kobo_name(path) {
+        return Err(NoteError::new(path, not_a_kobo_database()));
+    }
     if !is_export_only(path) {
         return parse_many(path, bytes).map(Some);
     }

@@ -272,6 +272,8 @@ pub struct Builder<'a> {
     /// notes in, looked up when a word first needs them: a word matches
     /// its forms under each of their stemmers, and English's.
     languages: std::cell::OnceCell<Vec<&'static str>>,
+    /// [`Builder::language_counts`], by language.
+    language_counts: std::cell::RefCell<std::collections::HashMap<&'static str, (u64, u64)>>,
 }
 
 impl<'a> Builder<'a> {
@@ -300,6 +302,7 @@ impl<'a> Builder<'a> {
             sought: false,
             explaining: false,
             languages: std::cell::OnceCell::new(),
+            language_counts: Default::default(),
         }
     }
 
@@ -704,13 +707,19 @@ impl<'a> Builder<'a> {
     /// documents, with their own lengths) counts as a second part, combined
     /// as the best part plus [`TIE_BREAKER`] × the other.
     fn word_query(&self, word: &str, fields: &[(Field, f32, f32)]) -> Box<dyn Query> {
-        let (notes, quote_docs) = *self.counts.get_or_init(|| {
-            let count = |kind: &str| {
-                let term = Term::from_field_text(self.fields.kind, kind);
-                self.searcher.doc_freq(&term).unwrap_or(0)
-            };
-            (count(crate::index::schema::KIND_NOTE), count(crate::index::schema::KIND_QUOTE))
-        });
+        let (notes, quote_docs) = match crate::index::analyzer::tagged_language(word) {
+            "en" => *self.counts.get_or_init(|| {
+                let count = |kind: &str| {
+                    let term = Term::from_field_text(self.fields.kind, kind);
+                    self.searcher.doc_freq(&term).unwrap_or(0)
+                };
+                (count(crate::index::schema::KIND_NOTE), count(crate::index::schema::KIND_QUOTE))
+            }),
+            // A stem of another language is weighed among that language's
+            // documents: among every document, a word as common as `a` in
+            // Hungarian would look rare.
+            code => self.language_counts(code),
+        };
         let joined = |field: Field| self.target == Target::Notes && field == self.fields.quote;
         let term = |&(field, weight, b): &(Field, f32, f32)| FieldTerm {
             term: Term::from_field_text(field, word),
@@ -746,6 +755,25 @@ impl<'a> Builder<'a> {
             1 => parts.pop().unwrap_or_else(|| Box::new(tantivy::query::EmptyQuery)),
             _ => self.any_field(parts),
         }
+    }
+
+    /// Note and quote documents of notes in language `code` (BM25F's `N`
+    /// for that language's stems), counted once per search.
+    fn language_counts(&self, code: &'static str) -> (u64, u64) {
+        if let Some(&counts) = self.language_counts.borrow().get(code) {
+            return counts;
+        }
+        let count = |kind: &str| {
+            let query = BooleanQuery::new(vec![
+                (Occur::Must, term_query(self.fields.kind, kind)),
+                (Occur::Must, term_query(self.fields.language, code)),
+            ]);
+            self.searcher.search(&query, &tantivy::collector::Count).unwrap_or(0) as u64
+        };
+        let counts =
+            (count(crate::index::schema::KIND_NOTE), count(crate::index::schema::KIND_QUOTE));
+        self.language_counts.borrow_mut().insert(code, counts);
+        counts
     }
 
     /// A word or phrase on any of its fields, scored by the best field.

@@ -659,3 +659,167 @@ fn custom_templates_are_read_by_their_anchors() {
     assert!(notes[0]["source"].is_null(), "{run}");
     assert_eq!(notes[0]["quotes"].as_array().map(Vec::len), Some(2), "{run}");
 }
+
+/// A small Kobo database: one book, a highlight with the reader's note, a
+/// highlight, a note alone and a dogear.
+fn write_kobo(path: &Path) {
+    let db = rusqlite::Connection::open(path).expect("create a Kobo database");
+    db.execute_batch(
+        "CREATE TABLE content (ContentID TEXT PRIMARY KEY, ContentType TEXT, Title TEXT,
+             Attribution TEXT, VolumeIndex INTEGER);
+         CREATE TABLE Bookmark (BookmarkID TEXT PRIMARY KEY, VolumeID TEXT, ContentID TEXT,
+             Text TEXT, Annotation TEXT, DateCreated TEXT, Type TEXT);
+         INSERT INTO content VALUES ('file:///mnt/onboard/w.kepub.epub', '6', 'The Walled Garden',
+             'Lee, Kai-Fu', 0);
+         INSERT INTO content VALUES ('w!!ch1.html', '9', 'Seeds and Soil', NULL, 1);
+         INSERT INTO Bookmark VALUES ('1', 'file:///mnt/onboard/w.kepub.epub', 'w!!ch1.html',
+             'Compost is patience made visible.', 'try the bokashi bin', '2024-12-15T00:43:25.852', 'note');
+         INSERT INTO Bookmark VALUES ('2', 'file:///mnt/onboard/w.kepub.epub', 'w!!ch1.html',
+             'A hedge is a slow wall.', NULL, '2024-12-16T09:00:00.000', 'highlight');
+         INSERT INTO Bookmark VALUES ('3', 'file:///mnt/onboard/w.kepub.epub', 'w!!ch1.html',
+             '', 'mulch before winter', '2024-12-17T09:00:00.000', 'note');
+         INSERT INTO Bookmark VALUES ('4', 'file:///mnt/onboard/w.kepub.epub', 'w!!ch1.html',
+             NULL, NULL, '2024-12-18T09:00:00.000', 'dogear');",
+    )
+    .expect("fill the Kobo database");
+}
+
+const NOTEBOOK: &str = r#"<html><body><div class="bodyContainer">
+<div class="notebookFor">Notizbuch für</div>
+<div class="bookTitle">Der Salzweg &amp; andere Wege</div>
+<div class="authors">Okafor, Hana</div>
+<div class="sectionHeading">Erstes Kapitel</div>
+<div class="noteHeading">Markierung (<span class="highlight_yellow">gelb</span>) - Seite 12 · Position 150</div>
+<div class="noteText">Das Salz der Straße glänzt im Regen.</div>
+<div class="noteHeading">Notiz - Seite 12 · Position 152</div>
+<div class="noteText">schön gesagt</div>
+<div class="noteHeading">Markierung (<span class="highlight_blue">blau</span>) - Position 300</div>
+<div class="noteText">Wer wandert, wartet nie.
+</div></div></body></html>"#;
+
+#[test]
+fn kobo_databases_and_kindle_notebooks_are_read_and_other_html_and_sqlite_are_not() {
+    let env = TestEnv::new();
+    let kobo = env.write("notes/kobo/KoboReader.sqlite", b"");
+    std::fs::remove_file(&kobo).expect("remove the placeholder");
+    write_kobo(&kobo);
+    env.write("notes/Der Salzweg - Notebook.html", NOTEBOOK);
+    // Same extensions, not exports: neither notes nor failures.
+    env.write("notes/page.html", "<html><body><div class=\"content\">Hello</div></body></html>");
+    env.write("notes/garbage.sqlite", b"SQLite format 3\0not really a database at all");
+    let other = env.write("notes/places.sqlite", b"");
+    std::fs::remove_file(&other).expect("remove the placeholder");
+    rusqlite::Connection::open(&other)
+        .and_then(|db| db.execute_batch("CREATE TABLE moz_places (id INTEGER);"))
+        .expect("another database");
+    let kobo_folder = |env: &TestEnv| {
+        let mut names: Vec<String> = std::fs::read_dir(env.root().join("notes/kobo"))
+            .expect("list")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+
+    let (run, notes) = notes_of(&env, "kobo/KoboReader.sqlite");
+    run.expect_code(0);
+    assert_eq!(notes.len(), 1, "{run}");
+    let note = &notes[0];
+    assert_eq!(text(&note["source"]), "kobo");
+    assert_eq!(text(&note["titles"][0]["text"]), "The Walled Garden");
+    assert_eq!(note["authors"], serde_json::json!(["Kai-Fu Lee"]));
+    let quotes = note["quotes"].as_array().expect("quotes");
+    let got: Vec<(&str, &str, &str, &str)> = quotes
+        .iter()
+        .map(|q| {
+            (
+                text(&q["text"]),
+                text(&q["note_text"]),
+                text(&q["reference"]["display"]),
+                text(&q["added"]),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "Compost is patience made visible.",
+                "try the bokashi bin",
+                "Seeds and Soil",
+                "2024-12-15T00:43:25"
+            ),
+            ("A hedge is a slow wall.", "", "Seeds and Soil", "2024-12-16T09:00:00"),
+            ("mulch before winter", "mulch before winter", "Seeds and Soil", "2024-12-17T09:00:00"),
+        ],
+        "{run}"
+    );
+
+    let (run, notes) = notes_of(&env, "Der Salzweg - Notebook.html");
+    run.expect_code(0);
+    let note = &notes[0];
+    assert_eq!(text(&note["source"]), "kindle-notebook");
+    assert_eq!(text(&note["titles"][0]["text"]), "Der Salzweg & andere Wege");
+    assert_eq!(note["authors"], serde_json::json!(["Hana Okafor"]));
+    let first = &note["quotes"][0];
+    assert_eq!(text(&first["reference"]["display"]), "p. 12", "{run}");
+    assert_eq!(first["reference"]["locations"], serde_json::json!([150, 150]), "{run}");
+    assert_eq!(text(&first["note_text"]), "schön gesagt", "{run}");
+    assert_eq!(text(&note["quotes"][1]["reference"]["display"]), "loc. 300", "{run}");
+
+    let run = env.folio(&["index", "notes", "--json"]);
+    run.expect_code(0);
+    let summary = run.json();
+    assert_eq!(u64_of(&summary, "notes"), 2, "{run}");
+    assert_eq!(u64_of(&summary, "quotes"), 5, "{run}");
+    assert_eq!(summary["failed"].as_array().map_or(99, Vec::len), 0, "{run}");
+    for quiet in ["page.html", "garbage.sqlite", "places.sqlite"] {
+        assert!(!run.stderr.contains(quiet), "{quiet} reported\n{run}");
+    }
+    assert_eq!(kobo_folder(&env), ["KoboReader.sqlite"], "indexing wrote beside the database");
+
+    let run = env.folio(&["quotes", "bokashi", "--json", "--no-refresh"]);
+    run.expect_code(0);
+    assert_eq!(text(&run.json()["hits"][0]["note_text"]), "try the bokashi bin", "{run}");
+
+    // A second run reads nothing again.
+    let run = env.folio(&["index", "notes", "--json"]);
+    let summary = run.json();
+    assert_eq!(u64_of(&summary, "added") + u64_of(&summary, "updated"), 0, "{run}");
+
+    // A damaged Kobo database is one failure naming it; the rest stays.
+    let bytes = std::fs::read(&kobo).expect("read the database");
+    env.write("notes/kobo/KoboReader.sqlite", &bytes[..100]);
+    let run = env.folio(&["index", "notes", "--json"]);
+    let summary = run.json();
+    let failed = summary["failed"].as_array().cloned().unwrap_or_default();
+    assert_eq!(failed.len(), 1, "{run}");
+    assert!(run.stderr.contains("KoboReader.sqlite"), "{run}");
+    assert!(!run.stderr.contains("panicked"), "{run}");
+    assert_eq!(u64_of(&summary, "notes"), 1, "{run}");
+    let run = env.folio(&["show", "notes/kobo/KoboReader.sqlite"]);
+    run.expect_code(2);
+    assert_eq!(run.stderr.lines().count(), 1, "one line\n{run}");
+    assert!(run.stderr.contains("KoboReader.sqlite"), "{run}");
+}
+
+/// An e-reader's root, as mounted: the walk enters its hidden `.kobo`
+/// folder for the highlights, and no other hidden folder.
+#[test]
+fn the_walk_finds_a_kobo_in_its_hidden_folder_and_skips_other_hidden_ones() {
+    let env = TestEnv::new();
+    let kobo = env.write("reader/.kobo/KoboReader.sqlite", b"");
+    std::fs::remove_file(&kobo).expect("remove the placeholder");
+    write_kobo(&kobo);
+    env.write("reader/.trash/old.md", "# Old\n\n> Compost is patience made visible.\n");
+    env.write("reader/.kobo/notes.md", "# Notes\n\nA hedge is a slow wall.\n");
+    let run = env.folio(&["index", "reader", "--json"]);
+    run.expect_code(0);
+    let run = env.folio(&["quotes", "compost", "--json"]);
+    run.expect_code(0);
+    let hits = run.json()["hits"].as_array().cloned().unwrap_or_default();
+    let paths: Vec<String> =
+        hits.iter().map(|h| h["path"].as_str().unwrap_or_default().to_string()).collect();
+    assert_eq!(paths.len(), 1, "{run}");
+    assert!(paths[0].ends_with("KoboReader.sqlite"), "{run}");
+}

@@ -188,7 +188,7 @@ fn added(table: &Table, warnings: &mut Vec<Warning>) -> Option<String> {
     iso
 }
 
-fn iso_datetime(raw: &str) -> Option<String> {
+pub(super) fn iso_datetime(raw: &str) -> Option<String> {
     let b = raw.as_bytes();
     let digits = |range: std::ops::Range<usize>| b[range].iter().all(u8::is_ascii_digit);
     let date_ok = b.len() >= 10 && digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-';

@@ -1,17 +1,22 @@
-//! Highlight exports (Kindle `My Clippings.txt`, Readwise, the Obsidian
-//! Kindle and Apple Books plugins, KOReader, Bookcision), recognised by their
-//! content and read into [`Book`]s, which become ordinary notes whose quotes
-//! are the highlights. `../shared/docs/highlights.md` lists every shape.
+//! Highlight exports (Kindle `My Clippings.txt` and the Kindle apps'
+//! notebooks, Readwise, the Obsidian Kindle and Apple Books plugins,
+//! KOReader, Bookcision, Kobo's database), recognised by their content and
+//! read into [`Book`]s, which become ordinary notes whose quotes are the
+//! highlights. `../shared/docs/highlights.md` lists every shape.
 //!
-//! Each format is a module with `parse(text, warnings) -> Option<Vec<Book>>`
-//! (`None`: not this format); [`read`] tries them in turn ([`FORMATS`]), and
-//! [`to_note`] turns a book into a [`Note`]. Nothing here knows the index.
+//! Each text format is a module with `parse(text, warnings) ->
+//! Option<Vec<Book>>` (`None`: not this format); [`read`] tries them in turn
+//! ([`FORMATS`]), and [`to_note`] turns a book into a [`Note`]. Kobo's
+//! database is binary and read from its path ([`kobo`]; `note::parse_many`
+//! recognises it before decoding any text). Nothing here knows the index.
 
 pub mod apple_books;
 pub mod book;
 pub mod bookcision;
 pub mod clippings;
+pub mod kindle_notebook;
 pub mod kindle_plugin;
+pub mod kobo;
 pub mod koreader;
 pub mod readwise;
 
@@ -29,7 +34,8 @@ pub type Reader = fn(&str, &mut Vec<Warning>) -> Option<Vec<Book>>;
 /// A format is recognised by what the text holds, so the order only matters
 /// where two could claim one file (the Kindle plugin's files also look a
 /// little like Readwise's; a Bookcision file is JSON, as KOReader's
-/// exporter's is).
+/// exporter's is). Kobo's database is not text and is not listed: its
+/// source name is `kobo`.
 pub const FORMATS: &[(&str, Reader)] = &[
     ("kindle-clippings", clippings::parse),
     ("kindle-plugin", kindle_plugin::parse),
@@ -37,6 +43,7 @@ pub const FORMATS: &[(&str, Reader)] = &[
     ("apple-books", apple_books::parse),
     ("bookcision", bookcision::parse),
     ("koreader", koreader::parse),
+    ("kindle-notebook", kindle_notebook::parse),
 ];
 
 /// What an export file holds.
