@@ -28,10 +28,13 @@ fn corpus() -> PathBuf {
     dir
 }
 
-/// The index and every quote of one language: (path, line, text).
+/// A quote: its file, line and lower-cased text.
+type QuoteRow = (String, u64, String);
+
+/// The index, and every quote of each language.
 struct Fixture {
     engine: Engine,
-    quotes: Vec<(String, Vec<(String, u64, String)>)>,
+    quotes: Vec<(String, Vec<QuoteRow>)>,
     _dir: tempfile::TempDir,
 }
 
@@ -72,7 +75,7 @@ fn fixture() -> &'static Fixture {
     })
 }
 
-fn quotes_of(lang: &str) -> &'static [(String, u64, String)] {
+fn quotes_of(lang: &str) -> &'static [QuoteRow] {
     let found = fixture().quotes.iter().find(|(l, _)| l == lang);
     &found.expect("a language of the fixture").1
 }
