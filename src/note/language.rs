@@ -124,16 +124,21 @@ pub fn of(note: &Note) -> Option<String> {
             return Some(code.to_string());
         }
     }
-    let mut sample = String::with_capacity(SAMPLE_BYTES);
-    for title in &note.titles {
-        sample.push_str(&title.text);
+    // Quotes first: they are the book's own sentences, where the top of a
+    // body is often a template's metadata (`Author:`, `Progress: 0.0%`).
+    let mut sample = String::with_capacity(SAMPLE_BYTES + 256);
+    let texts = note.quotes.iter().map(|q| q.text.as_str()).chain([note.body.as_str()]);
+    for text in texts {
+        let mut end = (SAMPLE_BYTES - sample.len().min(SAMPLE_BYTES)).min(text.len());
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        sample.push_str(&text[..end]);
         sample.push('\n');
+        if sample.len() >= SAMPLE_BYTES {
+            break;
+        }
     }
-    let mut end = SAMPLE_BYTES.min(note.body.len());
-    while !note.body.is_char_boundary(end) {
-        end -= 1;
-    }
-    sample.push_str(&note.body[..end]);
     detect(&sample).map(str::to_string)
 }
 
@@ -244,6 +249,29 @@ mod tests {
             "Повторно использовать команды из истории оболочки: the history of the shell, \
              и подставлять их в другие команды, как это делает Bash или Zsh."
         ));
+    }
+
+    #[test]
+    fn a_highlight_note_is_told_by_its_quotes_not_its_template() {
+        let quote = |text: &str| crate::note::Quote {
+            text: text.into(),
+            line: 1,
+            offset: 0,
+            reference: None,
+            note_text: None,
+            added: None,
+        };
+        let note = Note {
+            body: "Autore: Becky Chambers\nProgresso: 0.0% Capitolo: 0\nDescrizione".into(),
+            quotes: vec![
+                quote("It's been centuries since the robots of Panga gained self-awareness."),
+                quote(
+                    "They laid down their tools, wandered into the wilderness, and were never seen again.",
+                ),
+            ],
+            ..Note::default()
+        };
+        assert_eq!(of(&note).as_deref(), Some("en"));
     }
 
     #[test]
