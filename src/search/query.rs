@@ -231,6 +231,26 @@ pub struct HighlightTerms {
     /// The words as typed, lower-cased: a match written exactly so ranks
     /// its snippet window above one that only shares the stem.
     pub surface: BTreeSet<String>,
+    /// Each word's stems in the index's other languages (in `words` too),
+    /// to the English stem of the query word they stand for: one query
+    /// word, however many languages read it.
+    pub variants: std::collections::BTreeMap<String, String>,
+}
+
+impl HighlightTerms {
+    /// How many query words `words` stands for (its language variants
+    /// counted with the word they are a form of).
+    pub fn distinct_words(&self) -> usize {
+        self.words.len().saturating_sub(self.variants.len())
+    }
+
+    /// The query word an analysed term stands for, if it is one.
+    pub fn word_of<'t>(&'t self, term: &'t str) -> Option<&'t str> {
+        if !self.words.contains(term) {
+            return None;
+        }
+        Some(self.variants.get(term).map_or(term, String::as_str))
+    }
 }
 
 impl HighlightTerms {
@@ -670,6 +690,11 @@ impl<'a> Builder<'a> {
                     words.extend(self.near_words(word, fields));
                 }
                 if highlight {
+                    for variant in also.iter().filter(|v| *v != word) {
+                        if !self.highlights.words.contains(variant) {
+                            self.highlights.variants.insert(variant.clone(), word.clone());
+                        }
+                    }
                     self.highlights.words.extend(words.iter().cloned());
                     self.highlights.surface.insert(literal.phrase.trim().to_lowercase());
                 }

@@ -18,7 +18,7 @@
 //! those say exactly which passages are wanted, and meaning cannot honour
 //! them.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use tantivy::collector::TopDocs;
@@ -216,12 +216,7 @@ impl Engine {
             return self.render_with(request, ranked, found_by, &sides.passage_of);
         }
         let mut fused = sides.fuse(fusion);
-        if self.any_not_english(&sides.words) {
-            // The sentence model reads English: for notes in other
-            // languages, a hit that holds the query's words is never put
-            // below one found by meaning alone.
-            fused.sort_by_key(|f| f.found_by.lexical.is_none());
-        }
+        holding_first(&mut fused, &sides.holding);
         for f in &fused {
             if let Some(key) = f.passage {
                 sides.passage_of.entry(f.address).or_insert(key);
@@ -302,13 +297,8 @@ impl Engine {
                 cosines.insert(addr, found);
             }
         }
-        Ok(Candidates {
-            coverage: self.coverage(lexical, request.target),
-            words,
-            semantic,
-            cosines,
-            passage_of,
-        })
+        let (coverage, holding) = self.coverage(lexical, request.target);
+        Ok(Candidates { coverage, holding, words, semantic, cosines, passage_of })
     }
 
     /// Up to `limit` notes whose best passage is nearest `vector`, that
@@ -385,56 +375,42 @@ impl Engine {
         Ok(PassageKeys { columns })
     }
 
-    /// Whether any of these documents is of a note in a language other
-    /// than English (the index is asked first whether it holds one).
-    fn any_not_english(&self, docs: &[(f32, DocAddress)]) -> bool {
-        let searcher = self.reader.searcher();
-        let field = self.ix.fields.language;
-        let holds_other = searcher.segment_readers().iter().any(|segment| {
-            let Ok(inverted) = segment.inverted_index(field) else { return false };
-            let Ok(mut terms) = inverted.terms().stream() else { return false };
-            while terms.advance() {
-                if terms.key() != b"en" {
-                    return true;
-                }
-            }
-            false
-        });
-        holds_other
-            && docs.iter().any(|&(_, addr)| {
-                searcher.doc::<TantivyDocument>(addr).ok().is_some_and(|doc| {
-                    doc.get_first(field).and_then(|v| v.as_str()).is_some_and(|l| l != "en")
-                })
-            })
-    }
-
     /// The largest share of the query's (analysed) words that one of the
-    /// word candidates holds, from their stored text.
-    fn coverage(&self, lexical: &Ranked, target: Target) -> f32 {
-        let words = &lexical.highlights.words;
-        if words.is_empty() {
-            return 0.0;
+    /// word candidates holds, from their stored text; and, when a candidate
+    /// of a note in another language than English holds every word, the
+    /// candidates that do (empty otherwise).
+    fn coverage(&self, lexical: &Ranked, target: Target) -> (f32, HashSet<DocAddress>) {
+        let terms = &lexical.highlights;
+        let words = terms.distinct_words();
+        if words == 0 {
+            return (0.0, HashSet::new());
         }
         let searcher = self.reader.searcher();
         let f = &self.ix.fields;
         let mut analyzer = crate::index::schema::analyzer();
+        // Every candidate is read only when some may be in another language.
+        let every = !terms.variants.is_empty();
         let mut best = 0usize;
+        let mut holding = HashSet::new();
+        let mut foreign_holds = false;
         for &(_, addr) in &lexical.ranked {
             let Ok(doc) = searcher.doc::<TantivyDocument>(addr) else { continue };
-            let mut found = std::collections::HashSet::new();
+            let mut found = HashSet::new();
             let text_of = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("");
+            // Titles and a note's body are stored without their language's
+            // marker; the words are looked for as the index analysed them.
+            let language = doc.get_first(f.language).and_then(|v| v.as_str());
+            use crate::index::analyzer::tag;
             let titles = match target {
                 Target::Quotes => String::new(),
                 Target::Notes => {
                     let card: crate::index::document::Card =
                         super::json_field(&doc, f.card).unwrap_or_default();
-                    card.titles.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join("\n")
+                    let titles: Vec<&str> = card.titles.iter().map(|t| t.text.as_str()).collect();
+                    tag(&titles.join("\n"), language).into_owned()
                 }
             };
-            // A note's body is stored without its language's marker; the
-            // words are looked for as the index analysed them.
-            let language = doc.get_first(f.language).and_then(|v| v.as_str());
-            let body = crate::index::analyzer::tag(text_of(f.body_text), language);
+            let body = tag(text_of(f.body_text), language);
             let texts: [&str; 2] = match target {
                 Target::Quotes => [text_of(f.quote), text_of(f.note_text)],
                 Target::Notes => [&titles, &body],
@@ -448,18 +424,24 @@ impl Engine {
                 let text = &text[..cut];
                 let mut stream = analyzer.token_stream(text);
                 while stream.advance() {
-                    let term = &stream.token().text;
-                    if words.contains(term) {
-                        found.insert(term.clone());
+                    if let Some(word) = terms.word_of(&stream.token().text) {
+                        found.insert(word.to_string());
                     }
                 }
             }
             best = best.max(found.len());
-            if best == words.len() {
+            if found.len() == words {
+                holding.insert(addr);
+                foreign_holds |= language.is_some_and(|l| l != "en");
+            }
+            if best == words && !every {
                 break;
             }
         }
-        best as f32 / words.len() as f32
+        if !foreign_holds {
+            holding.clear();
+        }
+        (best as f32 / words as f32, holding)
     }
 
     fn render_with(
@@ -673,6 +655,17 @@ pub fn fuse(
     fused
 }
 
+/// Puts the hits in `holding` (those that hold every word of the query,
+/// when one of them is of a note in another language) before the others,
+/// each group in its fused order: the sentence model reads English, and
+/// must not push a foreign note that holds the words below one that does
+/// not. An empty `holding` leaves the order as it is.
+pub fn holding_first(fused: &mut [Fused], holding: &HashSet<DocAddress>) {
+    if !holding.is_empty() {
+        fused.sort_by_key(|f| !holding.contains(&f.address));
+    }
+}
+
 /// Both sides of a hybrid search before fusion ([`Engine::candidates`]).
 #[derive(Debug, Clone)]
 pub struct Candidates {
@@ -683,6 +676,9 @@ pub struct Candidates {
     pub semantic: Vec<(f32, DocAddress)>,
     /// The largest share of the query's words one word candidate holds.
     pub coverage: f32,
+    /// The word candidates that hold every word of the query, when one of
+    /// them is of a note in another language than English; else empty.
+    pub holding: HashSet<DocAddress>,
     /// Each word candidate's cosine (and, for a note, its best passage).
     cosines: HashMap<DocAddress, (f32, Option<u64>)>,
     /// The passage each note found by meaning was found by.
@@ -739,6 +735,21 @@ mod tests {
 
     fn addr(doc: u32) -> DocAddress {
         DocAddress::new(0, doc)
+    }
+
+    #[test]
+    fn hits_holding_every_word_of_a_foreign_query_come_first() {
+        let lexical = [(9.0, addr(1)), (1.0, addr(2))];
+        let semantic = [(0.9, addr(3)), (0.1, addr(2))];
+        let cos = |_| Some((0.0, None));
+        let mut fused = fuse(&lexical, &semantic, 0.3, cos);
+        let order = |f: &[Fused]| f.iter().map(|f| f.address).collect::<Vec<_>>();
+        // Meaning puts doc 3 (no word) above docs 1 and 2 (every word).
+        assert_eq!(order(&fused), [addr(3), addr(1), addr(2)]);
+        holding_first(&mut fused, &HashSet::new());
+        assert_eq!(order(&fused), [addr(3), addr(1), addr(2)], "no foreign note: unchanged");
+        holding_first(&mut fused, &HashSet::from([addr(1), addr(2)]));
+        assert_eq!(order(&fused), [addr(1), addr(2), addr(3)]);
     }
 
     #[test]

@@ -434,7 +434,7 @@ mod tests {
         HighlightTerms {
             words: words.iter().map(|w| w.to_string()).collect(),
             phrases: phrases.iter().map(|p| p.iter().map(|w| w.to_string()).collect()).collect(),
-            surface: Default::default(),
+            ..Default::default()
         }
     }
 

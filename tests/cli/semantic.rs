@@ -331,3 +331,52 @@ fn notes_are_found_by_meaning_with_their_passage_and_which_side_found_them() {
     assert_eq!(json["hits"].as_array().map(Vec::len), Some(1));
     assert!(json["hits"][0]["found_by"].is_null());
 }
+
+/// The sentence model reads English: a quote of a Spanish note that holds
+/// every word of the query is never put below a quote found by meaning
+/// alone, whatever the (here random) model says.
+#[test]
+fn hybrid_never_puts_meaning_alone_above_a_foreign_quote_with_the_words() {
+    let env = env_with_model();
+    let long_tail = "y luego el lector volvió a casa por el camino largo del río, \
+                     pensando en los días de verano y en las tardes de lluvia; ";
+    env.write(
+        "notes/Biblioteca.md",
+        format!(
+            "title: La biblioteca\nauthor: Ana Ruiz\nlang: es\n\n\
+             > La biblioteca antigua guardaba los libros prohibidos, {}.\n\n\
+             > Los libros de la biblioteca eran de todos.\n",
+            long_tail.repeat(6)
+        ),
+    );
+    for i in 0..6 {
+        env.write(
+            &format!("notes/Other{i}.md"),
+            format!("title: Other {i}\n\n> The old cat sat on the mat by the sea, number {i}.\n"),
+        );
+    }
+    index(&env, &[]);
+    let run = env.folio(&[
+        "quotes",
+        "--index",
+        "ix",
+        "--model",
+        "model",
+        "--json",
+        "--no-refresh",
+        "biblioteca",
+        "antigua",
+    ]);
+    run.expect_code(0);
+    let json = run.json();
+    assert_eq!(json["matching"], "hybrid", "{json:#}");
+    let hits = json["hits"].as_array().expect("hits");
+    let holds = |h: &Value| {
+        let text = h["text"].as_str().unwrap_or("").to_lowercase();
+        text.contains("biblioteca") && text.contains("antigua")
+    };
+    let first_without = hits.iter().position(|h| !holds(h)).unwrap_or(hits.len());
+    assert!(first_without >= 1, "{json:#}");
+    assert!(hits[first_without..].iter().all(|h| !holds(h)), "{json:#}");
+    assert_eq!(hits[0]["text"].as_str().map(|t| t.contains("antigua")), Some(true));
+}
