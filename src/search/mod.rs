@@ -479,6 +479,7 @@ fn explain(
 fn merge(into: &mut HighlightTerms, from: &HighlightTerms) {
     into.words.extend(from.words.iter().cloned());
     into.surface.extend(from.surface.iter().cloned());
+    into.variants.extend(from.variants.iter().map(|(v, w)| (v.clone(), w.clone())));
     for phrase in &from.phrases {
         if !into.phrases.contains(phrase) {
             into.phrases.push(phrase.clone());
