@@ -28,17 +28,14 @@ use std::sync::Arc;
 use super::merge;
 use super::schema::FORMAT_VERSION;
 use super::update::{self, Summary, UpdateOptions};
-use super::{FolderState, FolioIndex, MARKER, Payload, folder_state};
+use super::{
+    CURRENT, FolderState, FolioIndex, GENERATION, MARKER, Payload, folder_state, generation_number,
+    is_generation, live_dir,
+};
 use crate::error::{Error, NoteError, Result};
-
-/// The file naming the live generation.
-pub const CURRENT: &str = "CURRENT";
 
 /// The lock file every writer holds for the whole of its run.
 pub const WRITER_LOCK: &str = ".folio-writer.lock";
-
-/// Prefix of a generation folder's name (`gen-000007`).
-const GENERATION: &str = "gen-";
 
 /// The temporary file `CURRENT` is written to before its rename.
 const CURRENT_TEMP: &str = "CURRENT.tmp";
@@ -98,40 +95,6 @@ pub fn format_of(dir: &Path) -> Result<Format> {
             expected: FORMAT_VERSION,
         }),
     }
-}
-
-/// The folder holding the live Tantivy index of the index folder `path`:
-/// the generation `CURRENT` names, else `path` itself when it holds an
-/// index of the older layout; `None` when nothing was ever committed.
-pub fn live_dir(path: &Path) -> Result<Option<PathBuf>> {
-    let current = path.join(CURRENT);
-    match std::fs::read_to_string(&current) {
-        Ok(text) => {
-            let name = text.trim();
-            if !is_generation(name) {
-                return Err(Error::io(
-                    &current,
-                    std::io::Error::other(format!(
-                        "names no generation ({name:?}); rebuild with `folio index --rebuild`"
-                    )),
-                ));
-            }
-            Ok(Some(path.join(name)))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            Ok(path.join("meta.json").exists().then(|| path.to_path_buf()))
-        }
-        Err(e) => Err(Error::io(&current, e)),
-    }
-}
-
-fn is_generation(name: &str) -> bool {
-    name.strip_prefix(GENERATION)
-        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-}
-
-fn generation_number(name: &str) -> Option<u64> {
-    if is_generation(name) { name[GENERATION.len()..].parse().ok() } else { None }
 }
 
 /// What [`refresh`] tells its caller as it goes.

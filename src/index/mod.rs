@@ -63,6 +63,46 @@ pub struct Payload {
 /// The payload's roots in JSON: a folder whose path is not UTF-8 (which
 /// serde's `PathBuf` refuses, and the whole payload with it, so the folder
 /// was forgotten and every run committed again) is written as its bytes.
+/// The file naming the live generation.
+pub const CURRENT: &str = "CURRENT";
+
+/// Prefix of a generation folder's name (`gen-000007`).
+pub(crate) const GENERATION: &str = "gen-";
+
+/// The folder holding the live Tantivy index of the index folder `path`:
+/// the generation `CURRENT` names, else `path` itself when it holds an
+/// index of the older layout; `None` when nothing was ever committed.
+pub fn live_dir(path: &Path) -> Result<Option<PathBuf>> {
+    let current = path.join(CURRENT);
+    match std::fs::read_to_string(&current) {
+        Ok(text) => {
+            let name = text.trim();
+            if !is_generation(name) {
+                return Err(Error::io(
+                    &current,
+                    std::io::Error::other(format!(
+                        "names no generation ({name:?}); rebuild with `folio index --rebuild`"
+                    )),
+                ));
+            }
+            Ok(Some(path.join(name)))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Ok(path.join("meta.json").exists().then(|| path.to_path_buf()))
+        }
+        Err(e) => Err(Error::io(&current, e)),
+    }
+}
+
+pub(crate) fn is_generation(name: &str) -> bool {
+    name.strip_prefix(GENERATION)
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+pub(crate) fn generation_number(name: &str) -> Option<u64> {
+    if is_generation(name) { name[GENERATION.len()..].parse().ok() } else { None }
+}
+
 mod roots_serde {
     use std::path::PathBuf;
 
@@ -204,7 +244,7 @@ impl FolioIndex {
         loop {
             // A first build that has not switched yet, or died before: no
             // index was ever committed.
-            let Some(dir) = lifecycle::live_dir(path)? else {
+            let Some(dir) = live_dir(path)? else {
                 return Err(Error::NoIndex { path: path.to_path_buf() });
             };
             match Self::open_dir(path, &dir) {
@@ -212,7 +252,7 @@ impl FolioIndex {
                 Err(err) => {
                     attempt += 1;
                     // A writer switched generations meanwhile: open the new one.
-                    let moved = lifecycle::live_dir(path).ok().flatten() != Some(dir);
+                    let moved = live_dir(path).ok().flatten() != Some(dir);
                     if !moved || attempt >= OPEN_ATTEMPTS {
                         return Err(err);
                     }
@@ -315,7 +355,7 @@ impl FolioIndex {
             Some(lock) => Arc::clone(lock),
             None => Arc::new(WriterLock::acquire(&self.path)?),
         };
-        if self.lock.is_none() && lifecycle::live_dir(&self.path)?.as_deref() != Some(&self.dir) {
+        if self.lock.is_none() && live_dir(&self.path)?.as_deref() != Some(&self.dir) {
             return Err(Error::io(
                 &self.path,
                 std::io::Error::other(

@@ -20,7 +20,7 @@
 //! [`MIN_WORDS`] are joined to the next while the two fit, across a quote
 //! between them (whose words stay out of the chunk's text).
 
-use crate::search::snippet::paragraphs;
+use crate::note::body::paragraphs;
 
 /// Most words in a chunk. English prose runs about 1.3 word pieces a word
 /// and scientific text up to 1.6; 160 words and a title fit the model's 256

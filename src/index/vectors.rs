@@ -55,7 +55,7 @@ fn cache(ix: &FolioIndex, payload: &Payload) -> Option<VectorStore> {
     }
     let mut newest = vector_files(&ix.dir).into_iter().max_by_key(|(g, _)| *g);
     if newest.is_none()
-        && let Ok(Some(live)) = super::lifecycle::live_dir(&ix.path)
+        && let Ok(Some(live)) = super::live_dir(&ix.path)
     {
         newest = vector_files(&live).into_iter().max_by_key(|(g, _)| *g);
     }

@@ -249,6 +249,27 @@ fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
     text.get(..prefix.len()).is_some_and(|head| head.eq_ignore_ascii_case(prefix))
 }
 
+/// Byte ranges of the paragraphs of a readable body (the blocks [`parse`]
+/// writes with a blank line between them), trimmed, non-empty.
+pub fn paragraphs(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let breaks = memchr::memmem::find_iter(text.as_bytes(), b"\n\n");
+    for at in breaks.chain(std::iter::once(text.len())) {
+        if at < start {
+            continue;
+        }
+        let slice = &text[start..at];
+        let lead = slice.len() - slice.trim_start().len();
+        let trail = slice.trim_end().len();
+        if trail > lead {
+            out.push((start + lead, start + trail));
+        }
+        start = at + 2;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,6 +17,7 @@ use serde::Serialize;
 use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 
 use super::query::HighlightTerms;
+use crate::note::body::paragraphs;
 
 /// Longest snippet, in characters, ellipses included.
 pub const MAX_CHARS: usize = 200;
@@ -260,26 +261,6 @@ pub fn best(text: &str, matches: &[Match]) -> Snippet {
     let inside: Vec<Match> =
         matches[from..to].iter().copied().filter(|m| m.end <= para.1).collect();
     window(text, para, start, end, &inside)
-}
-
-/// Byte ranges of paragraphs (separated by blank lines), trimmed, non-empty.
-pub fn paragraphs(text: &str) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    let breaks = memchr::memmem::find_iter(text.as_bytes(), b"\n\n");
-    for at in breaks.chain(std::iter::once(text.len())) {
-        if at < start {
-            continue;
-        }
-        let slice = &text[start..at];
-        let lead = slice.len() - slice.trim_start().len();
-        let trail = slice.trim_end().len();
-        if trail > lead {
-            out.push((start + lead, start + trail));
-        }
-        start = at + 2;
-    }
-    out
 }
 
 fn char_len(text: &str, start: usize, end: usize) -> usize {
