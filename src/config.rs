@@ -10,7 +10,7 @@ use crate::search::{Filters, query};
 
 /// Indexing memory, MB, for an update a search or the server runs (a
 /// small change set; `folio index --memory` sets it for full builds).
-pub const REFRESH_MEMORY_MB: usize = crate::commands::WRITE_MEMORY_MB;
+pub const REFRESH_MEMORY_MB: usize = 100;
 
 /// The resolved settings of one run.
 #[derive(Debug, Clone)]
@@ -51,6 +51,12 @@ impl Config {
             model: self.model.clone(),
         }
     }
+}
+
+/// The sentence model in the folder `dir` (`--model`, `$FOLIO_MODEL`), or
+/// the cached one; `None` when there is none (folio then ranks by words).
+pub fn resolve_model(dir: Option<&std::path::Path>) -> Option<std::sync::Arc<crate::embed::Model>> {
+    crate::embed::locate(dir).map(|dir| std::sync::Arc::new(crate::embed::Model::new(dir)))
 }
 
 /// Threads to use by default: the machine's cores, at most 8.

@@ -2,8 +2,11 @@
 //! an exit status (0 hits or success, 1 no hits, 2 error).
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
+use folio::cli::{Command, ServeArgs};
+use folio::config::Config;
 
 /// mimalloc instead of the system allocator: an index build allocates for
 /// every note and document from several threads at once.
@@ -12,7 +15,13 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let args = folio::cli::Args::parse();
-    match folio::commands::run(args) {
+    // The front end: `folio serve` is the server, every other command the
+    // command line; the two never call each other.
+    let outcome = match &args.command {
+        Command::Serve(serve_args) => serve(serve_args),
+        _ => folio::commands::run(args),
+    };
+    match outcome {
         Ok(code) => code,
         Err(err) => {
             // A closed pipe (`folio search x | head -1`) is how a reader says
@@ -28,4 +37,23 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Runs `folio serve`: flags to [`folio::serve::Options`], then serve until
+/// Ctrl-C or SIGTERM.
+fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    folio::serve::run(folio::serve::Options {
+        config: Config {
+            // New and changed quotes get vectors as `folio index` gives them.
+            model: folio::config::resolve_model(args.model.model.as_deref()),
+            ..Config::new(args.location.index.clone())
+        },
+        listen: args.listen,
+        allow_hosts: args.allow_hosts.clone(),
+        open: args.open,
+        debounce: Duration::from_millis(args.debounce),
+        timeout: Duration::from_secs(10),
+        header_timeout: Duration::from_millis(args.header_timeout),
+    })?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -350,15 +350,11 @@ pub fn run(options: &Options) -> Result<Report> {
         progress: options.progress,
         model: None,
     };
-    let warnings = std::sync::atomic::AtomicUsize::new(0);
-    let count = |_: &crate::error::NoteError| {
-        warnings.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    };
+    let counting = crate::index::report::Counting::default();
     let quiet = |_: &crate::error::NoteError| {};
     reset_peak_rss();
     let started = Instant::now();
-    let built =
-        crate::index::lifecycle::refresh(&index_dir, &update_options, true, &|_| {}, &count)?;
+    let built = crate::index::lifecycle::refresh(&index_dir, &update_options, true, &counting)?;
     let (ix, summary) = (built.index, built.summary);
     let build_seconds = started.elapsed().as_secs_f64();
     let peak_rss_bytes = peak_rss();
@@ -368,7 +364,7 @@ pub fn run(options: &Options) -> Result<Report> {
         notes: summary.notes,
         quotes: summary.quotes,
         failed: summary.failed.len(),
-        warnings: warnings.into_inner(),
+        warnings: counting.warnings.into_inner(),
         seconds: build_seconds,
         notes_per_second: summary.notes as f64 / build_seconds,
         mb_per_second: corpus.bytes as f64 / 1e6 / build_seconds,

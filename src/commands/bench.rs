@@ -45,7 +45,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     let options = Options {
         notes: args.notes,
         seed: args.seed,
-        threads: args.threads.unwrap_or_else(super::default_threads),
+        threads: args.threads.unwrap_or_else(crate::config::default_threads),
         corpus: args.corpus.clone(),
         keep: args.keep.clone(),
         queries,
@@ -115,7 +115,7 @@ fn relevance(args: &BenchArgs, dir: &std::path::Path) -> anyhow::Result<ExitCode
         split: args.split.clone(),
         limit: args.limit,
         k: args.k,
-        threads: args.threads.unwrap_or_else(super::default_threads),
+        threads: args.threads.unwrap_or_else(crate::config::default_threads),
         all_first: !args.any,
         model: args.model.as_ref().map(|dir| std::sync::Arc::new(Model::new(dir.clone()))),
         fusions,

@@ -4,7 +4,6 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use crate::cli::IndexArgs;
-use crate::error::NoteError;
 use crate::index::lifecycle;
 use crate::index::update::UpdateOptions;
 
@@ -14,14 +13,13 @@ pub fn run(args: &IndexArgs) -> anyhow::Result<ExitCode> {
     let path = args.location.resolve();
     let options = UpdateOptions {
         roots: args.dirs.clone(),
-        threads: args.threads.unwrap_or_else(super::default_threads),
+        threads: args.threads.unwrap_or_else(crate::config::default_threads),
         memory_mb: args.memory,
         progress: !args.json,
-        model: super::model::resolve(&args.model),
+        model: crate::config::resolve_model(args.model.model.as_deref()),
     };
     let summary =
-        lifecycle::refresh(&path, &options, args.rebuild, &super::print_event, &print_warning)?
-            .summary;
+        lifecycle::refresh(&path, &options, args.rebuild, &crate::output::report::Stderr)?.summary;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if args.json {
@@ -47,9 +45,4 @@ pub fn run(args: &IndexArgs) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Prints a warning or a skipped note as `folio: path:line: message`.
-pub fn print_warning(error: &NoteError) {
-    eprintln!("folio: warning: {error}");
 }

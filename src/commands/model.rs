@@ -2,15 +2,14 @@
 //! costs to load and run.
 
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
 
-use crate::cli::{ModelAction, ModelArgs, ModelLocation};
+use crate::cli::{ModelAction, ModelArgs};
 use crate::embed::distill::DistillOptions;
 use crate::embed::store::StoreBuilder;
-use crate::embed::{self, Embedder, Model};
+use crate::embed::{self, Embedder};
 
 /// Texts of highlight size, for `folio model check` without a file.
 const SAMPLE: [&str; 8] = [
@@ -23,12 +22,6 @@ const SAMPLE: [&str; 8] = [
     "The best time to plant a tree was twenty years ago; the second best time is now.",
     "What gets measured gets managed, even when it is pointless to measure and manage it.",
 ];
-
-/// The model `location` names, or the cached one; `None` when there is
-/// none (folio then ranks by words).
-pub fn resolve(location: &ModelLocation) -> Option<Arc<Model>> {
-    embed::locate(location.model.as_deref()).map(|dir| Arc::new(Model::new(dir)))
-}
 
 /// Runs `folio model`.
 pub fn run(args: &ModelArgs) -> anyhow::Result<ExitCode> {

@@ -26,7 +26,11 @@ struct Optimized {
 pub fn run(args: &OptimizeArgs) -> anyhow::Result<ExitCode> {
     let path = args.location.resolve();
     let started = Instant::now();
-    let mut ix = super::open_upgraded(&path)?;
+    let mut ix = crate::index::lifecycle::open_upgraded(
+        &path,
+        &crate::config::Config::new(None).update_options(true),
+        &crate::output::report::Stderr,
+    )?;
     let merged = merge::merge_down(&mut ix, 1, u64::MAX)?;
     let done = Optimized {
         segments_before: merged.before,

@@ -1,6 +1,7 @@
 //! `folio search` and `folio quotes`: bring the index up to date, search,
 //! print. Exit 0 with hits, 1 with none.
 
+use crate::output::report::Stderr;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
@@ -24,7 +25,7 @@ use crate::search::{Engine, Request, Target};
 /// Runs a search for notes or quotes.
 pub fn run(args: &SearchArgs, target: Target) -> anyhow::Result<ExitCode> {
     let path = args.location.resolve();
-    let model = super::model::resolve(&args.model);
+    let model = crate::config::resolve_model(args.model.model.as_deref());
     let (ix, reader) = open_fresh(&path, args.no_refresh, model.clone())?;
     let filters = crate::config::filters(&filter_text(args), "--").map_err(anyhow::Error::msg)?;
     let engine = match reader {
@@ -75,23 +76,24 @@ fn open_fresh(
     model: Option<Arc<Model>>,
 ) -> anyhow::Result<(FolioIndex, Option<tantivy::IndexReader>)> {
     if no_refresh {
-        return Ok((super::open_upgraded(path)?, None));
+        return Ok((
+            lifecycle::open_upgraded(
+                path,
+                &crate::config::Config::new(None).update_options(true),
+                &Stderr,
+            )?,
+            None,
+        ));
     }
     let fresh = folder_state(path)? == FolderState::Empty;
     let options = UpdateOptions {
         roots: Vec::new(),
-        threads: super::default_threads(),
-        memory_mb: super::WRITE_MEMORY_MB,
+        threads: crate::config::default_threads(),
+        memory_mb: crate::config::REFRESH_MEMORY_MB,
         progress: true,
         model,
     };
-    match lifecycle::refresh(
-        path,
-        &options,
-        false,
-        &super::print_event,
-        &super::index::print_warning,
-    ) {
+    match lifecycle::refresh(path, &options, false, &Stderr) {
         Ok(refreshed) => {
             if fresh {
                 eprintln!(

@@ -26,6 +26,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::merge;
+use super::report::{Event, Report};
 use super::schema::FORMAT_VERSION;
 use super::update::{self, Summary, UpdateOptions};
 use super::{
@@ -97,20 +98,6 @@ pub fn format_of(dir: &Path) -> Result<Format> {
     }
 }
 
-/// What [`refresh`] tells its caller as it goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Event {
-    /// An index of an older format is being rebuilt in this one.
-    Upgrading {
-        /// The index folder.
-        path: PathBuf,
-        /// Its format.
-        from: u32,
-        /// How many note folders it is rebuilt from.
-        folders: usize,
-    },
-}
-
 /// What a refresh leaves: the index, what the update did, and a reader on
 /// its last commit.
 pub struct Refreshed {
@@ -134,10 +121,26 @@ pub fn refresh(
     path: &Path,
     options: &UpdateOptions,
     rebuild: bool,
-    events: &dyn Fn(&Event),
-    report: &(dyn Fn(&NoteError) + Sync),
+    report: &dyn Report,
 ) -> Result<Refreshed> {
-    refresh_scoped(path, options, rebuild, None, events, report)
+    refresh_scoped(path, options, rebuild, None, report)
+}
+
+/// Opens the index at `path` to read it; an index of an older format is
+/// first rebuilt in this one, by words only (the vectors fill in at the
+/// next refresh with a model), from the folders it remembers.
+pub fn open_upgraded(
+    path: &Path,
+    options: &UpdateOptions,
+    report: &dyn Report,
+) -> Result<FolioIndex> {
+    match FolioIndex::open(path) {
+        Err(Error::FormatOld { .. }) => {
+            let options = UpdateOptions { roots: Vec::new(), model: None, ..options.clone() };
+            Ok(refresh(path, &options, false, report)?.index)
+        }
+        other => other,
+    }
 }
 
 /// [`refresh`] when a file watcher says which paths changed since the last
@@ -147,10 +150,9 @@ pub fn refresh_paths(
     path: &Path,
     options: &UpdateOptions,
     changed: &[PathBuf],
-    events: &dyn Fn(&Event),
-    report: &(dyn Fn(&NoteError) + Sync),
+    report: &dyn Report,
 ) -> Result<Refreshed> {
-    refresh_scoped(path, options, false, Some(changed), events, report)
+    refresh_scoped(path, options, false, Some(changed), report)
 }
 
 fn refresh_scoped(
@@ -158,9 +160,11 @@ fn refresh_scoped(
     options: &UpdateOptions,
     rebuild: bool,
     changed: Option<&[PathBuf]>,
-    events: &dyn Fn(&Event),
-    report: &(dyn Fn(&NoteError) + Sync),
+    reporter: &dyn Report,
 ) -> Result<Refreshed> {
+    // The update's threads are handed the warnings alone.
+    let warn = |warning: &NoteError| reporter.warning(warning);
+    let report = &warn;
     match folder_state(path)? {
         FolderState::Foreign => return Err(Error::NotAnIndex { path: path.to_path_buf() }),
         FolderState::Empty => {
@@ -204,7 +208,11 @@ fn refresh_scoped(
     // run with the old index untouched.
     let resolved = update::resolve_roots(&roots, &Payload::default())?;
     if let Format::Older(from) = format {
-        events(&Event::Upgrading { path: path.to_path_buf(), from, folders: resolved.len() });
+        reporter.event(&Event::Upgrading {
+            path: path.to_path_buf(),
+            from,
+            folders: resolved.len(),
+        });
     }
     build(path, &lock, resolved, options, Some(&live), report)
 }

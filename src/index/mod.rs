@@ -14,7 +14,9 @@ pub mod lifecycle;
 pub mod merge;
 pub mod paced;
 pub mod passages;
+pub mod report;
 pub mod schema;
+pub mod stats;
 pub mod update;
 pub mod vectors;
 

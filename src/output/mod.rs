@@ -5,3 +5,4 @@
 pub mod hits;
 pub mod json;
 pub mod note;
+pub mod report;

@@ -308,7 +308,7 @@ pub async fn stats(
 ) -> Result<Response, ApiError> {
     params(raw.as_deref(), &[])?;
     let engine = state.engine().ok_or_else(ApiError::building)?;
-    let stats = tokio::task::spawn_blocking(move || crate::commands::stats::stats(engine.index()))
+    let stats = tokio::task::spawn_blocking(move || crate::index::stats::stats(engine.index()))
         .await
         .map_err(ApiError::internal)?
         .map_err(ApiError::internal)?;

@@ -8,6 +8,7 @@
 //! file. When another folio process holds the writer, the server keeps
 //! answering from its last commit and retries.
 
+use crate::output::report::Stderr;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -101,7 +102,11 @@ pub fn start(config: Config, state: Arc<AppState>, debounce: Duration) -> anyhow
         _ => {
             // Serve the last commit at once (an index of an older format
             // is rebuilt first); the first refresh catches up.
-            let ix = crate::commands::open_upgraded(&path)?;
+            let ix = crate::index::lifecycle::open_upgraded(
+                &path,
+                &crate::config::Config::new(None).update_options(true),
+                &crate::output::report::Stderr,
+            )?;
             let roots = update::resolve_roots(&config.roots, &ix.payload()?)?;
             state.set_engine(Engine::open(ix)?);
             roots
@@ -154,7 +159,6 @@ fn refresh_loop(
     seen: Receiver<Seen>,
     debounce: Duration,
 ) {
-    let report = |e: &crate::NoteError| eprintln!("folio: {e}");
     // The first refresh catches up with changes made while not serving.
     let mut pending = Pending::Everything;
     let mut said_busy = false;
@@ -187,15 +191,9 @@ fn refresh_loop(
         let refreshed = match &due {
             Pending::Paths(paths) => {
                 let paths: Vec<PathBuf> = paths.iter().cloned().collect();
-                lifecycle::refresh_paths(
-                    &path,
-                    &options,
-                    &paths,
-                    &crate::commands::print_event,
-                    &report,
-                )
+                lifecycle::refresh_paths(&path, &options, &paths, &Stderr)
             }
-            _ => lifecycle::refresh(&path, &options, false, &crate::commands::print_event, &report),
+            _ => lifecycle::refresh(&path, &options, false, &Stderr),
         };
         match refreshed {
             Ok(refreshed) => {
