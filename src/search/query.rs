@@ -140,15 +140,6 @@ pub fn parse(text: &str) -> ParsedQuery {
     ParsedQuery { ast, notices, plain_words }
 }
 
-/// Reads query text as plain words, ignoring the query syntax: quotes,
-/// parentheses and `:` only separate words, and a leading `-` is dropped.
-pub fn parse_plain(text: &str) -> ParsedQuery {
-    let mut notices = Vec::new();
-    let ast = plain_words(text, &mut notices);
-    let plain_words = count_plain_words(&ast);
-    ParsedQuery { ast, notices, plain_words }
-}
-
 impl ParsedQuery {
     /// Whether the query is plain words only: no phrase, field, prefix,
     /// exclusion, `OR`, range or boost, whose exact meaning only the word
