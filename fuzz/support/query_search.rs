@@ -60,7 +60,6 @@ pub fn request(bytes: &[u8]) -> Option<Request> {
         },
         fuzzy: flags & 0x08 != 0,
         all_first: flags & 0x04 == 0,
-        plain: false,
         explain: false,
         count: false,
     })

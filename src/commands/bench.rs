@@ -199,11 +199,7 @@ fn relevance_table(out: &mut impl Write, r: &relevance::Report) -> std::io::Resu
         r.documents, r.queries, r.skipped_queries, r.bad_lines
     )?;
     let words = if r.all_first { "every word first" } else { "any word" };
-    writeln!(
-        out,
-        "ranking     folio search --mode {}, {words}, plain words, top {}",
-        r.mode, r.limit
-    )?;
+    writeln!(out, "ranking     folio search --mode {}, {words}, top {}", r.mode, r.limit)?;
     if let Some(f) = r.fusion {
         writeln!(
             out,

@@ -39,7 +39,6 @@ pub fn run(args: &SearchArgs, target: Target) -> anyhow::Result<ExitCode> {
         filters,
         fuzzy: args.fuzzy,
         all_first: !args.any,
-        plain: false,
         explain: args.explain,
         count: args.count,
     };

@@ -52,10 +52,6 @@ pub struct Request {
     /// Hits with every word first (the default); `false` ranks by
     /// BM25F over any word.
     pub all_first: bool,
-    /// Search the text as plain words, without the query syntax: no
-    /// `field:`, `-word`, quotes or `OR` (what `folio bench --relevance`
-    /// does with test-collection queries, which are sentences).
-    pub plain: bool,
     /// Explain each hit's score ([`Explanation`]).
     pub explain: bool,
     /// Count every match exactly (`--count`). Without it, a query Tantivy
@@ -75,7 +71,6 @@ impl Request {
             filters: Filters::default(),
             fuzzy: false,
             all_first: true,
-            plain: false,
             explain: false,
             count: false,
         }
@@ -116,11 +111,7 @@ impl Engine {
     /// highlight in them.
     pub fn rank(&self, request: &Request, limit: usize) -> Result<Ranked> {
         let searcher = self.reader.searcher();
-        let parsed = if request.plain {
-            query::parse_plain(&request.query)
-        } else {
-            query::parse(&request.query)
-        };
+        let parsed = query::parse(&request.query);
         let mut notices = parsed.notices.clone();
         let limit = limit.max(1);
         let mut builder = Builder::new(&self.ix.fields, &searcher, request.target);

@@ -6,6 +6,13 @@
 //! into queries here, so folio decides what each field name means for notes
 //! and for quotes. Text that is not valid syntax is searched as plain words,
 //! with a notice; nothing a person types makes a search fail.
+//!
+//! A word that punctuation cuts in several (`birth-weight`, `pre-miRNA.`,
+//! `COVID-19`) is its parts, each a word of the query as if typed apart,
+//! and the whole as a phrase that only adds to the score: punctuation
+//! never makes a query stricter than its words (issue 20). A `"quoted
+//! phrase"` still requires its words side by side, and so does a Chinese or
+//! Japanese word, whose bigrams are how it is matched at all.
 
 use std::collections::BTreeSet;
 use std::ops::Bound;
@@ -26,7 +33,7 @@ use tantivy::{Searcher, Term};
 use super::best_field::BestField;
 use super::bm25f::{Bm25F, FieldTerm};
 use super::join::QuotesOfNote;
-use super::ranking::{B, FieldRank, TIE_BREAKER};
+use super::ranking::{ADJACENT, B, FieldRank, TIE_BREAKER};
 use crate::index::schema::Fields;
 
 pub use super::ranking::{ALL_WORDS_MAX, NOTE_FIELDS, QUOTE_FIELDS};
@@ -116,7 +123,7 @@ pub fn parse(text: &str) -> ParsedQuery {
         notices.push("the query nests parentheses too deeply; searched as plain words".into());
         None
     } else {
-        match query_grammar::parse_query(text) {
+        match query_grammar::parse_query(&inner_apostrophes_escaped(text)) {
             Ok(ast) => Some(ast),
             Err(_) => {
                 notices.push(
@@ -129,16 +136,6 @@ pub fn parse(text: &str) -> ParsedQuery {
         }
     };
     let ast = ast.unwrap_or_else(|| plain_words(text, &mut notices));
-    let plain_words = count_plain_words(&ast);
-    ParsedQuery { ast, notices, plain_words }
-}
-
-/// Reads query text as plain words, ignoring the query syntax: every run
-/// of letters and digits is a word (`-`, `:`, quotes and parentheses only
-/// separate words).
-pub fn parse_plain(text: &str) -> ParsedQuery {
-    let mut notices = Vec::new();
-    let ast = plain_words(text, &mut notices);
     let plain_words = count_plain_words(&ast);
     ParsedQuery { ast, notices, plain_words }
 }
@@ -168,6 +165,30 @@ impl ParsedQuery {
     }
 }
 
+/// `text` with each apostrophe inside a word (`patient's`, `don't`,
+/// `O'Brien`) escaped: Tantivy's grammar ends a word at `'` and reads what
+/// follows up to the next one as a `'quoted phrase'`, so `the patient's
+/// capacity … the patient's genes` would require `s capacity … the patient`
+/// side by side. A `'phrase'` opened after a space still is one.
+fn inner_apostrophes_escaped(text: &str) -> std::borrow::Cow<'_, str> {
+    let inner = |(i, c): (usize, char)| {
+        c == '\''
+            && text[..i].chars().next_back().is_some_and(char::is_alphanumeric)
+            && text[i + 1..].chars().next().is_some_and(char::is_alphanumeric)
+    };
+    if !text.char_indices().any(inner) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for (i, c) in text.char_indices() {
+        if inner((i, c)) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 fn nesting_depth(text: &str) -> usize {
     let (mut depth, mut max) = (0usize, 0usize);
     for c in text.chars() {
@@ -183,9 +204,17 @@ fn nesting_depth(text: &str) -> usize {
     max
 }
 
+/// Text that is not valid syntax as words: cut at spaces and at the
+/// syntax's own characters (quotes, parentheses, colons, …), so a word
+/// with a hyphen or a full stop in it stays one word, searched as its
+/// parts like any other ([`word_parts`]).
 fn plain_words(text: &str, notices: &mut Vec<String>) -> UserInputAst {
-    let words: Vec<&str> =
-        text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let syntax = |c: char| c.is_whitespace() || "\"`()[]{}:^~*!+\\/<>=".contains(c);
+    let words: Vec<&str> = text
+        .split(syntax)
+        .map(|w| w.trim_start_matches('-'))
+        .filter(|w| !word_parts(w).is_empty())
+        .collect();
     if words.len() > MAX_WORDS {
         notices.push(format!("only the first {MAX_WORDS} words are searched"));
     }
@@ -215,10 +244,60 @@ fn count_plain_words(ast: &UserInputAst) -> usize {
             .sum(),
         UserInputAst::Boost(inner, _) => count_plain_words(inner),
         UserInputAst::Leaf(leaf) => match leaf.as_ref() {
-            UserInputLeaf::Literal(l) if l.field_name.is_none() => 1,
+            UserInputLeaf::Literal(l) if l.field_name.is_none() => match l.delimiter {
+                Delimiter::None => word_parts(&l.phrase).len(),
+                _ => 1,
+            },
             _ => 0,
         },
     }
+}
+
+/// The words of an unquoted word as typed: the runs the analyser cuts it
+/// into, where punctuation (`-`, `.`, `'`, `/`) or a change of script
+/// separates them (`birth-weight`, `pre-miRNA.`, `API接口`). A run of CJK
+/// characters stays one word (its bigrams are matched side by side), and so
+/// does a word the tokenizer cuts at combining marks (a Tamil pulli, a
+/// Devanagari virama), which are parts of its letters, not punctuation.
+pub fn word_parts(text: &str) -> Vec<&str> {
+    use crate::index::analyzer::{WordKind, words};
+    let mut parts: Vec<(usize, usize)> = Vec::new();
+    let mut last_kind = None;
+    for (start, end, kind) in words(text) {
+        let joins = match (parts.last(), last_kind, kind) {
+            (None, ..) => false,
+            // The bigrams of one CJK run overlap; another run does not.
+            (Some(&(_, last_end)), Some(WordKind::Cjk), WordKind::Cjk) => start < last_end,
+            (_, Some(WordKind::Cjk), _) | (_, _, WordKind::Cjk) => false,
+            (Some(&(_, last_end)), ..) => {
+                text.get(last_end..start).is_some_and(|gap| gap.chars().all(is_mark))
+            }
+        };
+        match parts.last_mut() {
+            Some(last) if joins => last.1 = end,
+            _ => parts.push((start, end)),
+        }
+        last_kind = Some(kind);
+    }
+    parts.into_iter().filter_map(|(start, end)| text.get(start..end)).collect()
+}
+
+/// Whether `c` is a combining mark (or joiner) of a script that writes
+/// words without them being separate words: the analyser, like Tantivy's
+/// `SimpleTokenizer`, cuts words at the marks that are not alphabetic.
+fn is_mark(c: char) -> bool {
+    matches!(c as u32,
+        0x0300..=0x036F         // combining diacritical marks
+        | 0x0483..=0x0489       // Cyrillic
+        | 0x0591..=0x05BD | 0x05BF | 0x05C1..=0x05C2 | 0x05C4..=0x05C5 | 0x05C7 // Hebrew points
+        | 0x0610..=0x061A | 0x064B..=0x065F | 0x0670 | 0x06D6..=0x06ED   // Arabic
+        | 0x0900..=0x0963 | 0x0966..=0x096F | 0x0971..=0x0DF3   // Indic (not the dandas)
+        | 0x0E31..=0x0E3A | 0x0E47..=0x0E4E     // Thai
+        | 0x0EB1..=0x0EBC | 0x0EC8..=0x0ECD     // Lao
+        | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F
+        | 0x200C..=0x200D       // zero-width non-joiner and joiner
+        | 0xFE00..=0xFE0F       // variation selectors
+    )
 }
 
 /// Words and phrases to highlight in a text, as analysed terms.
@@ -576,6 +655,53 @@ impl<'a> Builder<'a> {
             },
         };
         let highlight = positive && self.highlightable(literal.field_name.as_deref());
+        // An excluded word keeps its exact meaning: `-birth-weight` drops
+        // notes that say it, not every note with `birth` or `weight`.
+        if positive && literal.delimiter == Delimiter::None {
+            let parts = word_parts(&literal.phrase);
+            if parts.len() > 1 {
+                return self.parts(literal, &parts, &fields, mode, highlight);
+            }
+        }
+        self.analysed(literal, &fields, mode, highlight)
+    }
+
+    /// A word punctuation cuts in several: each part a word of its own
+    /// (required with every word, as typed apart), and the whole as a
+    /// phrase that adds its score where the parts stand side by side.
+    fn parts(
+        &mut self,
+        literal: &UserInputLiteral,
+        parts: &[&str],
+        fields: &[(Field, f32, f32)],
+        mode: Mode,
+        highlight: bool,
+    ) -> Option<Box<dyn Query>> {
+        let occur = if mode == Mode::All { Occur::Must } else { Occur::Should };
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = parts
+            .iter()
+            .filter_map(|part| {
+                let part = UserInputLiteral { phrase: part.to_string(), ..literal.clone() };
+                self.literal(&part, mode, true).map(|q| (occur, q))
+            })
+            .collect();
+        if clauses.is_empty() {
+            return None;
+        }
+        let whole = self.analysed(literal, fields, mode, highlight);
+        clauses.extend(whole.map(|q| (Occur::Should, boosted(q, ADJACENT))));
+        Some(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    /// A literal as its analysed tokens: one word (in each language's
+    /// stems), or a phrase.
+    fn analysed(
+        &mut self,
+        literal: &UserInputLiteral,
+        fields: &[(Field, f32, f32)],
+        mode: Mode,
+        highlight: bool,
+    ) -> Option<Box<dyn Query>> {
         let variants = self.variants(&literal.phrase);
         let singles: Vec<String> = variants
             .iter()
@@ -588,12 +714,12 @@ impl<'a> Builder<'a> {
         let first = variants.first().map(Vec::as_slice).unwrap_or_default();
         if singles.len() + 1 == variants.len() {
             // One word, perhaps stemmed differently in the index's languages.
-            return self.terms_query(first, &singles, &fields, literal, mode, highlight);
+            return self.terms_query(first, &singles, fields, literal, mode, highlight);
         }
         // A phrase (or a word some stemmer splits): any of its readings.
         let mut alternatives: Vec<(Occur, Box<dyn Query>)> = variants
             .iter()
-            .filter_map(|tokens| self.terms_query(tokens, &[], &fields, literal, mode, highlight))
+            .filter_map(|tokens| self.terms_query(tokens, &[], fields, literal, mode, highlight))
             .map(|q| (Occur::Should, q))
             .collect();
         match alternatives.len() {
@@ -944,5 +1070,132 @@ mod tests {
         assert!(parsed.notices.iter().any(|n| n.contains("plain words")));
         assert_eq!(parsed.plain_words, MAX_WORDS);
         assert!(!parse(&"(".repeat(5_000)).notices.is_empty());
+        // The fallback keeps a hyphenated word whole, to be cut into parts.
+        let parsed = parse("birth-weight (\"unclosed");
+        assert_eq!(parsed.plain_words, 3, "{:?}", parsed.notices);
+    }
+
+    #[test]
+    fn words_are_cut_where_punctuation_or_script_cuts_them() {
+        let rows: [(&str, &[&str]); 11] = [
+            ("weight", &["weight"]),
+            ("birth-weight", &["birth", "weight"]),
+            ("pre-miRNA.", &["pre", "miRNA"]),
+            ("COVID-19", &["COVID", "19"]),
+            ("U.S.", &["U", "S"]),
+            ("naïve", &["naïve"]),
+            // One CJK run is one word: its bigrams go together.
+            ("东京的苹果", &["东京的苹果"]),
+            ("API接口", &["API", "接口"]),
+            ("東京。大阪", &["東京", "大阪"]),
+            // A Tamil word the tokenizer cuts at its pulli is one word.
+            ("பள்ளி", &["பள்ளி"]),
+            ("—", &[]),
+        ];
+        for (text, want) in rows {
+            assert_eq!(word_parts(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn each_part_of_a_word_counts_as_a_word_of_the_query() {
+        let rows = [
+            ("birth weight", 2),
+            ("birth-weight", 2),
+            ("pre-miRNA. processing", 3),
+            ("\"birth weight\"", 1),
+            ("title:birth-weight", 0),
+            ("cells -birth-weight", 1),
+            ("birth-weight OR cells", 3),
+            ("东京的苹果", 1),
+            // An apostrophe inside a word opens no phrase; one after a
+            // space does.
+            ("the patient's capacity and the mother's genes", 8),
+            ("'birth weight' cells", 2),
+        ];
+        for (text, want) in rows {
+            assert_eq!(parse(text).plain_words, want, "{text}");
+        }
+    }
+
+    /// Notes named `name`, indexed as `folio index` indexes them, and an
+    /// engine on them (the folder goes when the first value is dropped).
+    fn engine(notes: &[(&str, &str)]) -> (tempfile::TempDir, crate::search::Engine) {
+        use crate::index::update::{UpdateOptions, update};
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let folder = dir.path().join("notes");
+        std::fs::create_dir_all(&folder).expect("a notes folder");
+        for (name, text) in notes {
+            let note = format!("name: {name}\n{text}");
+            std::fs::write(folder.join(format!("{name}.md")), note).expect("a note");
+        }
+        let ix = crate::index::FolioIndex::open_or_create(&dir.path().join("index"), false)
+            .expect("an index");
+        let options = UpdateOptions {
+            roots: vec![folder],
+            threads: 1,
+            memory_mb: 60,
+            progress: false,
+            model: None,
+        };
+        update(&ix, &options, &|_| {}).expect("indexed");
+        (dir, crate::search::Engine::open(ix).expect("a searcher"))
+    }
+
+    #[test]
+    fn the_query_language_as_people_type_it() {
+        let (_dir, engine) = engine(&[
+            ("together", "title: Newborn care\n\nLow birth-weight infants need warm rooms.\n"),
+            ("apart", "title: Mothers\n\nThe weight of the mother at birth.\n"),
+            ("mirna", "title: Dicer\n\nThe enzyme Dicer cuts each pre-miRNA.\n"),
+            ("mirna-apart", "title: Stages\n\nThe enzyme acts pre, then the miRNA.\n"),
+            (
+                "orchard",
+                "title: Orchard apples\n\nApples grow in the orchards, and a cherry tree too.\n",
+            ),
+            ("cherry", "title: Cherry trees\n\nThe trees are in bloom in the spring.\n"),
+            ("tokyo", "title: 东京\n\n东京的苹果很好吃。\n"),
+            ("tokyo-apart", "title: 水果\n\n苹果在东京。的确。\n"),
+        ]);
+        // Each query's notes, best first (`ordered`) or in any order.
+        let rows: [(&str, &[&str], bool); 14] = [
+            ("infants rooms", &["together"], true),
+            // A hyphen joins words without requiring them side by side;
+            // side by side ranks first (the notes are as long: the words
+            // alone score them the same).
+            ("birth-weight", &["together", "apart"], true),
+            ("Birth-Weight.", &["together", "apart"], true),
+            ("pre-miRNA.", &["mirna", "mirna-apart"], true),
+            // A quoted phrase is a phrase.
+            ("\"birth weight\"", &["together"], true),
+            ("\"pre miRNA\"", &["mirna"], true),
+            // field:value, its parts on that field.
+            ("title:cherry", &["cherry"], true),
+            ("title:care-newborn", &["together"], true),
+            ("title:birth-weight", &[], true),
+            // An exclusion excludes the word as written.
+            ("weight -birth-weight", &["apart"], true),
+            ("trees -bloom", &["orchard"], true),
+            ("rooms OR bloom", &["cherry", "together"], false),
+            // A CJK word still needs its bigrams side by side.
+            ("东京的苹果", &["tokyo"], true),
+            ("苹果", &["tokyo", "tokyo-apart"], false),
+        ];
+        for (query, want, ordered) in rows {
+            let request = crate::search::Request::new(query, Target::Notes);
+            let results = engine.search(&request).expect("a search");
+            let mut names: Vec<String> = results
+                .hits
+                .iter()
+                .filter_map(|h| match h {
+                    crate::search::Hit::Note(n) => Some(n.name.clone()),
+                    crate::search::Hit::Quote(_) => None,
+                })
+                .collect();
+            if !ordered {
+                names.sort();
+            }
+            assert_eq!(names, want, "{query}");
+        }
     }
 }

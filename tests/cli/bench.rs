@@ -11,8 +11,9 @@ const CORPUS: &str = r#"{"_id": "d1", "title": "Apple orchards", "text": "Apples
 {"_id": "d4", "title": "", "text": "name: fake\ntitle: fake\nzebra crossing"}
 "#;
 
-/// q2 starts with `-` and holds `title:`: searched as the plain words
-/// `zebra title`, it must find d4's body, not exclude a word or read a field.
+/// q2 starts with `-` and holds `title:`, with an unclosed quote: not valid
+/// syntax, so `folio search` (and so the bench) searches it as the plain
+/// words `zebra title`, and it finds d4's body.
 const QUERIES: &str = r#"{"_id": "q1", "text": "banana boats"}
 {"_id": "q2", "text": "-zebra: \"title:"}
 {"_id": "q3", "text": "cherries"}
@@ -82,4 +83,85 @@ fn relevance_without_a_collection_says_what_it_wants() {
     let env = TestEnv::new();
     let run = env.folio(&["bench", "--relevance", "nowhere"]);
     run.expect_code(2).expect_stderr("BEIR layout");
+}
+
+/// Queries as people type them: a hyphenated word, a quoted phrase, an
+/// exclusion first, a field, `OR`, CJK. `folio bench --relevance` must rank
+/// each one exactly as `folio search` does on the same index, so its
+/// figures are the search's.
+#[test]
+fn relevance_ranks_every_query_as_search_does() {
+    let env = TestEnv::new();
+    env.write(
+        "beir/corpus.jsonl",
+        r#"{"_id": "d1", "title": "Newborn care", "text": "Low birth-weight infants need warmth."}
+{"_id": "d2", "title": "Maternal health", "text": "A mother's weight before the birth matters."}
+{"_id": "d3", "title": "Orchard apples", "text": "Apples grow in orchards; cherries too."}
+{"_id": "d4", "title": "Cherry trees", "text": "Cherry trees and apple trees in bloom."}
+{"_id": "d5", "title": "Banana boats", "text": "Bananas ship on boats, not apples."}
+{"_id": "d6", "title": "东京", "text": "东京的苹果很好吃。pre-miRNA processing in apples."}
+"#,
+    );
+    let queries = [
+        ("q1", "birth-weight"),
+        ("q2", "\"orchard apples\""),
+        ("q3", "-bananas apples"),
+        ("q4", "title:cherry trees"),
+        ("q5", "banana OR cherry"),
+        ("q6", "东京 苹果"),
+        ("q7", "pre-miRNA."),
+    ];
+    let lines: String = queries
+        .iter()
+        .map(|(id, text)| format!("{}\n", serde_json::json!({ "_id": id, "text": text })))
+        .collect();
+    env.write("beir/queries.jsonl", lines);
+    let qrels: String = queries.iter().map(|(id, _)| format!("{id}\td1\t1\n")).collect();
+    env.write("beir/qrels/dev.tsv", format!("query-id\tcorpus-id\tscore\n{qrels}"));
+    let run = env.folio(&[
+        "bench",
+        "--relevance",
+        "beir",
+        "--split",
+        "dev",
+        "--run",
+        "run.txt",
+        "--keep",
+        "kept",
+        "--json",
+    ]);
+    run.expect_code(0);
+    let ranking = env.read("run.txt");
+    for (id, text) in queries {
+        let bench: Vec<(String, f32)> = ranking
+            .lines()
+            .filter_map(|l| {
+                let f: Vec<&str> = l.split(' ').collect();
+                (f[0] == id).then(|| (f[2].to_string(), f[4].parse().expect("a score")))
+            })
+            .collect();
+        let search = env.folio(&[
+            "search",
+            "--index",
+            "kept/index",
+            "--no-refresh",
+            "--json",
+            "--limit",
+            "100",
+            "--",
+            text,
+        ]);
+        let value = search.json();
+        let found: Vec<(String, f32)> = value["hits"]
+            .as_array()
+            .expect("hits")
+            .iter()
+            .map(|h| {
+                let name = h["name"].as_str().expect("a name").to_string();
+                (name, h["score"].as_f64().expect("a score") as f32)
+            })
+            .collect();
+        assert!(!found.is_empty(), "{text}: {value:#}");
+        assert_eq!(bench, found, "{text}: bench --relevance and search disagree");
+    }
 }

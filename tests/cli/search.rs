@@ -481,3 +481,35 @@ fn explain_adds_up_to_each_hit_score() {
     let r = json(&env, "search", &["stateful"]);
     assert!(hits(&r).iter().all(|h| h.get("explanation").is_none()));
 }
+
+/// Issue 20, item 6: a word joined by a hyphen is its words, written apart
+/// or not; written together ranks first. A quoted phrase still means the
+/// phrase.
+#[test]
+fn a_hyphenated_query_finds_its_words_apart_and_ranks_them_together_first() {
+    let env = TestEnv::new();
+    // As long as each other: by the words alone they score the same.
+    env.write("seeds/apart.md", "title: Mothers\n\nThe weight of the mother at birth.\n");
+    env.write(
+        "seeds/together.md",
+        "title: Newborn care\n\nLow birth-weight infants need warm rooms.\n",
+    );
+    env.write("seeds/neither.md", "title: Orchards\n\nApples grow in orchards.\n");
+    let names = |value: &Value| -> Vec<String> {
+        paths(value).iter().map(|p| p.rsplit('/').next().unwrap_or("").to_string()).collect()
+    };
+
+    for query in ["birth-weight", "Birth-weight.", "birth–weight"] {
+        let value = json(&env, "search", &[query]);
+        assert_eq!(names(&value), ["together.md", "apart.md"], "{query}: {value:#}");
+        assert_eq!(value["matching"], "all", "{query}: both words are in both notes");
+    }
+    // The words typed apart find the same notes.
+    let mut apart = names(&json(&env, "search", &["birth", "weight"]));
+    apart.sort();
+    assert_eq!(apart, ["apart.md", "together.md"]);
+    // Quoted, the words must be adjacent.
+    assert_eq!(names(&json(&env, "search", &["\"birth weight\""])), ["together.md"]);
+    // Excluding the hyphenated word excludes it as written, not its words.
+    assert_eq!(names(&json(&env, "search", &["weight", "-birth-weight"])), ["apart.md"]);
+}
