@@ -62,6 +62,7 @@ pub fn request(bytes: &[u8]) -> Option<Request> {
         all_first: flags & 0x04 == 0,
         explain: false,
         count: false,
+        rank: None,
     })
 }
 

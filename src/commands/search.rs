@@ -15,11 +15,11 @@ use crate::embed::Model;
 use crate::error::Error;
 use crate::index::lifecycle;
 use crate::index::update::UpdateOptions;
-use crate::index::vectors;
 use crate::index::{FolderState, FolioIndex, folder_state};
 use crate::output;
 use crate::search::Results;
-use crate::search::semantic::{Meaning, RankMode};
+use crate::search::policy::RankError;
+use crate::search::semantic::RankMode;
 use crate::search::{Engine, Request, Target};
 
 /// Runs a search for notes or quotes.
@@ -41,13 +41,18 @@ pub fn run(args: &SearchArgs, target: Target) -> anyhow::Result<ExitCode> {
         all_first: !args.any,
         explain: args.explain,
         count: args.count,
+        rank: args.mode.map(|mode| match mode {
+            RankArg::Lexical => RankMode::Lexical,
+            RankArg::Semantic => RankMode::Semantic,
+            RankArg::Hybrid => RankMode::Hybrid,
+        }),
     };
     let results = match &args.like {
         Some(like) => match like_search(&engine, &request, like)? {
             Some(results) => results,
             None => return Ok(ExitCode::from(1)),
         },
-        None => ranked_search(&engine, &request, args.mode, model.as_deref())?,
+        None => ranked_search(&engine, &request, model.as_deref())?,
     };
     for notice in &results.notices {
         eprintln!("folio: {notice}");
@@ -121,51 +126,31 @@ fn open_fresh(
     }
 }
 
-/// A search ranked by words, meaning or both. The default is hybrid when
-/// there is a model and the index has vectors, else words.
+/// A search ranked as `search::policy` decides, its refusals worded for
+/// the command line.
 fn ranked_search(
     engine: &Engine,
     request: &Request,
-    mode: Option<RankArg>,
     model: Option<&Model>,
 ) -> anyhow::Result<Results> {
-    let wanted = match mode {
-        Some(RankArg::Lexical) => RankMode::Lexical,
-        Some(RankArg::Semantic) => RankMode::Semantic,
-        Some(RankArg::Hybrid) | None => RankMode::Hybrid,
-    };
-    if wanted == RankMode::Lexical {
-        return Ok(engine.search(request)?);
-    }
-    let explicit = mode.is_some();
-    let Some(model) = model else {
-        if explicit {
-            anyhow::bail!(
-                "--mode {} needs the sentence model: pass --model DIR or set FOLIO_MODEL                  (`folio model fetch` says where to get it)",
-                if wanted == RankMode::Semantic { "semantic" } else { "hybrid" }
-            );
+    engine.search_ranked(request, model, || engine.vectors()).map_err(|err| match err {
+        RankError::NoModel { mode } => anyhow::anyhow!(
+            "--mode {} needs the sentence model: pass --model DIR or set FOLIO_MODEL \
+             (`folio model fetch` gets one), or use --mode lexical",
+            mode.name()
+        ),
+        RankError::NoVectors { mode } => anyhow::anyhow!(
+            "--mode {} needs the index's vectors, and it has none yet: run \
+             `folio index --model DIR` (or with FOLIO_MODEL set) to embed the quotes and \
+             passages, or use --mode lexical",
+            mode.name()
+        ),
+        RankError::ModelFailed { .. } => {
+            anyhow::anyhow!("{err} (FOLIO_MODEL=off or --mode lexical ranks by words only)")
         }
-        return Ok(engine.search(request)?);
-    };
-    let ix = engine.index();
-    let store = match vectors::load(ix, &ix.payload()?)? {
-        Some(store) if !store.is_empty() => store,
-        _ => {
-            eprintln!(
-                "folio: the index has no vectors yet; ranking by words (`folio index` embeds                  the quotes and the notes' passages)"
-            );
-            return Ok(engine.search(request)?);
-        }
-    };
-    let embedder = model.get().map_err(|message| {
-        anyhow::anyhow!(
-            "{}: the sentence model could not be loaded: {message} (FOLIO_MODEL=off or              --mode lexical ranks by words only)",
-            model.dir().display()
-        )
-    })?;
-    let vector = embedder.embed_one(&request.query)?;
-    let meaning = Meaning { store: &store, vector };
-    Ok(engine.search_by(request, wanted, Some(&meaning))?)
+        RankError::Embed(e) => e.into(),
+        RankError::Search(e) => e.into(),
+    })
 }
 
 /// `--like PATH:LINE`: the quotes nearest the one at that line.
@@ -174,8 +159,7 @@ fn like_search(engine: &Engine, request: &Request, like: &str) -> anyhow::Result
         .rsplit_once(':')
         .and_then(|(file, line)| Some((file, line.trim().parse::<u64>().ok()?)))
         .with_context(|| format!("--like {like}: expected PATH:LINE, as a hit shows it"))?;
-    let ix = engine.index();
-    let store = vectors::load(ix, &ix.payload()?)?.filter(|s| !s.is_empty()).with_context(|| {
+    let store = engine.vectors()?.with_context(|| {
         "--like needs the index's vectors: run `folio index` with the sentence model          (--model DIR or FOLIO_MODEL)"
     })?;
     let Some((_, key)) = engine.quote_at(Path::new(file), line)? else {

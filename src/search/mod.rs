@@ -13,6 +13,7 @@ pub mod bm25f;
 pub mod hit;
 pub mod join;
 pub mod note;
+pub mod policy;
 pub mod query;
 pub mod ranking;
 pub mod semantic;
@@ -58,6 +59,9 @@ pub struct Request {
     /// can prune collects only its top hits, and `total` is exact only up
     /// to [`COUNT_CAP`] (see `fill`).
     pub count: bool,
+    /// The ranking asked for; `None`: hybrid when there is a model and
+    /// vectors, else words ([`policy::decide`]).
+    pub rank: Option<semantic::RankMode>,
 }
 
 impl Request {
@@ -73,6 +77,7 @@ impl Request {
             all_first: true,
             explain: false,
             count: false,
+            rank: None,
         }
     }
 }

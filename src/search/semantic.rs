@@ -44,6 +44,17 @@ pub enum RankMode {
     Hybrid,
 }
 
+impl RankMode {
+    /// The mode's name, as `--mode` and `mode=` take it.
+    pub fn name(self) -> &'static str {
+        match self {
+            RankMode::Lexical => "lexical",
+            RankMode::Semantic => "semantic",
+            RankMode::Hybrid => "hybrid",
+        }
+    }
+}
+
 /// Candidates each side contributes to a hybrid ranking (at least the
 /// limit). Not tuned: the figures in BENCHMARKS.md were measured with 50.
 pub const CANDIDATES: usize = 50;

@@ -9,11 +9,10 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::{AppState, Live};
+use super::AppState;
 use crate::config::FilterText;
-use crate::embed::Model;
-use crate::embed::store::VectorStore;
-use crate::search::semantic::{Meaning, RankMode};
+use crate::search::policy::RankError;
+use crate::search::semantic::RankMode;
 use crate::search::{Request, Target};
 
 /// Longest query, in characters.
@@ -146,12 +145,9 @@ const QUOTE_PARAMS: &[&str] = &[
     "q", "limit", "offset", "author", "year", "tag", "fuzzy", "page", "location", "since", "mode",
 ];
 
-/// What a search parameter set asks for: the request, the page start and
-/// the ranking asked for (`None`: the default).
-fn request(
-    raw: Option<&str>,
-    target: Target,
-) -> Result<(Request, usize, Option<RankMode>), ApiError> {
+/// What a search parameter set asks for: the request (with the ranking
+/// asked for) and the page start.
+fn request(raw: Option<&str>, target: Target) -> Result<(Request, usize), ApiError> {
     let known = match target {
         Target::Notes => NOTE_PARAMS,
         Target::Quotes => QUOTE_PARAMS,
@@ -199,7 +195,8 @@ fn request(
     request.limit = offset + limit;
     request.filters = filters;
     request.fuzzy = fuzzy;
-    Ok((request, offset, mode))
+    request.rank = mode;
+    Ok((request, offset))
 }
 
 async fn search(
@@ -207,26 +204,17 @@ async fn search(
     raw: Option<String>,
     target: Target,
 ) -> Result<Response, ApiError> {
-    let (request, offset, mode) = request(raw.as_deref(), target)?;
+    let (request, offset) = request(raw.as_deref(), target)?;
     let live = state.live().ok_or_else(ApiError::building)?;
-    let meaning = by_meaning(&state, &live, mode)?;
+    let model = state.model.clone();
     // Tantivy searches (and embedding the query) block: off the async
     // workers, so a slow search holds no other request up.
     let body = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, ApiError> {
-        let results = match meaning {
-            None => live.engine.search(&request).map_err(ApiError::internal)?,
-            Some((mode, model, store)) => {
-                let embedder = model.get().map_err(|message| {
-                    ApiError::new(
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        format!("the sentence model could not be loaded: {message}"),
-                    )
-                })?;
-                let vector = embedder.embed_one(&request.query).map_err(ApiError::internal)?;
-                let meaning = Meaning { store: &store, vector };
-                live.engine.search_by(&request, mode, Some(&meaning)).map_err(ApiError::internal)?
-            }
-        };
+        let vectors = live.vectors.clone();
+        let results = live
+            .engine
+            .search_ranked(&request, model.as_deref(), || Ok(vectors))
+            .map_err(refusal)?;
         let mut body = Vec::with_capacity(4096);
         crate::output::json::results(&mut body, &results, offset).map_err(ApiError::internal)?;
         Ok(body)
@@ -236,33 +224,26 @@ async fn search(
     Ok(json_response(body))
 }
 
-/// What a search by meaning needs, when the ranking asks for one and can
-/// have it. As `folio quotes` ranks: hybrid by default when there is a
-/// model and the index has vectors, else by words; `mode=semantic`
-/// without them is a 503 that says what is missing.
-#[allow(clippy::type_complexity)]
-fn by_meaning(
-    state: &AppState,
-    live: &Live,
-    mode: Option<RankMode>,
-) -> Result<Option<(RankMode, Arc<Model>, Arc<VectorStore>)>, ApiError> {
-    let wanted = mode.unwrap_or(RankMode::Hybrid);
-    if wanted == RankMode::Lexical {
-        return Ok(None);
-    }
-    match (&state.model, &live.vectors) {
-        (Some(model), Some(store)) => Ok(Some((wanted, model.clone(), store.clone()))),
-        _ if wanted == RankMode::Hybrid => Ok(None),
-        (None, _) => Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "mode=semantic needs the sentence model: start folio serve with --model DIR or \
-             FOLIO_MODEL (`folio model fetch` says where to get it), or ask for mode=lexical",
+/// A ranking `search::policy` refused, worded for the API: a mode asked
+/// for that cannot be served is a 503 that says what is missing.
+fn refusal(err: RankError) -> ApiError {
+    let unavailable = |message: String| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, message);
+    match err {
+        RankError::NoModel { mode } => unavailable(format!(
+            "mode={} needs the sentence model: start folio serve with --model DIR or \
+             FOLIO_MODEL (`folio model fetch` gets one), or ask for mode=lexical",
+            mode.name()
         )),
-        (Some(_), None) => Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "mode=semantic needs the index's vectors, which it has none of yet: \
-             `folio index` with the sentence model embeds the quotes and passages",
+        RankError::NoVectors { mode } => unavailable(format!(
+            "mode={} needs the index's vectors, and it has none yet: \
+             `folio index --model DIR` embeds the quotes and passages; or ask for mode=lexical",
+            mode.name()
         )),
+        RankError::ModelFailed { message, .. } => {
+            unavailable(format!("the sentence model could not be loaded: {message}"))
+        }
+        RankError::Embed(e) => ApiError::internal(e),
+        RankError::Search(e) => ApiError::internal(e),
     }
 }
 

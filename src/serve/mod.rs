@@ -99,14 +99,11 @@ impl AppState {
 
     /// Swaps in the engine of a new commit (and its vectors).
     fn set_engine(&self, engine: Engine) {
-        let vectors = self.model.as_ref().and_then(|_| {
-            let ix = engine.index();
-            match ix.payload().and_then(|payload| crate::index::vectors::load(ix, &payload)) {
-                Ok(store) => store.filter(|s| !s.is_empty()).map(Arc::new),
-                Err(e) => {
-                    eprintln!("folio: {e}; searches rank by words until the next refresh");
-                    None
-                }
+        let vectors = self.model.as_ref().and_then(|_| match engine.vectors() {
+            Ok(store) => store,
+            Err(e) => {
+                eprintln!("folio: {e}; searches rank by words until the next refresh");
+                None
             }
         });
         let live = Some(Arc::new(Live { engine: Arc::new(engine), vectors }));

@@ -167,6 +167,20 @@ fn without_a_model_search_is_as_before() {
 
     let run = env.folio(&["quotes", "--index", "ix", "--mode", "semantic", "responsibility"]);
     run.expect_code(2).expect_stderr("FOLIO_MODEL");
+    let run = env.folio(&["quotes", "--index", "ix", "--mode", "hybrid", "responsibility"]);
+    run.expect_code(2).expect_stderr("--mode hybrid").expect_stderr("folio model fetch");
+
+    // A model but no vectors yet: not asked, words, silently; asked for a
+    // ranking by meaning, an error that says how to add the vectors.
+    let base = ["quotes", "--index", "ix", "--model", "model", "--no-refresh"];
+    let run = env.folio(&[&base[..], &["--json", "responsibility"]].concat());
+    run.expect_code(0);
+    assert_eq!(run.json()["matching"], "all");
+    assert!(!run.stderr.contains("vectors"), "{}", run.stderr);
+    for mode in ["semantic", "hybrid"] {
+        let run = env.folio(&[&base[..], &["--mode", mode, "responsibility"]].concat());
+        run.expect_code(2).expect_stderr("folio index --model DIR");
+    }
 
     // The model turned off: words only, even with vectors in the index.
     index(&env, &[]);
