@@ -16,9 +16,12 @@ const SLOW: Duration = Duration::from_secs(10);
 
 fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fuzz").join(target);
-    let Ok(entries) = std::fs::read_dir(&dir) else { return Vec::new() };
+    // A missing folder would replay nothing and pass: it is a failure.
+    let entries = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}; the kept fuzz inputs are missing", dir.display()));
     let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
     files.sort();
+    assert!(!files.is_empty(), "{}: no kept fuzz inputs to replay", dir.display());
     files
         .into_iter()
         .filter(|p| p.is_file())
