@@ -57,7 +57,7 @@ const MARKER_BASE: u32 = 0xE000;
 /// The marker of a language code, when it has a stemmer other than English's.
 fn marker(code: &str) -> Option<char> {
     let at = STEMMED.iter().position(|(c, _)| *c == code)?;
-    char::from_u32(MARKER_BASE + 1 + at as u32)
+    Some(language_marker(at + 1))
 }
 
 /// The marker of language `language` (1 + its index in [`STEMMED`]).

@@ -3,7 +3,7 @@
 //! text with `whatlang` (trigram profiles of 69 languages, no model files).
 //!
 //! The index stems a note's words in its language when that language has
-//! a Snowball stemmer (`crate::index::analyzer::STEMMED`); Chinese,
+//! a Snowball stemmer (the index's analyser lists them); Chinese,
 //! Japanese and Korean are cut into bigrams whatever the language says.
 //! A detection that is not reliable leaves the note English, so an English
 //! note is never stemmed as another language on a guess.
