@@ -17,7 +17,7 @@ fn index_build(c: &mut Criterion) {
         roots: vec![corpus],
         threads: 2,
         memory_mb: 120,
-        progress: false,
+        progress: None,
         model: None,
     };
     let mut group = c.benchmark_group("index_build");

@@ -19,7 +19,7 @@ fn search(c: &mut Criterion) {
         roots: vec![corpus],
         threads: 2,
         memory_mb: 120,
-        progress: false,
+        progress: None,
         model: None,
     };
     update(&ix, &options, &|_| {}).expect("the build succeeds");

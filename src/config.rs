@@ -41,8 +41,12 @@ impl Config {
         }
     }
 
-    /// The options of an incremental update with these settings.
-    pub fn update_options(&self, progress: bool) -> UpdateOptions {
+    /// The options of an incremental update with these settings, telling
+    /// `progress` how far indexing has come.
+    pub fn update_options(
+        &self,
+        progress: Option<std::sync::Arc<dyn crate::index::report::Progress>>,
+    ) -> UpdateOptions {
         UpdateOptions {
             roots: self.roots.clone(),
             threads: self.threads,

@@ -203,7 +203,7 @@ fn engine() -> &'static Engine {
                 roots: vec![corpus()],
                 threads: 2,
                 memory_mb: 50,
-                progress: false,
+                progress: None,
                 model: None,
             };
             let summary = update(&ix, &options, &|_| {}).expect("builds");

@@ -48,7 +48,7 @@ fn fixture() -> &'static Fixture {
             roots: vec![root.clone()],
             threads: 2,
             memory_mb: 50,
-            progress: false,
+            progress: None,
             model: None,
         };
         let summary = update(&ix, &options, &|_| {}).expect("builds");

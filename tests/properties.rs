@@ -227,7 +227,7 @@ fn fixture() -> &'static Fixture {
             roots: vec![notes.clone()],
             threads: 2,
             memory_mb: 60,
-            progress: false,
+            progress: None,
             model: None,
         };
         update::update(&ix, &options, &|_| {}).expect("build the index");

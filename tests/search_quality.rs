@@ -35,7 +35,7 @@ fn engine() -> &'static Engine {
                 roots: vec![corpus()],
                 threads: 2,
                 memory_mb: 50,
-                progress: false,
+                progress: None,
                 model: None,
             };
             let summary =
@@ -344,7 +344,7 @@ mod with_the_model {
                 roots: vec![corpus()],
                 threads: 2,
                 memory_mb: 50,
-                progress: false,
+                progress: None,
                 model: Some(model.clone()),
             };
             let summary =

@@ -37,7 +37,7 @@ struct Fixture {
 }
 
 fn options(roots: Vec<PathBuf>, model: &Arc<Model>) -> UpdateOptions {
-    UpdateOptions { roots, threads: 2, memory_mb: 100, progress: false, model: Some(model.clone()) }
+    UpdateOptions { roots, threads: 2, memory_mb: 100, progress: None, model: Some(model.clone()) }
 }
 
 /// The highlight exports indexed with the model, once for every test.

@@ -34,7 +34,7 @@ pub fn engine() -> &'static Engine {
                 roots: vec![notes],
                 threads: 1,
                 memory_mb: 50,
-                progress: false,
+                progress: None,
                 model: None,
             };
             update::update(&ix, &options, &|_| {}).expect("build the index");

@@ -15,7 +15,6 @@
 pub mod generator;
 pub mod relevance;
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
@@ -49,8 +48,8 @@ pub struct Options {
     /// rounds stop early, after [`MIN_ROUNDS`], once [`QUERY_BUDGET_SECONDS`]
     /// have gone by.
     pub rounds: usize,
-    /// Draw progress bars on stderr (only when it is a terminal).
-    pub progress: bool,
+    /// Where the progress of generating and building goes; `None`: nowhere.
+    pub progress: Option<std::sync::Arc<dyn crate::index::report::Progress>>,
     /// The folio binary, to time whole-process commands; none skips them.
     pub exe: Option<PathBuf>,
 }
@@ -66,7 +65,7 @@ impl Default for Options {
             keep: None,
             queries: None,
             rounds: 200,
-            progress: false,
+            progress: None,
             exe: None,
         }
     }
@@ -303,8 +302,38 @@ pub fn run(options: &Options) -> Result<Report> {
     };
     let threads = options.threads.max(1);
 
-    // 1. The corpus.
-    let (corpus_dir, corpus) = match &options.corpus {
+    let (corpus_dir, corpus) = corpus(options, &work, keep, threads)?;
+    let index_dir = work.join("index");
+    let update_options = UpdateOptions {
+        roots: vec![corpus_dir.clone()],
+        threads,
+        memory_mb: options.memory_mb,
+        progress: options.progress.clone(),
+        model: None,
+    };
+    let (ix, build) = build(options, &index_dir, &update_options, &corpus)?;
+    let refresh = refreshes(options, &ix, &index_dir, &update_options, &corpus_dir, &corpus, keep)?;
+    let timed = time_queries(&index_dir, options)?;
+
+    Ok(Report {
+        folio_version: env!("CARGO_PKG_VERSION").to_string(),
+        machine: machine(),
+        corpus,
+        build,
+        refresh,
+        timed,
+    })
+}
+
+/// The corpus to build from: the folder given, or notes generated into
+/// `work` (kept there when `keep`).
+fn corpus(
+    options: &Options,
+    work: &Path,
+    keep: bool,
+    threads: usize,
+) -> Result<(PathBuf, CorpusReport)> {
+    Ok(match &options.corpus {
         Some(dir) => {
             let walked = crate::walk::walk(std::slice::from_ref(dir), None, threads);
             let bytes = walked.files.iter().map(|f| f.size).sum();
@@ -320,16 +349,20 @@ pub fn run(options: &Options) -> Result<Report> {
         None => {
             let dir = work.join("notes");
             clear_kept_corpus(&dir)?;
-            let bar = bar(options.progress, options.notes as u64, "generating");
+            let bar = crate::index::report::Progressing::on(
+                options.progress.as_deref(),
+                crate::index::report::Step::Generating,
+                options.notes,
+            );
             let started = Instant::now();
-            let tick = || bar.inc(1);
+            let tick = || bar.advance(1);
             std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
             let marker = dir.join(CORPUS_MARKER);
             std::fs::write(&marker, "made by folio bench; deleted by the next run\n")
                 .map_err(|e| Error::io(&marker, e))?;
             let made = generate(&dir, options.notes, options.seed, threads, &tick)
                 .map_err(|e| Error::io(&dir, e))?;
-            bar.finish_and_clear();
+            drop(bar);
             let report = CorpusReport {
                 path: keep.then(|| dir.clone()),
                 seed: Some(options.seed),
@@ -339,22 +372,20 @@ pub fn run(options: &Options) -> Result<Report> {
             };
             (dir, report)
         }
-    };
+    })
+}
 
-    // 2. A fresh build.
-    let index_dir = work.join("index");
-    let update_options = UpdateOptions {
-        roots: vec![corpus_dir.clone()],
-        threads,
-        memory_mb: options.memory_mb,
-        progress: options.progress,
-        model: None,
-    };
+/// A fresh build of `index_dir`, timed, with its peak memory.
+fn build(
+    options: &Options,
+    index_dir: &Path,
+    update_options: &UpdateOptions,
+    corpus: &CorpusReport,
+) -> Result<(FolioIndex, BuildReport)> {
     let counting = crate::index::report::Counting::default();
-    let quiet = |_: &crate::error::NoteError| {};
     reset_peak_rss();
     let started = Instant::now();
-    let built = crate::index::lifecycle::refresh(&index_dir, &update_options, true, &counting)?;
+    let built = crate::index::lifecycle::refresh(index_dir, update_options, true, &counting)?;
     let (ix, summary) = (built.index, built.summary);
     let build_seconds = started.elapsed().as_secs_f64();
     let peak_rss_bytes = peak_rss();
@@ -369,51 +400,52 @@ pub fn run(options: &Options) -> Result<Report> {
         notes_per_second: summary.notes as f64 / build_seconds,
         mb_per_second: corpus.bytes as f64 / 1e6 / build_seconds,
         peak_rss_bytes,
-        threads,
+        threads: update_options.threads,
         memory_mb: options.memory_mb,
         segments,
         index_bytes,
         index_ratio: index_bytes as f64 / corpus.bytes.max(1) as f64,
     };
+    Ok((ix, build))
+}
 
-    // 3. Refreshes.
+/// A refresh with nothing changed (in this process and as a whole
+/// process) and, for a generated corpus, one after 1 % of the notes
+/// changed.
+fn refreshes(
+    options: &Options,
+    ix: &FolioIndex,
+    index_dir: &Path,
+    update_options: &UpdateOptions,
+    corpus_dir: &Path,
+    corpus: &CorpusReport,
+    keep: bool,
+) -> Result<RefreshReport> {
+    let quiet = |_: &crate::error::NoteError| {};
     let started = Instant::now();
-    update::update(&ix, &update_options, &quiet)?;
+    update::update(ix, update_options, &quiet)?;
     let noop_seconds = started.elapsed().as_secs_f64();
     let noop_process_seconds = match &options.exe {
-        Some(exe) => process_median(exe, &["index", "--json", "--index"], &index_dir, 3)?,
+        Some(exe) => process_median(exe, &["index", "--json", "--index"], index_dir, 3)?,
         None => None,
     };
     let (changed_notes, changed_seconds) = if options.corpus.is_none() {
-        let changed = generator::rewrite(&corpus_dir, corpus.files, options.seed, 100, 1)
-            .map_err(|e| Error::io(&corpus_dir, e))?;
+        let changed = generator::rewrite(corpus_dir, corpus.files, options.seed, 100, 1)
+            .map_err(|e| Error::io(corpus_dir, e))?;
         let started = Instant::now();
-        update::update(&ix, &update_options, &quiet)?;
+        update::update(ix, update_options, &quiet)?;
         let seconds = started.elapsed().as_secs_f64();
         if keep {
             // Leave the kept corpus and index as the seed makes them.
-            generator::rewrite(&corpus_dir, corpus.files, options.seed, 100, 0)
-                .map_err(|e| Error::io(&corpus_dir, e))?;
-            update::update(&ix, &update_options, &quiet)?;
+            generator::rewrite(corpus_dir, corpus.files, options.seed, 100, 0)
+                .map_err(|e| Error::io(corpus_dir, e))?;
+            update::update(ix, update_options, &quiet)?;
         }
         (changed, Some(seconds))
     } else {
         (0, None)
     };
-    let refresh =
-        RefreshReport { noop_seconds, noop_process_seconds, changed_notes, changed_seconds };
-
-    // 4. Queries.
-    let timed = time_queries(&index_dir, options)?;
-
-    Ok(Report {
-        folio_version: env!("CARGO_PKG_VERSION").to_string(),
-        machine: machine(),
-        corpus,
-        build,
-        refresh,
-        timed,
-    })
+    Ok(RefreshReport { noop_seconds, noop_process_seconds, changed_notes, changed_seconds })
 }
 
 /// What `folio bench --index DIR` measured: the queries alone, on an index
@@ -666,18 +698,6 @@ fn process_median(exe: &Path, args: &[&str], index_dir: &Path, runs: usize) -> R
     Ok(Some(Latency::of(&samples).p50_ms / 1e3))
 }
 
-fn bar(show: bool, len: u64, what: &str) -> indicatif::ProgressBar {
-    if !show || !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(len);
-    let template = format!("{what} {{bar:40}} {{pos}}/{{len}} notes, {{per_sec}}, eta {{eta}}");
-    if let Ok(style) = indicatif::ProgressStyle::with_template(&template) {
-        bar.set_style(style);
-    }
-    bar
-}
-
 /// Marks a generated corpus (a hidden file, so the walk skips it).
 const CORPUS_MARKER: &str = ".folio-bench-corpus";
 
@@ -846,7 +866,7 @@ pub fn clippings(options: &Options, mb: f64) -> Result<ClippingsReport> {
         roots: vec![notes_dir.clone()],
         threads,
         memory_mb: options.memory_mb,
-        progress: false,
+        progress: None,
         model: None,
     };
     let quiet = |_: &crate::error::NoteError| {};

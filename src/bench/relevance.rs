@@ -60,6 +60,8 @@ pub struct Options {
     /// A folder to keep the notes and the index in (and reuse next time),
     /// instead of a temporary one.
     pub keep: Option<PathBuf>,
+    /// Where the progress of embedding goes; `None`: nowhere.
+    pub progress: Option<std::sync::Arc<dyn crate::index::report::Progress>>,
 }
 
 impl Options {
@@ -76,6 +78,7 @@ impl Options {
             model: None,
             fusions: vec![Fusion::NOTES],
             keep: None,
+            progress: None,
         }
     }
 }
@@ -334,38 +337,9 @@ pub fn run(options: &Options) -> Result<(Vec<Report>, Vec<RunLine>, Vec<String>)
     let notes = work.join("notes");
     std::fs::create_dir_all(&notes).map_err(|e| Error::io(&notes, e))?;
 
-    let started = Instant::now();
-    for (n, (id, title, text)) in collection.documents.iter().enumerate() {
-        // Numbered files: ids need not be valid file names. A kept note
-        // already written is left alone, so the next run's refresh finds
-        // nothing changed.
-        let path = notes.join(format!("{n:07}.md"));
-        let wanted = note_text(id, title, text);
-        if std::fs::read_to_string(&path).is_ok_and(|had| had == wanted) {
-            continue;
-        }
-        std::fs::write(&path, wanted).map_err(|e| Error::io(&path, e))?;
-    }
-    let write_seconds = started.elapsed().as_secs_f64();
+    let write_seconds = write_notes(&collection, &notes)?;
 
-    let started = Instant::now();
-    // A kept index is refreshed, never emptied: its vectors are the point.
-    let ix = FolioIndex::open_or_create(&work.join("index"), options.keep.is_none())?;
-    let update_options = UpdateOptions {
-        roots: vec![notes.clone()],
-        threads: options.threads.max(1),
-        memory_mb: 120,
-        progress: options.model.is_some(),
-        model: options.model.clone(),
-    };
-    let problems = std::sync::Mutex::new(collection.problems.clone());
-    update::update(&ix, &update_options, &|e| {
-        if let Ok(mut p) = problems.lock() {
-            p.push(e.to_string());
-        }
-    })?;
-    let build_seconds = started.elapsed().as_secs_f64();
-    let mut problems = problems.into_inner().unwrap_or_default();
+    let (ix, build_seconds, mut problems) = build(options, &work, &notes, &collection)?;
     let bad_lines = problems.len();
 
     let store = match &options.model {
@@ -457,18 +431,94 @@ pub fn run(options: &Options) -> Result<(Vec<Report>, Vec<RunLine>, Vec<String>)
         }
     }
 
-    let judged = judged_queries.len();
-    let mean = |sum: f64| if judged > 0 { sum / judged as f64 } else { 0.0 };
+    let judged = Judged {
+        queries: judged_queries.len(),
+        skipped,
+        bad_lines,
+        documents: collection.documents.len(),
+    };
+    let timings = (write_seconds, build_seconds);
+    let (reports, lines) = reports(options, runs, tallies, judged, store.as_ref(), timings);
+    Ok((reports, lines, problems))
+}
+
+/// Writes each document of the collection as a numbered note in `notes`
+/// (ids need not be valid file names); a kept note already written is left
+/// alone, so the next run's refresh finds nothing changed. Returns the
+/// seconds it took.
+fn write_notes(collection: &Collection, notes: &Path) -> Result<f64> {
+    let started = Instant::now();
+    for (n, (id, title, text)) in collection.documents.iter().enumerate() {
+        let path = notes.join(format!("{n:07}.md"));
+        let wanted = note_text(id, title, text);
+        if std::fs::read_to_string(&path).is_ok_and(|had| had == wanted) {
+            continue;
+        }
+        std::fs::write(&path, wanted).map_err(|e| Error::io(&path, e))?;
+    }
+    Ok(started.elapsed().as_secs_f64())
+}
+
+/// Builds (or refreshes, when kept) the index of `notes` in `work`;
+/// returns it, the seconds it took and the collection's problems with the
+/// notes' warnings after them.
+fn build(
+    options: &Options,
+    work: &Path,
+    notes: &Path,
+    collection: &Collection,
+) -> Result<(FolioIndex, f64, Vec<String>)> {
+    let started = Instant::now();
+    // A kept index is refreshed, never emptied: its vectors are the point.
+    let ix = FolioIndex::open_or_create(&work.join("index"), options.keep.is_none())?;
+    let update_options = UpdateOptions {
+        roots: vec![notes.to_path_buf()],
+        threads: options.threads.max(1),
+        memory_mb: 120,
+        progress: options.progress.clone(),
+        model: options.model.clone(),
+    };
+    let problems = std::sync::Mutex::new(collection.problems.clone());
+    update::update(&ix, &update_options, &|e| {
+        if let Ok(mut p) = problems.lock() {
+            p.push(e.to_string());
+        }
+    })?;
+    let build_seconds = started.elapsed().as_secs_f64();
+    let problems = problems.into_inner().unwrap_or_default();
+    Ok((ix, build_seconds, problems))
+}
+
+/// How many queries were judged and skipped, lines were bad, documents
+/// were read: the same for every run's report.
+struct Judged {
+    queries: usize,
+    skipped: usize,
+    bad_lines: usize,
+    documents: usize,
+}
+
+/// One report per run, from its tally; the first run's lines (words alone)
+/// for `--run`.
+fn reports(
+    options: &Options,
+    runs: Vec<(RankMode, Option<Fusion>)>,
+    tallies: Vec<Tally>,
+    judged: Judged,
+    store: Option<&crate::embed::store::VectorStore>,
+    timings: (f64, f64),
+) -> (Vec<Report>, Vec<RunLine>) {
+    let mean = |sum: f64| if judged.queries > 0 { sum / judged.queries as f64 } else { 0.0 };
     let mut reports = Vec::new();
     let mut first_lines = None;
     for ((mode, fusion), tally) in runs.into_iter().zip(tallies) {
         reports.push(Report {
             collection: options.dir.clone(),
             split: options.split.clone(),
-            documents: collection.documents.len(),
-            queries: judged,
-            skipped_queries: skipped,
-            bad_lines,
+            documents: judged.documents,
+            queries: judged.queries,
+            skipped_queries: judged.skipped,
+            bad_lines: judged.bad_lines,
             k: options.k,
             limit: options.limit,
             all_first: options.all_first,
@@ -479,14 +529,14 @@ pub fn run(options: &Options) -> Result<(Vec<Report>, Vec<RunLine>, Vec<String>)
             ndcg: mean(tally.ndcg),
             mrr: mean(tally.mrr),
             recall: mean(tally.recall),
-            write_seconds,
-            build_seconds,
+            write_seconds: timings.0,
+            build_seconds: timings.1,
             search_seconds: tally.samples.iter().sum(),
             latency: Latency::of(&tally.samples),
         });
         first_lines.get_or_insert(tally.lines);
     }
-    Ok((reports, first_lines.unwrap_or_default(), problems))
+    (reports, first_lines.unwrap_or_default())
 }
 
 /// One ranking's sums over the queries.

@@ -49,7 +49,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
         corpus: args.corpus.clone(),
         keep: args.keep.clone(),
         queries,
-        progress: !args.json,
+        progress: crate::output::report::bars(!args.json),
         exe: std::env::current_exe().ok(),
         ..Options::default()
     };
@@ -72,8 +72,7 @@ fn print<R: serde::Serialize>(
 ) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     if json {
-        serde_json::to_writer(&mut out, report)?;
-        writeln!(out)?;
+        crate::output::json::value(&mut out, report)?;
     } else {
         table(&mut out, report)?;
     }
@@ -120,11 +119,12 @@ fn relevance(args: &BenchArgs, dir: &std::path::Path) -> anyhow::Result<ExitCode
         model: args.model.as_ref().map(|dir| std::sync::Arc::new(Model::new(dir.clone()))),
         fusions,
         keep: args.keep.clone(),
+        progress: crate::output::report::bars(!args.json),
         ..relevance::Options::new(dir)
     };
     let (reports, lines, problems) = relevance::run(&options)?;
     for problem in &problems {
-        eprintln!("folio: {problem}");
+        crate::output::say(format_args!("{problem}"));
     }
     if let Some(path) = &args.run {
         relevance::write_run(path, &lines)?;
@@ -151,8 +151,7 @@ fn relevance(args: &BenchArgs, dir: &std::path::Path) -> anyhow::Result<ExitCode
     }
     for r in reports {
         if args.json {
-            serde_json::to_writer(&mut out, r)?;
-            writeln!(out)?;
+            crate::output::json::value(&mut out, r)?;
         } else {
             let what = match r.fusion {
                 Some(f) => format!("hybrid, words {:.2} power {:.1}", f.words, f.coverage_power),

@@ -15,16 +15,18 @@ pub fn run(args: &IndexArgs) -> anyhow::Result<ExitCode> {
         roots: args.dirs.clone(),
         threads: args.threads.unwrap_or_else(crate::config::default_threads),
         memory_mb: args.memory,
-        progress: !args.json,
+        progress: crate::output::report::bars(!args.json),
         model: crate::config::resolve_model(args.model.model.as_deref()),
     };
-    let summary =
+    let mut summary =
         lifecycle::refresh(&path, &options, args.rebuild, &crate::output::report::Stderr)?.summary;
+    for failure in &mut summary.failed {
+        failure.path = crate::output::paths::shown(std::path::Path::new(&failure.path));
+    }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if args.json {
-        serde_json::to_writer(&mut out, &summary)?;
-        writeln!(out)?;
+        crate::output::json::value(&mut out, &summary)?;
     } else {
         writeln!(
             out,

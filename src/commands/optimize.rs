@@ -28,7 +28,7 @@ pub fn run(args: &OptimizeArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let mut ix = crate::index::lifecycle::open_upgraded(
         &path,
-        &crate::config::Config::new(None).update_options(true),
+        &crate::config::Config::new(None).update_options(crate::output::report::bars(true)),
         &crate::output::report::Stderr,
     )?;
     let merged = merge::merge_down(&mut ix, 1, u64::MAX)?;
@@ -40,8 +40,7 @@ pub fn run(args: &OptimizeArgs) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if args.json {
-        serde_json::to_writer(&mut out, &done)?;
-        writeln!(out)?;
+        crate::output::json::value(&mut out, &done)?;
     } else {
         writeln!(
             out,

@@ -47,7 +47,7 @@ pub fn run(args: &SearchArgs, target: Target) -> anyhow::Result<ExitCode> {
             RankArg::Hybrid => RankMode::Hybrid,
         }),
     };
-    let results = match &args.like {
+    let mut results = match &args.like {
         Some(like) => match like_search(&engine, &request, like)? {
             Some(results) => results,
             None => return Ok(ExitCode::from(1)),
@@ -55,13 +55,16 @@ pub fn run(args: &SearchArgs, target: Target) -> anyhow::Result<ExitCode> {
         None => ranked_search(&engine, &request, model.as_deref())?,
     };
     for notice in &results.notices {
-        eprintln!("folio: {notice}");
+        crate::output::say(format_args!("{notice}"));
     }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if args.json {
+        // Absolute paths for programs, as `folio serve` and `folio mcp`
+        // give them: a relative path means nothing without our folder.
         output::json::results(&mut out, &results, 0)?;
     } else {
+        output::paths::relative_hits(&mut results);
         let color = stdout_is_colour_terminal();
         output::hits::write(&mut out, &results, color)?;
     }
@@ -83,7 +86,7 @@ fn open_fresh(
         return Ok((
             lifecycle::open_upgraded(
                 path,
-                &crate::config::Config::new(None).update_options(true),
+                &crate::config::Config::new(None).update_options(crate::output::report::bars(true)),
                 &Stderr,
             )?,
             None,
@@ -94,26 +97,26 @@ fn open_fresh(
         roots: Vec::new(),
         threads: crate::config::default_threads(),
         memory_mb: crate::config::REFRESH_MEMORY_MB,
-        progress: true,
+        progress: crate::output::report::bars(true),
         model,
     };
     match lifecycle::refresh(path, &options, false, &Stderr) {
         Ok(refreshed) => {
             if fresh {
-                eprintln!(
-                    "folio: built the index in {} ({} notes, {} quotes)",
+                crate::output::say(format_args!(
+                    "built the index in {} ({} notes, {} quotes)",
                     path.display(),
                     refreshed.summary.notes,
                     refreshed.summary.quotes
-                );
+                ));
             }
             Ok((refreshed.index, Some(refreshed.reader)))
         }
         Err(Error::IndexBusy { .. }) => {
-            eprintln!(
-                "folio: the index is being updated by another folio process; \
+            crate::output::say(format_args!(
+                "the index is being updated by another folio process; \
                  searching its last commit"
-            );
+            ));
             match FolioIndex::open(path) {
                 // Another process is rebuilding it in this folio's format.
                 Err(Error::FormatOld { .. }) => {
@@ -163,12 +166,14 @@ fn like_search(engine: &Engine, request: &Request, like: &str) -> anyhow::Result
         "--like needs the index's vectors: run `folio index` with the sentence model          (--model DIR or FOLIO_MODEL)"
     })?;
     let Some((_, key)) = engine.quote_at(Path::new(file), line)? else {
-        eprintln!("folio: no quote at or before {file}:{line} in the index");
+        crate::output::say(format_args!("no quote at or before {file}:{line} in the index"));
         return Ok(None);
     };
     let results = engine.like(request, &store, key)?;
     if results.is_none() {
-        eprintln!("folio: the quote at {file}:{line} has no vector yet; run `folio index`");
+        crate::output::say(format_args!(
+            "the quote at {file}:{line} has no vector yet; run `folio index`"
+        ));
     }
     Ok(results)
 }

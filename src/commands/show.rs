@@ -4,8 +4,6 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::Context;
-
 use crate::cli::ShowArgs;
 use crate::{note, output};
 
@@ -16,7 +14,7 @@ pub fn run(args: &ShowArgs) -> anyhow::Result<ExitCode> {
     let notes = match note::read_many(&args.path) {
         Ok(notes) => notes,
         Err(err) => {
-            eprintln!("folio: {err}");
+            crate::output::say(format_args!("{err}"));
             return Ok(ExitCode::from(2));
         }
     };
@@ -24,8 +22,7 @@ pub fn run(args: &ShowArgs) -> anyhow::Result<ExitCode> {
     let mut out = stdout.lock();
     for (i, parsed) in notes.iter().enumerate() {
         if args.json {
-            serde_json::to_writer(&mut out, &parsed.note).context("writing JSON")?;
-            writeln!(out)?;
+            crate::output::json::value(&mut out, &parsed.note)?;
         } else {
             if i > 0 {
                 writeln!(out)?;
@@ -36,7 +33,7 @@ pub fn run(args: &ShowArgs) -> anyhow::Result<ExitCode> {
     out.flush()?;
     let mut warned = false;
     for warning in notes.iter().flat_map(|p| p.warning_errors()) {
-        eprintln!("folio: warning: {warning}");
+        crate::output::say(format_args!("warning: {warning}"));
         warned = true;
     }
     Ok(if warned { ExitCode::from(1) } else { ExitCode::SUCCESS })

@@ -11,15 +11,14 @@ pub fn run(args: &StatsArgs) -> anyhow::Result<ExitCode> {
     let path = args.location.resolve();
     let ix = crate::index::lifecycle::open_upgraded(
         &path,
-        &crate::config::Config::new(None).update_options(true),
+        &crate::config::Config::new(None).update_options(crate::output::report::bars(true)),
         &crate::output::report::Stderr,
     )?;
     let stats = stats(&ix)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if args.json {
-        serde_json::to_writer(&mut out, &stats)?;
-        writeln!(out)?;
+        crate::output::json::value(&mut out, &stats)?;
     } else {
         writeln!(out, "index:     {}", stats.index.display())?;
         writeln!(out, "notes:     {}", stats.notes)?;

@@ -14,7 +14,7 @@
 //!   allocation (the stemmer costs about 2,000 instructions a word, and
 //!   words follow a Zipf law, so nearly every word is a cache hit).
 
-use std::cell::RefCell;
+use std::cell::Cell;
 
 use rustc_hash::FxHashMap;
 use tantivy::tokenizer::{
@@ -120,6 +120,18 @@ pub struct FolioTokenStream<'a> {
     /// 0 for English, else 1 + the language's index in [`STEMMED`].
     language: usize,
     token: &'a mut Token,
+    /// This thread's stem cache, taken for the stream's life (one
+    /// thread-local access per text instead of one per word) and given
+    /// back when the stream is dropped.
+    stems: Option<Box<StemCache>>,
+}
+
+impl Drop for FolioTokenStream<'_> {
+    fn drop(&mut self) {
+        if let Some(stems) = self.stems.take() {
+            STEMS.set(Some(stems));
+        }
+    }
 }
 
 impl Tokenizer for FolioTokenizer {
@@ -130,7 +142,17 @@ impl Tokenizer for FolioTokenizer {
         let (language, rest) = split_tag(text);
         let mut words = words(text);
         words.at = text.len() - rest.len();
-        FolioTokenStream { text, words, position: usize::MAX, language, token: &mut self.token }
+        // A stream inside another on this thread (none today) finds the
+        // cache taken and makes its own.
+        let stems = STEMS.take().unwrap_or_else(|| Box::new(StemCache::new()));
+        FolioTokenStream {
+            text,
+            words,
+            position: usize::MAX,
+            language,
+            token: &mut self.token,
+            stems: Some(stems),
+        }
     }
 }
 
@@ -304,7 +326,8 @@ impl TokenStream for FolioTokenStream<'_> {
                 self.token.text.push_str(word);
                 return true;
             }
-            STEMS.with_borrow_mut(|stems| match (self.language, kind) {
+            let Some(stems) = self.stems.as_deref_mut() else { return false };
+            match (self.language, kind) {
                 (0, WordKind::Ascii) => stems.stem_ascii(word, &mut self.token.text),
                 (0, _) => stems.stem_other(word, &mut self.token.text),
                 (language, _) => {
@@ -314,7 +337,7 @@ impl TokenStream for FolioTokenStream<'_> {
                     self.token.text.push(language_marker(language));
                     stems.stem_in(language, word, &mut self.token.text)
                 }
-            });
+            }
             return true;
         }
     }
@@ -347,6 +370,13 @@ impl InlineWord {
         Some(InlineWord(bytes))
     }
 
+    /// [`InlineWord::new`] of `word` lower-cased (ASCII letters only).
+    fn lower_cased(word: &[u8]) -> Option<Self> {
+        let mut inline = Self::new(word)?;
+        inline.0[..word.len()].make_ascii_lowercase();
+        Some(inline)
+    }
+
     fn as_bytes(&self) -> &[u8] {
         &self.0[..usize::from(self.0[INLINE])]
     }
@@ -356,7 +386,7 @@ impl InlineWord {
 const STEM_CACHE_WORDS: usize = 200_000;
 
 /// Stems already made on this thread, and the stemmers for the rest.
-struct Stems {
+struct StemCache {
     cache: FxHashMap<InlineWord, InlineWord>,
     /// Tantivy's stemmer for lower-case ASCII words.
     stemmer: TextAnalyzer,
@@ -372,37 +402,43 @@ struct Stems {
 }
 
 thread_local! {
-    static STEMS: RefCell<Stems> = RefCell::new(Stems {
-        cache: FxHashMap::default(),
-        stemmer: TextAnalyzer::builder(RawTokenizer::default())
-            .filter(Stemmer::new(Language::English))
-            .build(),
-        folding_stemmer: TextAnalyzer::builder(RawTokenizer::default())
-            .filter(LowerCaser)
-            .filter(AsciiFoldingFilter)
-            .filter(Stemmer::new(Language::English))
-            .build(),
-        lower: String::with_capacity(LONGEST_TOKEN),
-        languages: Vec::new(),
-        language_cache: FxHashMap::default(),
-    });
+    /// Each thread's stem cache, while no token stream holds it.
+    static STEMS: Cell<Option<Box<StemCache>>> = const { Cell::new(None) };
 }
 
-impl Stems {
+impl StemCache {
+    fn new() -> Self {
+        StemCache {
+            cache: FxHashMap::default(),
+            stemmer: TextAnalyzer::builder(RawTokenizer::default())
+                .filter(Stemmer::new(Language::English))
+                .build(),
+            folding_stemmer: TextAnalyzer::builder(RawTokenizer::default())
+                .filter(LowerCaser)
+                .filter(AsciiFoldingFilter)
+                .filter(Stemmer::new(Language::English))
+                .build(),
+            lower: String::with_capacity(LONGEST_TOKEN),
+            languages: Vec::new(),
+            language_cache: FxHashMap::default(),
+        }
+    }
+
     /// Writes the stem of an ASCII `word` (any case) to `out`.
     fn stem_ascii(&mut self, word: &str, out: &mut String) {
-        self.lower.clear();
-        self.lower.extend(word.chars().map(|c| c.to_ascii_lowercase()));
-        let Some(key) = InlineWord::new(self.lower.as_bytes()) else {
-            first_token(&mut self.stemmer, &self.lower, out);
-            return;
-        };
-        if let Some(stem) = self.cache.get(&key) {
+        // Most words are short and seen before: lower-cased straight into
+        // the cache key, no string built.
+        let key = InlineWord::lower_cased(word.as_bytes());
+        if let Some(stem) = key.as_ref().and_then(|key| self.cache.get(key)) {
             // Only ASCII bytes go in: always valid UTF-8.
             out.push_str(std::str::from_utf8(stem.as_bytes()).unwrap_or_default());
             return;
         }
+        self.lower.clear();
+        self.lower.push_str(word);
+        self.lower.make_ascii_lowercase();
         first_token(&mut self.stemmer, &self.lower, out);
+        let Some(key) = key else { return };
         if let Some(stem) = InlineWord::new(out.as_bytes()) {
             if self.cache.len() >= STEM_CACHE_WORDS {
                 self.cache.clear();

@@ -10,7 +10,6 @@
 //! counted and skipped; the build goes on.
 
 use std::collections::HashSet;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -22,6 +21,7 @@ use tantivy::{TantivyDocument, Term};
 
 use super::document::{self, FileStamp};
 use super::paced::{PacedDocument, Pacer};
+use super::report::{Progressing, Step};
 use super::schema::{FORMAT_VERSION, KIND_NOTE, KIND_QUOTE};
 use super::{FolioIndex, Payload, vectors};
 use crate::error::{Error, NoteError, Result};
@@ -37,8 +37,8 @@ pub struct UpdateOptions {
     pub threads: usize,
     /// Indexing memory budget, MB, all threads together.
     pub memory_mb: usize,
-    /// Show a progress bar (only drawn when stderr is a terminal).
-    pub progress: bool,
+    /// Where the progress of indexing and embedding goes; `None`: nowhere.
+    pub progress: Option<std::sync::Arc<dyn super::report::Progress>>,
     /// The sentence model: quotes get vectors ([`super::vectors`]). `None`
     /// indexes words only.
     pub model: Option<std::sync::Arc<crate::embed::Model>>,
@@ -200,18 +200,18 @@ fn update_scoped(
         None => survey_all(ix, &reader, &roots, threads, report)?,
     };
 
-    let mut summary = Summary { unchanged: survey.unchanged, ..Summary::default() };
     let work: Vec<(&Found, Option<FileStamp>)> =
         survey.files.iter().map(|(file, old)| (file, *old)).collect();
     let removed = survey.removed;
 
-    let mut gone: HashSet<String> = HashSet::new();
+    let mut batch = Batch::new(ix, &writer, survey.unchanged);
     let mut fresh: Vec<(u64, String)> = Vec::new();
     if work.is_empty() && removed.is_empty() && !roots_changed {
         let plan = match &options.model {
-            Some(model) => vectors::plan(ix, &reader, &payload, model, &gone, fresh)?,
+            Some(model) => vectors::plan(ix, &reader, &payload, model, &batch.gone, fresh)?,
             None => None,
         };
+        let summary = batch.summary;
         let Some(plan) = plan else {
             drop(writer);
             return finish(ix, reader, summary, started);
@@ -221,25 +221,22 @@ fn update_scoped(
     }
 
     for id in &removed {
-        writer.delete_term(Term::from_field_text(ix.fields.file_id, id));
-        gone.insert(id.clone());
-        summary.removed += 1;
+        batch.remove(id);
     }
 
-    let progress = progress_bar(options.progress && work.len() > 2000, work.len());
+    let progress = Progressing::start(options, Step::Indexing, work.len());
     let next = AtomicUsize::new(0);
-    let paths = PathDisplay::new();
     let pacer = Pacer::new();
     std::thread::scope(|scope| -> Result<()> {
         let (send, receive) = mpsc::sync_channel::<Outcome>(256);
         for _ in 0..threads {
             let send = send.clone();
-            let (work, next, fields, paths) = (&work, &next, &ix.fields, &paths);
+            let (work, next, fields) = (&work, &next, &ix.fields);
             scope.spawn(move || {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some((file, old)) = work.get(i) else { break };
-                    let outcome = process(fields, file, &note_id(&file.path), *old, paths, report);
+                    let outcome = process(fields, file, &note_id(&file.path), *old, report);
                     if send.send(outcome).is_err() {
                         break;
                     }
@@ -248,7 +245,7 @@ fn update_scoped(
         }
         drop(send);
         for outcome in receive {
-            progress.inc(1);
+            progress.advance(1);
             match outcome {
                 Outcome::Index { id, existed, notes } => {
                     if options.model.is_some() {
@@ -257,11 +254,9 @@ fn update_scoped(
                         }
                     }
                     if existed {
-                        writer.delete_term(Term::from_field_text(ix.fields.file_id, &id));
-                        gone.insert(id.clone());
-                        summary.updated += 1;
+                        batch.replace(&id);
                     } else {
-                        summary.added += 1;
+                        batch.summary.added += 1;
                     }
                     // One batch per note: one segment, consecutive ids
                     // (QUOTE_BLOCK). The notes of a many-book file go to
@@ -270,25 +265,23 @@ fn update_scoped(
                     // delete above is by file, so they still go together.
                     for docs in notes {
                         let mut docs = docs.into_iter();
-                        let batch: Vec<UserOperation<PacedDocument>> = docs
+                        let ops: Vec<UserOperation<PacedDocument>> = docs
                             .next()
                             .map(|note| pacer.ticketed(note))
                             .into_iter()
                             .chain(docs.map(PacedDocument::from))
                             .map(UserOperation::Add)
                             .collect();
-                        writer.run(batch).map_err(|e| Error::tantivy("indexing", e))?;
+                        writer.run(ops).map_err(|e| Error::tantivy("indexing", e))?;
                     }
                 }
-                Outcome::Unchanged => summary.unchanged += 1,
+                Outcome::Unchanged => batch.summary.unchanged += 1,
                 Outcome::Failed { id, existed, error } => {
                     if existed {
-                        writer.delete_term(Term::from_field_text(ix.fields.file_id, &id));
-                        gone.insert(id.clone());
-                        summary.removed += 1;
+                        batch.remove(&id);
                     }
-                    summary.failed.push(Failure {
-                        path: paths.show(&error.path),
+                    batch.summary.failed.push(Failure {
+                        path: error.path.to_string_lossy().into_owned(),
                         message: match error.line {
                             Some(line) => format!("line {line}: {}", error.message),
                             None => error.message.clone(),
@@ -297,17 +290,16 @@ fn update_scoped(
                 }
                 Outcome::Vanished { id, existed } => {
                     if existed {
-                        writer.delete_term(Term::from_field_text(ix.fields.file_id, &id));
-                        gone.insert(id.clone());
-                        summary.removed += 1;
+                        batch.remove(&id);
                     }
                 }
             }
         }
         Ok(())
     })?;
-    progress.finish_and_clear();
+    drop(progress);
 
+    let Batch { summary, gone, .. } = batch;
     let changed = summary.added + summary.updated + summary.removed > 0;
     let plan = match &options.model {
         Some(model) => vectors::plan(ix, &reader, &payload, model, &gone, fresh)?,
@@ -319,6 +311,45 @@ fn update_scoped(
         return finish(ix, reader, summary, started);
     }
     commit(ix, writer, reader, summary, started, roots, plan, options)
+}
+
+/// What one update deletes and counts: a file's documents go by its id, the
+/// id is remembered (its vectors go with it) and the file is counted once,
+/// as removed or as updated.
+struct Batch<'w> {
+    writer: &'w super::Writer<PacedDocument>,
+    file_id: tantivy::schema::Field,
+    /// Ids of files whose old documents were deleted.
+    gone: HashSet<String>,
+    summary: Summary,
+}
+
+impl<'w> Batch<'w> {
+    fn new(ix: &FolioIndex, writer: &'w super::Writer<PacedDocument>, unchanged: usize) -> Self {
+        Batch {
+            writer,
+            file_id: ix.fields.file_id,
+            gone: HashSet::new(),
+            summary: Summary { unchanged, ..Summary::default() },
+        }
+    }
+
+    /// A file gone from disk, unreadable now, or no note after all.
+    fn remove(&mut self, id: &str) {
+        self.delete(id);
+        self.summary.removed += 1;
+    }
+
+    /// A changed file: its old documents go, its new ones follow.
+    fn replace(&mut self, id: &str) {
+        self.delete(id);
+        self.summary.updated += 1;
+    }
+
+    fn delete(&mut self, id: &str) {
+        self.writer.delete_term(Term::from_field_text(self.file_id, id));
+        self.gone.insert(id.to_string());
+    }
 }
 
 /// Walks every note folder and compares each file with its stamp.
@@ -443,7 +474,7 @@ fn commit(
     let vectors = match (plan, &options.model) {
         (Some(plan), Some(model)) => {
             summary.embedded = plan.to_embed();
-            Some(vectors::write(ix, plan, model, options.progress)?)
+            Some(vectors::write(ix, plan, model, options.progress.as_deref())?)
         }
         // The model is off: the last vectors stay named (they are only
         // searched when a model is there to embed the query).
@@ -487,7 +518,6 @@ fn process(
     file: &Found,
     id: &str,
     old: Option<FileStamp>,
-    paths: &PathDisplay,
     report: &(dyn Fn(&NoteError) + Sync),
 ) -> Outcome {
     let existed = old.is_some();
@@ -506,17 +536,14 @@ fn process(
     if old.is_some_and(|s| s.fingerprint == fingerprint) {
         return Outcome::Unchanged;
     }
-    // Parsed under its own path; the path as shown only names problems.
-    let shown = || PathBuf::from(paths.show(&file.path));
     match note::parse_file(&file.path, &bytes) {
         Ok(None) => Outcome::Vanished { id: id.to_string(), existed },
         Ok(Some(notes)) => {
             let warned = notes.iter().any(|p| !p.warnings.is_empty());
             if warned {
-                let path = shown();
                 for warning in notes.iter().flat_map(|p| &p.warnings) {
                     report(&NoteError {
-                        path: path.clone(),
+                        path: file.path.clone(),
                         line: warning.line,
                         message: warning.message.clone(),
                     });
@@ -540,7 +567,7 @@ fn process(
             Outcome::Index { id: id.to_string(), existed, notes }
         }
         Err(mut error) => {
-            error.path = shown();
+            error.path = file.path.clone();
             report(&error);
             Outcome::Failed { id: id.to_string(), existed, error }
         }
@@ -612,47 +639,6 @@ fn id_of(path: &Path) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(id)
 }
 
-/// Paths for people: relative to the folder folio runs in when under it.
-/// The folder is read once, not once per file or hit.
-#[derive(Debug, Clone)]
-pub struct PathDisplay {
-    cwd: Option<PathBuf>,
-}
-
-impl PathDisplay {
-    /// Reads the current folder.
-    pub fn new() -> Self {
-        PathDisplay { cwd: std::env::current_dir().ok() }
-    }
-
-    /// `path`, relative to the current folder when under it.
-    pub fn show(&self, path: &Path) -> String {
-        match self.cwd.as_deref().and_then(|cwd| path.strip_prefix(cwd).ok()) {
-            Some(relative) => relative.to_string_lossy().into_owned(),
-            None => path.to_string_lossy().into_owned(),
-        }
-    }
-}
-
-impl Default for PathDisplay {
-    fn default() -> Self {
-        PathDisplay::new()
-    }
-}
-
-fn progress_bar(show: bool, len: usize) -> indicatif::ProgressBar {
-    if !show || !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(len as u64);
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "indexing {bar:40} {pos}/{len} notes, {per_sec}, eta {eta}",
-    ) {
-        bar.set_style(style);
-    }
-    bar
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -682,7 +668,7 @@ mod tests {
             roots: vec![notes.clone()],
             threads: 2,
             memory_mb: 60,
-            progress: false,
+            progress: None,
             model: None,
         };
         let report = |_: &NoteError| {};

@@ -142,6 +142,31 @@ pub fn plan(
         }
     }
     let searcher = reader.searcher();
+    let unembedded_old = indexed_keys(ix, &searcher, gone, &has, &mut live)?;
+    read_texts(ix, &searcher, unembedded_old, &mut asked, &mut missing)?;
+    let current = payload.vectors.is_some()
+        && cache.as_ref().is_some_and(|c| c.len() == live.len())
+        && missing.is_empty();
+    if current {
+        return Ok(None);
+    }
+    Ok(Some(Plan { live, missing, cache, fingerprint }))
+}
+
+/// Where a key without a vector is read from: its document, and whether
+/// that is a quote's (else a note's passage).
+type Unembedded = (u64, tantivy::DocAddress, bool);
+
+/// Walks every live document's vector keys (a quote's text hash, a note's
+/// passage hashes) into `live`, skipping the files in `gone`; returns the
+/// keys `has` no vector for, with where to read their text.
+fn indexed_keys(
+    ix: &FolioIndex,
+    searcher: &tantivy::Searcher,
+    gone: &HashSet<String>,
+    has: &dyn Fn(u64) -> bool,
+    live: &mut FxHashSet<u64>,
+) -> Result<Vec<Unembedded>> {
     let f = &ix.fields;
     let field_name = |field| f.schema.get_field_name(field).to_string();
     let context = |e| Error::tantivy("reading the vector keys", e);
@@ -188,6 +213,19 @@ pub fn plan(
             }
         }
     }
+    Ok(unembedded_old)
+}
+
+/// Reads the text of each key in `unembedded` not `asked` already into
+/// `missing`, each document once however many of its passages it lacks.
+fn read_texts(
+    ix: &FolioIndex,
+    searcher: &tantivy::Searcher,
+    mut unembedded_old: Vec<Unembedded>,
+    asked: &mut FxHashSet<u64>,
+    missing: &mut Vec<(u64, String)>,
+) -> Result<()> {
+    let f = &ix.fields;
     // A note lists its quotes' keys too, but only a quote document holds
     // a quote's embedded text: for a key both hold, the quote's is read.
     unembedded_old.sort_by_key(|&(key, _, is_quote)| (key, !is_quote));
@@ -218,18 +256,17 @@ pub fn plan(
             }
         }
     }
-    let current = payload.vectors.is_some()
-        && cache.as_ref().is_some_and(|c| c.len() == live.len())
-        && missing.is_empty();
-    if current {
-        return Ok(None);
-    }
-    Ok(Some(Plan { live, missing, cache, fingerprint }))
+    Ok(())
 }
 
-/// Embeds what is missing (with a progress bar when `progress`) and writes
+/// Embeds what is missing (telling `progress` how far it is) and writes
 /// the new store's file; returns its name, for the commit payload.
-pub fn write(ix: &FolioIndex, plan: Plan, model: &Model, progress: bool) -> Result<String> {
+pub fn write(
+    ix: &FolioIndex,
+    plan: Plan,
+    model: &Model,
+    progress: Option<&dyn super::report::Progress>,
+) -> Result<String> {
     let mut builder = StoreBuilder::new(0, plan.fingerprint);
     if !plan.missing.is_empty() {
         let embedder = model.get().map_err(|message| model_error(model.dir(), message))?;
@@ -257,29 +294,17 @@ fn embed_into(
     embedder: &Embedder,
     texts: &[(u64, String)],
     builder: &mut StoreBuilder,
-    progress: bool,
+    progress: Option<&dyn super::report::Progress>,
 ) -> Result<()> {
-    let bar = if progress && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        let bar = indicatif::ProgressBar::new(texts.len() as u64);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "embedding {bar:30} {pos}/{len} {per_sec} eta {eta}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        bar
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    let bar = super::report::Progressing::on(progress, super::report::Step::Embedding, texts.len());
     for chunk in texts.chunks(STEP) {
         let strings: Vec<&str> = chunk.iter().map(|(_, t)| t.as_str()).collect();
         let vectors = embedder.embed(&strings).map_err(|e| Error::Query(e.to_string()))?;
         for ((key, _), vector) in chunk.iter().zip(vectors) {
             builder.add(*key, &vector);
         }
-        bar.inc(chunk.len() as u64);
+        bar.advance(chunk.len());
     }
-    bar.finish_and_clear();
     Ok(())
 }
 

@@ -47,7 +47,7 @@ impl Lines {
     }
 }
 
-struct Builder<'w> {
+struct BodyWriter<'w> {
     text: String,
     quotes: Vec<Quote>,
     warnings: &'w mut Vec<Warning>,
@@ -62,7 +62,7 @@ struct Builder<'w> {
     first_heading: Option<String>,
 }
 
-impl Builder<'_> {
+impl BodyWriter<'_> {
     /// Ends the current block: the next text starts after a blank line.
     fn break_block(&mut self) {
         let trimmed = self.text.trim_end_matches([' ', '\n']).len();
@@ -132,7 +132,7 @@ impl Builder<'_> {
 /// Parses the body text; `first_line` is the body's line in the file.
 pub fn parse(source: &str, first_line: usize, warnings: &mut Vec<Warning>) -> Body {
     let lines = Lines::new(source, first_line);
-    let mut b = Builder {
+    let mut b = BodyWriter {
         text: String::with_capacity(source.len()),
         quotes: Vec::new(),
         warnings,

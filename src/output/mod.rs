@@ -5,4 +5,11 @@
 pub mod hits;
 pub mod json;
 pub mod note;
+pub mod paths;
 pub mod report;
+
+/// A line for the person at the terminal, on stderr, as `folio: message`
+/// (notices, warnings, what a server is doing); stdout stays for results.
+pub fn say(message: std::fmt::Arguments<'_>) {
+    eprintln!("folio: {message}");
+}

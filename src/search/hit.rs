@@ -126,7 +126,7 @@ impl From<crate::index::document::Card> for NoteInfo {
 pub struct NoteHit {
     /// The note's index id ([`note_key`]).
     pub id: String,
-    /// The note's file, relative to the current folder when under it.
+    /// The note's file, absolute (front ends show it as they see fit).
     pub path: String,
     /// Note name.
     pub name: String,

@@ -2,9 +2,9 @@
 //! references out.
 //!
 //! A search runs in up to three passes over one searcher snapshot: every
-//! word ([`Mode::All`]); when that finds fewer than the limit, the rest is
-//! filled with any-word matches ([`Mode::Any`]); when nothing matched at all
-//! (or near matches were asked for), near spellings ([`Mode::Fuzzy`]). Hits
+//! word ([`Pass::All`]); when that finds fewer than the limit, the rest is
+//! filled with any-word matches ([`Pass::Any`]); when nothing matched at all
+//! (or near matches were asked for), near spellings ([`Pass::Fuzzy`]). Hits
 //! of an earlier pass always rank above hits of a later one, so exact
 //! matches always outrank near ones.
 
@@ -29,13 +29,12 @@ use crate::error::{Error, Result};
 use crate::index::FolioIndex;
 use crate::index::analyzer::untag;
 use crate::index::document::{Card, Spans};
-use crate::index::update::PathDisplay;
 use crate::note::Reference;
 pub use hit::{
     Explanation, FoundBy, Hit, Matching, NoteHit, NoteInfo, QuoteHit, Results, SideRank,
 };
 use query::{Builder, HighlightTerms};
-pub use query::{Filters, Mode, Target};
+pub use query::{Filters, Pass, Target};
 
 /// What to search for.
 #[derive(Debug, Clone)]
@@ -131,9 +130,9 @@ impl Engine {
         let mut total = Total { count: 0, exact: true };
 
         let long = parsed.plain_words > query::ALL_WORDS_MAX || !request.all_first;
-        let modes: &[Mode] = if long { &[Mode::Any] } else { &[Mode::All, Mode::Any] };
+        let modes: &[Pass] = if long { &[Pass::Any] } else { &[Pass::All, Pass::Any] };
         for &mode in modes {
-            if ranked.len() >= limit && mode == Mode::Any {
+            if ranked.len() >= limit && mode == Pass::Any {
                 break;
             }
             let Some(q) = builder.build(&parsed, mode, &request.filters) else { break };
@@ -144,16 +143,16 @@ impl Engine {
             passes.push((pass_label(mode, long, parsed.plain_words), q));
             total = total.max(count);
             merge(&mut highlights, &builder.highlights);
-            if mode == Mode::Any && ranked.len() > before || long {
+            if mode == Pass::Any && ranked.len() > before || long {
                 matching = Matching::Any;
             }
-            if parsed.plain_words <= 1 && mode == Mode::All {
+            if parsed.plain_words <= 1 && mode == Pass::All {
                 break; // one word: any is the same as all
             }
         }
         if ranked.is_empty() || request.fuzzy {
             let exact = ranked.len();
-            if let Some(q) = builder.build(&parsed, Mode::Fuzzy, &request.filters) {
+            if let Some(q) = builder.build(&parsed, Pass::Fuzzy, &request.filters) {
                 let count = fill(
                     &searcher,
                     &*q,
@@ -164,7 +163,7 @@ impl Engine {
                     "searching near matches",
                 )?;
                 pass_of.resize(ranked.len(), passes.len());
-                passes.push((pass_label(Mode::Fuzzy, long, parsed.plain_words), q));
+                passes.push((pass_label(Pass::Fuzzy, long, parsed.plain_words), q));
                 merge(&mut highlights, &builder.highlights);
                 if exact == 0 && !ranked.is_empty() {
                     total = count;
@@ -202,14 +201,13 @@ impl Engine {
         let Ranked { ranked, highlights, matching, total, notices, mut explanations, .. } = ranked;
         let searcher = self.reader.searcher();
         let mut highlighter = snippet::Highlighter::new(&highlights);
-        let paths = PathDisplay::new();
         let mut hits = Vec::with_capacity(ranked.len());
         for (score, addr) in ranked {
             let doc: TantivyDocument =
                 searcher.doc(addr).map_err(|e| Error::tantivy("loading a hit", e))?;
             let mut hit = match request.target {
-                Target::Notes => self.note_hit(&doc, score, &mut highlighter, &paths),
-                Target::Quotes => self.quote_hit(&doc, score, &mut highlighter, &paths),
+                Target::Notes => self.note_hit(&doc, score, &mut highlighter),
+                Target::Quotes => self.quote_hit(&doc, score, &mut highlighter),
             };
             if let Some(why) = explanations.remove(&addr) {
                 match &mut hit {
@@ -234,7 +232,6 @@ impl Engine {
         doc: &TantivyDocument,
         score: f32,
         highlighter: &mut snippet::Highlighter,
-        paths: &PathDisplay,
     ) -> Hit {
         let f = &self.ix.fields;
         let card: Card = json_field(doc, f.card).unwrap_or_default();
@@ -254,7 +251,7 @@ impl Engine {
             })
             .count();
         let reference = if matches.is_empty() { None } else { reference_for(&spans, &snippet) };
-        let path = paths.show(std::path::Path::new(&card.path));
+        let path = card.path.clone();
         let id = hit::note_key(&card.path, &card.name);
         let NoteInfo { name, titles, authors, year } = card.into();
         Hit::Note(NoteHit {
@@ -278,7 +275,6 @@ impl Engine {
         doc: &TantivyDocument,
         score: f32,
         highlighter: &mut snippet::Highlighter,
-        paths: &PathDisplay,
     ) -> Hit {
         let f = &self.ix.fields;
         let card: Card = json_field(doc, f.card).unwrap_or_default();
@@ -291,7 +287,7 @@ impl Engine {
         Hit::Quote(QuoteHit {
             id: hit::quote_key(&note_id, line),
             note_id,
-            path: paths.show(std::path::Path::new(&card.path)),
+            path: card.path.clone(),
             line,
             text: whole.text,
             highlights: whole.highlights,
@@ -442,13 +438,13 @@ fn count_up_to(
 }
 
 /// What a pass does, for explanations.
-fn pass_label(mode: Mode, long: bool, words: usize) -> &'static str {
+fn pass_label(mode: Pass, long: bool, words: usize) -> &'static str {
     match mode {
-        Mode::All if words > 1 => "every-word pass: hits with every word rank above the rest",
-        Mode::All => "one word: BM25F",
-        Mode::Any if long => "any word: BM25F summed over the words found",
-        Mode::Any => "any-word pass: ranks after the hits with every word",
-        Mode::Fuzzy => "near-spelling pass: ranks after the exact hits",
+        Pass::All if words > 1 => "every-word pass: hits with every word rank above the rest",
+        Pass::All => "one word: BM25F",
+        Pass::Any if long => "any word: BM25F summed over the words found",
+        Pass::Any => "any-word pass: ranks after the hits with every word",
+        Pass::Fuzzy => "near-spelling pass: ranks after the exact hits",
     }
 }
 

@@ -103,7 +103,6 @@ impl Engine {
         let found = searcher
             .search(&query, &TopDocs::with_limit(10_000).order_by_score())
             .map_err(|e| Error::tantivy("finding a note", e))?;
-        let paths = crate::index::update::PathDisplay::new();
         for (_, addr) in found {
             let doc: TantivyDocument =
                 searcher.doc(addr).map_err(|e| Error::tantivy("loading a note", e))?;
@@ -127,7 +126,7 @@ impl Engine {
                 })
                 .collect();
             return Ok(Some(NoteView {
-                path: paths.show(std::path::Path::new(&card.path)),
+                path: card.path.clone(),
                 id: key,
                 name: card.name,
                 titles: card.titles,

@@ -64,11 +64,11 @@ pub struct Highlighter {
     word_term: Vec<Option<usize>>,
     /// Phrases as word ids.
     phrases: Vec<Vec<u32>>,
-    stems: Stems,
+    stems: QueryWords,
 }
 
 /// The query's analysed words and a cache of what text words analyse to.
-struct Stems {
+struct QueryWords {
     /// Every query word and phrase word, by id.
     vocabulary: FxHashMap<String, u32>,
     /// ASCII first letters of the query words (a table: this is asked for
@@ -79,7 +79,7 @@ struct Stems {
     cache: FxHashMap<String, Option<u32>>,
 }
 
-impl Stems {
+impl QueryWords {
     /// The vocabulary id of a raw word's analysed form in a language
     /// (an ISO 639-1 code, `None` for English), if it is a query word.
     fn word_id(&mut self, raw: &str, language: Option<&str>) -> Option<u32> {
@@ -130,7 +130,7 @@ impl Highlighter {
             terms: terms.clone(),
             word_term,
             phrases,
-            stems: Stems {
+            stems: QueryWords {
                 vocabulary,
                 ascii_first,
                 shortest,

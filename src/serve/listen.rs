@@ -63,7 +63,9 @@ pub async fn serve(
         let stream = match stream {
             Ok((stream, _)) => stream,
             Err(e) => {
-                eprintln!("folio: accepting a connection failed: {e}; trying again");
+                crate::output::say(format_args!(
+                    "accepting a connection failed: {e}; trying again"
+                ));
                 tokio::time::sleep(ACCEPT_BACKOFF).await;
                 continue;
             }
@@ -81,6 +83,8 @@ pub async fn serve(
     }
     drop(listener);
     if tokio::time::timeout(DRAIN, graceful.shutdown()).await.is_err() {
-        eprintln!("folio: some requests did not finish within {DRAIN:?}; stopping anyway");
+        crate::output::say(format_args!(
+            "some requests did not finish within {DRAIN:?}; stopping anyway"
+        ));
     }
 }

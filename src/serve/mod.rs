@@ -102,7 +102,9 @@ impl AppState {
         let vectors = self.model.as_ref().and_then(|_| match engine.vectors() {
             Ok(store) => store,
             Err(e) => {
-                eprintln!("folio: {e}; searches rank by words until the next refresh");
+                crate::output::say(format_args!(
+                    "{e}; searches rank by words until the next refresh"
+                ));
                 None
             }
         });
@@ -117,12 +119,12 @@ impl AppState {
 /// Runs the server until Ctrl-C or SIGTERM.
 pub fn run(options: Options) -> anyhow::Result<()> {
     if !options.listen.ip().is_loopback() {
-        eprintln!(
-            "folio: warning: listening on {}, not on loopback: anyone who can reach this \
+        crate::output::say(format_args!(
+            "warning: listening on {}, not on loopback: anyone who can reach this \
              machine can read your notes (there is no login); --listen 127.0.0.1:7878 keeps \
              them to this machine",
             options.listen
-        );
+        ));
     }
     let state = Arc::new(AppState {
         live: RwLock::new(None),
@@ -152,13 +154,13 @@ async fn serve(options: Options, state: Arc<AppState>) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", options.listen))?;
     let local = listener.local_addr()?;
     let url = format!("http://{local}/");
-    eprintln!("folio: serving {} on {url} (Ctrl-C stops)", state.index.display());
+    crate::output::say(format_args!("serving {} on {url} (Ctrl-C stops)", state.index.display()));
     if options.open {
         open_browser(&url);
     }
     let app = router(state, options.timeout);
     listen::serve(listener, app, options.header_timeout, shutdown_signal()).await;
-    eprintln!("folio: stopped");
+    crate::output::say(format_args!("stopped"));
     Ok(())
 }
 
@@ -247,7 +249,7 @@ fn shutdown_signal() -> impl Future<Output = ()> {
             Poll::Pending
         })
         .await;
-        eprintln!("folio: shutting down");
+        crate::output::say(format_args!("shutting down"));
     }
 }
 
@@ -259,7 +261,9 @@ fn open_browser(url: &str) {
         .stderr(std::process::Stdio::null())
         .spawn()
     {
-        eprintln!("folio: could not open a browser ({opener}: {e}); open {url} yourself");
+        crate::output::say(format_args!(
+            "could not open a browser ({opener}: {e}); open {url} yourself"
+        ));
     }
 }
 

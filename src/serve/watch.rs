@@ -93,10 +93,10 @@ pub fn start(config: Config, state: Arc<AppState>, debounce: Duration) -> anyhow
     let path = config.index.clone();
     let roots = match folder_state(&path)? {
         FolderState::Empty => {
-            eprintln!(
-                "folio: building the index in {} (the API answers 503 until done)",
+            crate::output::say(format_args!(
+                "building the index in {} (the API answers 503 until done)",
                 path.display()
-            );
+            ));
             update::resolve_roots(&config.roots, &Payload::default())?
         }
         _ => {
@@ -104,7 +104,7 @@ pub fn start(config: Config, state: Arc<AppState>, debounce: Duration) -> anyhow
             // is rebuilt first); the first refresh catches up.
             let ix = crate::index::lifecycle::open_upgraded(
                 &path,
-                &crate::config::Config::new(None).update_options(true),
+                &crate::config::Config::new(None).update_options(crate::output::report::bars(true)),
                 &crate::output::report::Stderr,
             )?;
             let roots = update::resolve_roots(&config.roots, &ix.payload()?)?;
@@ -145,7 +145,7 @@ pub fn start(config: Config, state: Arc<AppState>, debounce: Duration) -> anyhow
             .watch(root, RecursiveMode::Recursive)
             .map_err(|e| anyhow::anyhow!("cannot watch {}: {e}", root.display()))?;
     }
-    let options = UpdateOptions { roots, ..config.update_options(false) };
+    let options = UpdateOptions { roots, ..config.update_options(None) };
     std::thread::Builder::new()
         .name("folio-refresh".into())
         .spawn(move || refresh_loop(path, options, state, seen, debounce))?;
@@ -201,8 +201,8 @@ fn refresh_loop(
                 owed_everything = false;
                 let summary = &refreshed.summary;
                 if summary.added + summary.updated + summary.removed > 0 {
-                    eprintln!(
-                        "folio: refreshed in {:.2} s: {} added, {} updated, {} removed \
+                    crate::output::say(format_args!(
+                        "refreshed in {:.2} s: {} added, {} updated, {} removed \
                          ({} notes, {} quotes)",
                         summary.seconds,
                         summary.added,
@@ -210,7 +210,7 @@ fn refresh_loop(
                         summary.removed,
                         summary.notes,
                         summary.quotes
-                    );
+                    ));
                 }
                 if summary.committed || state.engine().is_none() {
                     state.set_engine(Engine::with_reader(refreshed.index, refreshed.reader));
@@ -219,20 +219,20 @@ fn refresh_loop(
             }
             Err(Error::IndexBusy { .. }) => {
                 if !said_busy {
-                    eprintln!(
-                        "folio: another folio process is writing the index; \
+                    crate::output::say(format_args!(
+                        "another folio process is writing the index; \
                          answering from the last commit and retrying"
-                    );
+                    ));
                     said_busy = true;
                 }
                 std::thread::sleep(BUSY_RETRY);
                 pending.merge(due);
             }
             Err(e) => {
-                eprintln!(
-                    "folio: refreshing the index failed: {e}; still answering from the last \
+                crate::output::say(format_args!(
+                    "refreshing the index failed: {e}; still answering from the last \
                      commit"
-                );
+                ));
                 // What failed is not known to be done: the next change
                 // brings a full walk with it.
                 owed_everything = true;

@@ -39,7 +39,18 @@ fn highlighted(text: &str, highlights: &Value) -> Vec<String> {
 }
 
 fn paths(value: &Value) -> Vec<String> {
-    hits(value).iter().map(|h| h["path"].as_str().unwrap_or("").to_string()).collect()
+    // JSON carries absolute paths (as `folio serve` does); the tests name
+    // files relative to their temporary folder.
+    hits(value)
+        .iter()
+        .map(|h| {
+            let path = h["path"].as_str().unwrap_or("");
+            assert!(std::path::Path::new(path).is_absolute(), "JSON paths are absolute: {path}");
+            let relative =
+                path.split_once("/folio-test-").and_then(|(_, rest)| rest.split_once('/'));
+            relative.map_or(path, |(_, relative)| relative).to_string()
+        })
+        .collect()
 }
 
 #[test]

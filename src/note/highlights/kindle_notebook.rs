@@ -130,8 +130,9 @@ enum Kind {
 /// Reads a Kindle notebook. `None` when `text` is not one; otherwise its
 /// book (none when it has no highlight) and one warning per problem.
 pub fn parse(text: &str, warnings: &mut Vec<Warning>) -> Option<Vec<Book>> {
-    // Every note is offered to this reader: two byte searches turn almost
-    // all of them away before the div pattern reads the whole text.
+    // Every note is offered to this reader (`super::read` turns most away
+    // first, by `MARKERS`): two byte searches before the div pattern reads
+    // the whole text.
     let bytes = text.as_bytes();
     if memchr::memmem::find(bytes, b"noteHeading").is_none()
         && memchr::memmem::find(bytes, b"notebookFor").is_none()
