@@ -6,3 +6,10 @@ pub mod hits;
 pub mod json;
 pub mod note;
 pub mod report;
+
+/// A document made elsewhere (a completion script, a man page), written as
+/// it is.
+pub fn document(out: &mut dyn std::io::Write, bytes: &[u8]) -> std::io::Result<()> {
+    out.write_all(bytes)?;
+    out.flush()
+}
