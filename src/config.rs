@@ -141,7 +141,10 @@ mod tests {
         assert_eq!(since("2024-03-09"), Ok(Some(19_791)));
         assert_eq!(since(" 2024-02-29 "), Ok(Some(19_782)));
         let rows = [
-            ("2024-02-31", "--since 2024-02-31: not a day of the calendar (February 2024 has 29 days"),
+            (
+                "2024-02-31",
+                "--since 2024-02-31: not a day of the calendar (February 2024 has 29 days",
+            ),
             ("2024-13-01", "--since 2024-13-01: not a day of the calendar (there is no month 13"),
             ("last week", "--since last week: expected a date like 2024-03-09"),
             ("2024-03-09T10:00", "--since 2024-03-09T10:00: expected a date like"),

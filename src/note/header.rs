@@ -421,6 +421,9 @@ mod tests {
         // A bare year or a month is not meant as a day: kept, no warning.
         let (note, warnings) = note_from("acquired: 2009-05\nstart: 2021\n\nText.\n");
         assert!(warnings.is_empty(), "{warnings:?}");
-        assert_eq!((note.acquired.as_deref(), note.start.as_deref()), (Some("2009-05"), Some("2021")));
+        assert_eq!(
+            (note.acquired.as_deref(), note.start.as_deref()),
+            (Some("2009-05"), Some("2021"))
+        );
     }
 }

@@ -211,7 +211,8 @@ mod tests {
             ],
         };
         let mut warnings = Vec::new();
-        let note = to_note(book, Path::new("/x/My Clippings.txt"), "kindle-clippings", &mut warnings);
+        let note =
+            to_note(book, Path::new("/x/My Clippings.txt"), "kindle-clippings", &mut warnings);
         assert!(warnings.is_empty(), "{warnings:?}");
         assert_eq!(note.titles[0].text, "My Clippings");
         assert_eq!(note.authors, ["Kai-Fu Lee"]);
@@ -241,7 +242,8 @@ mod tests {
             ..Book::default()
         };
         let mut warnings = Vec::new();
-        let note = to_note(book, Path::new("/x/My Clippings.txt"), "kindle-clippings", &mut warnings);
+        let note =
+            to_note(book, Path::new("/x/My Clippings.txt"), "kindle-clippings", &mut warnings);
         let added: Vec<_> = note.quotes.iter().map(|q| q.added.as_deref()).collect();
         assert_eq!(added, [Some("2024-02-29T10:00:00"), None]);
         assert_eq!(note.quotes[1].text, "Undated.");
