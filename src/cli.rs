@@ -1,11 +1,13 @@
 //! The command line, as clap-derive types. Doc comments are the help text.
 //!
 //! This module only describes arguments; it does no I/O. `commands` turns
-//! them into work.
+//! them into work. The shell completions and the man page are generated
+//! here from the same definitions ([`completion_script`], [`man_page`]), so
+//! they say what `--help` says.
 
 use std::path::PathBuf;
 
-use clap::{Args as ClapArgs, Parser, Subcommand};
+use clap::{Args as ClapArgs, CommandFactory, Parser, Subcommand};
 
 /// folio: fast full-text search for reading notes.
 ///
@@ -43,6 +45,11 @@ pub enum Command {
     /// Generate a synthetic corpus, build an index of it, time builds and
     /// queries; or, with --relevance, measure ranking on a test collection.
     Bench(BenchArgs),
+    /// Print the completion script of a shell (bash, zsh, fish, elvish,
+    /// powershell).
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff): folio's, or one subcommand's.
+    Man(ManArgs),
 }
 
 /// Where the sentence model is.
@@ -446,4 +453,67 @@ mod tests {
     fn search_needs_a_query() {
         assert!(Args::try_parse_from(["folio", "quotes"]).is_err());
     }
+}
+
+/// `folio completions`.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct CompletionsArgs {
+    /// The shell: bash (`folio completions bash >
+    /// ~/.local/share/bash-completion/completions/folio`), zsh (into a
+    /// folder of `$fpath` as `_folio`), fish (`~/.config/fish/completions/folio.fish`),
+    /// elvish or powershell.
+    #[arg(value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+/// `folio man`.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct ManArgs {
+    /// A subcommand (`search`, `quotes`, …) whose page to print,
+    /// folio-COMMAND(1), instead of folio(1). Read one with
+    /// `folio man | man -l -`.
+    #[arg(value_name = "COMMAND", value_parser = subcommand_name)]
+    pub command: Option<String>,
+}
+
+/// The command line as the documents describe it: no `help` subcommand
+/// (`--help` and these pages are the help).
+fn documented() -> clap::Command {
+    let mut cmd = Args::command().disable_help_subcommand(true);
+    cmd.build();
+    cmd
+}
+
+/// A subcommand's name, or what the subcommands are.
+fn subcommand_name(name: &str) -> Result<String, String> {
+    let cmd = documented();
+    if cmd.find_subcommand(name).is_some() {
+        return Ok(name.to_string());
+    }
+    let names: Vec<&str> = cmd.get_subcommands().map(clap::Command::get_name).collect();
+    Err(format!("no subcommand `{name}`; one of: {}", names.join(", ")))
+}
+
+/// The completion script of `shell` for `folio`.
+pub fn completion_script(shell: clap_complete::Shell) -> Vec<u8> {
+    let mut cmd = Args::command();
+    let mut script = Vec::new();
+    // The generators panic on a failed write: a Vec never fails, and the
+    // caller's own write returns its error (a closed pipe).
+    clap_complete::generate(shell, &mut cmd, "folio", &mut script);
+    script
+}
+
+/// The man page (roff) of `folio`, or of one subcommand
+/// (`folio-search(1)`); `None` when `command` names no subcommand.
+pub fn man_page(command: Option<&str>) -> Option<Vec<u8>> {
+    let cmd = documented();
+    let page = match command {
+        None => cmd,
+        Some(name) => cmd.find_subcommand(name)?.clone(),
+    };
+    let mut roff = Vec::new();
+    // Rendering into a Vec cannot fail.
+    clap_mangen::Man::new(page).render(&mut roff).ok()?;
+    Some(roff)
 }

@@ -96,13 +96,7 @@ pub fn filters(text: &FilterText, prefix: &str) -> Result<Filters, String> {
     };
     let since = match &text.since {
         None => None,
-        Some(value) => Some(
-            crate::index::document::days_since_epoch(value.trim())
-                .filter(|_| value.trim().len() >= 10)
-                .ok_or_else(|| {
-                    format!("{prefix}since {value}: expected a date like 2024-03-09 (YYYY-MM-DD)")
-                })?,
-        ),
+        Some(value) => Some(since(value).map_err(|why| format!("{prefix}since {value}: {why}"))?),
     };
     Ok(Filters {
         author: text.author.clone(),
@@ -112,6 +106,19 @@ pub fn filters(text: &FilterText, prefix: &str) -> Result<Filters, String> {
         locations: range("location", &text.location, "1600..1700")?,
         since,
     })
+}
+
+/// `--since`'s day as days from 1970-01-01: a day of the calendar, written
+/// `YYYY-MM-DD`, on or after 1970-01-01.
+fn since(value: &str) -> Result<u64, String> {
+    let value = value.trim();
+    let expected = "expected a date like 2024-03-09 (YYYY-MM-DD)";
+    match crate::note::date::day(value) {
+        Some(Err(why)) => Err(format!("not a day of the calendar ({why}); {expected}")),
+        Some(Ok(_)) if value.len() == 10 => crate::note::date::days_since_epoch(value)
+            .ok_or_else(|| "before 1970-01-01, when folio's dates begin".to_string()),
+        _ => Err(expected.to_string()),
+    }
 }
 
 #[cfg(test)]
@@ -127,5 +134,29 @@ mod tests {
         assert!(param.starts_with("year soon: expected"), "{param}");
         let good = FilterText { page: Some("50..60".into()), ..FilterText::default() };
         assert_eq!(filters(&good, "").expect("parses").pages, Some((50, 60)));
+    }
+
+    #[test]
+    fn since_takes_only_days_of_the_calendar() {
+        let since = |value: &str| {
+            filters(&FilterText { since: Some(value.into()), ..FilterText::default() }, "--")
+                .map(|f| f.since)
+        };
+        assert_eq!(since("2024-03-09"), Ok(Some(19_791)));
+        assert_eq!(since(" 2024-02-29 "), Ok(Some(19_782)));
+        let rows = [
+            (
+                "2024-02-31",
+                "--since 2024-02-31: not a day of the calendar (February 2024 has 29 days",
+            ),
+            ("2024-13-01", "--since 2024-13-01: not a day of the calendar (there is no month 13"),
+            ("last week", "--since last week: expected a date like 2024-03-09"),
+            ("2024-03-09T10:00", "--since 2024-03-09T10:00: expected a date like"),
+            ("1969-07-20", "--since 1969-07-20: before 1970-01-01"),
+        ];
+        for (value, start) in rows {
+            let err = since(value).expect_err(value);
+            assert!(err.starts_with(start), "{value}: {err}");
+        }
     }
 }

@@ -144,12 +144,20 @@ pub enum Error {
         path: PathBuf,
     },
     /// A Tantivy error, with what folio was doing.
-    #[error("{context}: {source}")]
+    ///
+    /// The cause is part of the message and deliberately not the error's
+    /// `source`: `{:#}` (how `main.rs` prints) writes the message and then
+    /// every source, so a source that is also in the message is printed
+    /// twice. Tantivy's own errors repeat their sources in their messages
+    /// too (`OpenReadError` and the like), so its chain is left out and
+    /// its message said once, here; `{}` (the server's replies and log
+    /// lines) then still shows the cause.
+    #[error("{context}: {cause}")]
     Tantivy {
         /// What folio was doing.
         context: String,
         /// The underlying error.
-        source: tantivy::TantivyError,
+        cause: tantivy::TantivyError,
     },
     /// A query could not be understood.
     #[error("{0}")]
@@ -163,10 +171,49 @@ impl Error {
     }
 
     /// Wraps a Tantivy error with what folio was doing.
-    pub fn tantivy(context: impl Into<String>, source: tantivy::TantivyError) -> Self {
-        Error::Tantivy { context: context.into(), source }
+    pub fn tantivy(context: impl Into<String>, cause: tantivy::TantivyError) -> Self {
+        Error::Tantivy { context: context.into(), cause }
     }
 }
 
 /// Result with folio's [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tantivy::directory::error::OpenReadError;
+
+    /// What `main.rs` prints for an error: `folio: {:#}` of the anyhow
+    /// chain, with the context a command adds.
+    fn as_main_prints(err: Error) -> String {
+        let err = anyhow::Error::from(err).context("searching the notes");
+        format!("folio: {err:#}")
+    }
+
+    #[test]
+    fn a_tantivy_cause_is_printed_once() {
+        let cause = OpenReadError::FileDoesNotExist(PathBuf::from("meta-7f3a.json"));
+        let err = Error::tantivy("opening the index at /tmp/ix", cause.into());
+        let printed = as_main_prints(err);
+        assert_eq!(printed.matches("meta-7f3a.json").count(), 1, "{printed}");
+        assert!(printed.starts_with("folio: searching the notes: opening the index at /tmp/ix: "));
+    }
+
+    #[test]
+    fn a_tantivy_message_keeps_its_cause_without_the_chain() {
+        let cause = tantivy::TantivyError::InvalidArgument("no field `bodyx`".into());
+        let err = Error::tantivy("building the query", cause);
+        // `{}` alone (the server's replies) still names the cause.
+        assert!(err.to_string().contains("no field `bodyx`"), "{err}");
+        assert_eq!(as_main_prints(err).matches("no field `bodyx`").count(), 1);
+    }
+
+    #[test]
+    fn an_io_cause_is_printed_once() {
+        let cause = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "denied-91");
+        let printed = as_main_prints(Error::io(Path::new("/notes/a.md"), cause));
+        assert_eq!(printed.matches("denied-91").count(), 1, "{printed}");
+        assert_eq!(printed.matches("/notes/a.md").count(), 1, "{printed}");
+    }
+}

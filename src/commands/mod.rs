@@ -5,6 +5,7 @@
 
 mod bench;
 mod index;
+mod manual;
 mod model;
 mod optimize;
 mod search;
@@ -30,5 +31,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             anyhow::bail!("`folio serve` is run by the binary (main.rs), not here")
         }
         Command::Model(model) => model::run(&model),
+        Command::Completions(completions) => manual::completions(&completions),
+        Command::Man(man) => manual::man(&man),
     }
 }

@@ -26,8 +26,9 @@ use crate::search::{Engine, Request, Target};
 pub fn run(args: &SearchArgs, target: Target) -> anyhow::Result<ExitCode> {
     let path = args.location.resolve();
     let model = crate::config::resolve_model(args.model.model.as_deref());
-    let (ix, reader) = open_fresh(&path, args.no_refresh, model.clone())?;
+    // A mistyped filter is said before any index work is done.
     let filters = crate::config::filters(&filter_text(args), "--").map_err(anyhow::Error::msg)?;
+    let (ix, reader) = open_fresh(&path, args.no_refresh, model.clone())?;
     let engine = match reader {
         Some(reader) => Engine::with_reader(ix, reader),
         None => Engine::open(ix)?,

@@ -189,7 +189,7 @@ pub fn documents(
         }
         if let Some(added) = &quote.added {
             doc.add_text(fields.added, added);
-            if let Some(days) = days_since_epoch(added) {
+            if let Some(days) = crate::note::date::days_since_epoch(added) {
                 doc.add_u64(fields.added_days, days);
             }
         }
@@ -258,27 +258,6 @@ impl<'a> Shared<'a> {
     }
 }
 
-/// Days from 1970-01-01 to the date an ISO 8601 text starts with
-/// (`2024-03-09`, `2024-03-09T14:56:46`); `None` when it is not one.
-pub fn days_since_epoch(iso: &str) -> Option<u64> {
-    let date = iso.get(..10)?;
-    let mut parts = date.split('-');
-    let year: i64 = parts.next()?.parse().ok()?;
-    let month: i64 = parts.next()?.parse().ok()?;
-    let day: i64 = parts.next()?.parse().ok()?;
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || year < 1970 {
-        return None;
-    }
-    // Howard Hinnant's days_from_civil.
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    u64::try_from(era * 146_097 + doe - 719_468).ok()
-}
-
 /// The key of a quote's vector: the hash of its embedded text.
 fn quote_key(quote: &crate::note::Quote) -> u64 {
     let embedded = super::schema::embed_text(&quote.text, quote.note_text.as_deref());
@@ -299,18 +278,4 @@ fn prose_without_quotes(note: &Note) -> String {
     }
     prose.push_str(note.body.get(at..).unwrap_or(""));
     prose
-}
-
-#[cfg(test)]
-mod tests {
-    use super::days_since_epoch;
-
-    #[test]
-    fn dates_count_days_from_the_epoch() {
-        assert_eq!(days_since_epoch("1970-01-01"), Some(0));
-        assert_eq!(days_since_epoch("2000-03-01"), Some(11_017));
-        assert_eq!(days_since_epoch("2024-03-09T14:56:46"), Some(19_791));
-        assert_eq!(days_since_epoch("2024-13-01"), None);
-        assert_eq!(days_since_epoch("soon"), None);
-    }
 }

@@ -22,11 +22,13 @@ pub struct Split {
     pub body_line: usize,
 }
 
-/// Header entries as `(key, value)` pairs, in file order, values as written.
+/// Header entries in file order, values as written.
 #[derive(Debug, Default)]
 pub struct RawHeader {
-    /// `(lower-cased key, raw value)` pairs.
-    pub entries: Vec<(String, String)>,
+    /// `(lower-cased key, raw value, 1-based line of the file)`; a YAML
+    /// entry's line is its key's line (or the opening `---` when the key
+    /// cannot be found as written, e.g. quoted).
+    pub entries: Vec<(String, String, usize)>,
 }
 
 impl RawHeader {
@@ -55,7 +57,7 @@ pub fn split(text: &str, warnings: &mut Vec<Warning>) -> Split {
             return Split { header, body_start: offset + line.len(), body_line: line_no + 1 };
         }
         match key_value(content) {
-            Some((key, value)) => header.entries.push((key, value.to_string())),
+            Some((key, value)) => header.entries.push((key, value.to_string(), line_no)),
             None => {
                 warnings.push(Warning {
                     line: Some(line_no),
@@ -105,7 +107,8 @@ fn split_front_matter(text: &str, warnings: &mut Vec<Warning>) -> Split {
             yaml_start = line.len();
         } else if content == "---" || content == "..." {
             let yaml = &text[yaml_start..offset];
-            let header = yaml_header(yaml, warnings);
+            // The YAML starts on the file's second line.
+            let header = yaml_header(yaml, 2, warnings);
             return Split { header, body_start: offset + line.len(), body_line: index + 2 };
         }
         offset += line.len();
@@ -119,13 +122,14 @@ fn split_front_matter(text: &str, warnings: &mut Vec<Warning>) -> Split {
     Split { header: RawHeader::default(), body_start: 0, body_line: 1 }
 }
 
-fn yaml_header(yaml: &str, warnings: &mut Vec<Warning>) -> RawHeader {
+/// The front matter's entries; `first_line` is the file line `yaml` starts on.
+fn yaml_header(yaml: &str, first_line: usize, warnings: &mut Vec<Warning>) -> RawHeader {
     let mut header = RawHeader::default();
     let docs = match YamlLoader::load_from_str(yaml) {
         Ok(docs) => docs,
         Err(err) => {
             warnings.push(Warning {
-                line: Some(err.marker().line() + 1),
+                line: Some(err.marker().line() + first_line - 1),
                 message: format!("front matter is not valid YAML ({err}); header ignored"),
             });
             return header;
@@ -134,6 +138,12 @@ fn yaml_header(yaml: &str, warnings: &mut Vec<Warning>) -> RawHeader {
     let Some(Yaml::Hash(map)) = docs.into_iter().next() else { return header };
     for (key, value) in map {
         let Some(key) = yaml_scalar(&key) else { continue };
+        // yaml-rust2's loaded values keep no positions: a top-level key
+        // starts its line, so its line is found by looking for it.
+        let line = yaml
+            .lines()
+            .position(|l| l.strip_prefix(key.as_str()).is_some_and(|rest| rest.starts_with(':')))
+            .map_or(first_line - 1, |at| at + first_line);
         let key = key.to_lowercase();
         let key = match key.as_str() {
             "authors" => "author".to_string(),
@@ -145,7 +155,7 @@ fn yaml_header(yaml: &str, warnings: &mut Vec<Warning>) -> RawHeader {
             Yaml::Array(items) => {
                 for item in items {
                     if let Some(v) = yaml_scalar(&item) {
-                        header.entries.push((key.clone(), v));
+                        header.entries.push((key.clone(), v, line));
                     }
                 }
             }
@@ -154,10 +164,10 @@ fn yaml_header(yaml: &str, warnings: &mut Vec<Warning>) -> RawHeader {
                     if key == "tags" {
                         // `tags: a, b` in YAML is one string; split it like the plain header.
                         for tag in v.split(',') {
-                            header.entries.push((key.clone(), tag.trim().to_string()));
+                            header.entries.push((key.clone(), tag.trim().to_string(), line));
                         }
                     } else {
-                        header.entries.push((key, v));
+                        header.entries.push((key, v, line));
                     }
                 }
             }
@@ -175,9 +185,11 @@ fn yaml_scalar(value: &Yaml) -> Option<String> {
     }
 }
 
-/// Fills the note's header fields from the raw entries.
-pub fn apply(header: &RawHeader, note: &mut Note) {
-    for (key, raw) in &header.entries {
+/// Fills the note's header fields from the raw entries. A date that is no
+/// day of the calendar (`start: 2024-02-31`) is dropped with a warning at
+/// its line; the note is read all the same.
+pub fn apply(header: &RawHeader, note: &mut Note, warnings: &mut Vec<Warning>) {
+    for (key, raw, line) in &header.entries {
         match key.as_str() {
             "title" => {
                 let value = inline_text(raw);
@@ -212,9 +224,25 @@ pub fn apply(header: &RawHeader, note: &mut Note) {
             "publisher" => set_option(&mut note.publisher, raw),
             "isbn" => set_option(&mut note.isbn, raw),
             "isbn13" => set_option(&mut note.isbn13, raw),
-            "acquired" => set_option(&mut note.acquired, raw),
-            "start" => set_option(&mut note.start, raw),
-            "stop" => set_option(&mut note.stop, raw),
+            "acquired" | "start" | "stop" => {
+                let value = inline_text(raw).text;
+                if let Some(Err(why)) = super::date::day(&value) {
+                    warnings.push(Warning {
+                        line: Some(*line),
+                        message: format!(
+                            "`{key}: {value}` is not a day of the calendar ({why}); the note is \
+                             indexed without it. Write the date as YYYY-MM-DD"
+                        ),
+                    });
+                    continue;
+                }
+                let slot = match key.as_str() {
+                    "acquired" => &mut note.acquired,
+                    "start" => &mut note.start,
+                    _ => &mut note.stop,
+                };
+                set_option(slot, raw);
+            }
             other => note.fields.entry(other.to_string()).or_default().push(inline_text(raw).text),
         }
     }
@@ -369,5 +397,33 @@ mod tests {
         let (note, warnings) = note_from("title: Only a header\nauthor: Someone\n");
         assert_eq!(note.authors, ["Someone"]);
         assert!(warnings[0].message.contains("no body"));
+    }
+
+    #[test]
+    fn a_date_the_calendar_lacks_is_dropped_with_a_warning_at_its_line() {
+        let (note, warnings) =
+            note_from("title: T\nstart: 2024-02-31\nstop: 2024-03-02\n\nBody text.\n");
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert_eq!(warnings[0].line, Some(2));
+        assert!(warnings[0].message.contains("`start: 2024-02-31`"), "{}", warnings[0].message);
+        assert!(warnings[0].message.contains("February 2024 has 29 days"));
+        assert_eq!((note.start, note.stop.as_deref()), (None, Some("2024-03-02")));
+        assert!(note.body.contains("Body text."));
+
+        // Front matter: the line is the key's line in the file.
+        let (note, warnings) =
+            note_from("---\ntitle: T\nauthor: A\nacquired: 2023-13-01\n---\nText.\n");
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert_eq!(warnings[0].line, Some(4));
+        assert!(warnings[0].message.contains("no month 13"), "{}", warnings[0].message);
+        assert_eq!(note.acquired, None);
+
+        // A bare year or a month is not meant as a day: kept, no warning.
+        let (note, warnings) = note_from("acquired: 2009-05\nstart: 2021\n\nText.\n");
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(
+            (note.acquired.as_deref(), note.start.as_deref()),
+            (Some("2009-05"), Some("2021"))
+        );
     }
 }

@@ -9,6 +9,8 @@
 //! - [`reference`](mod@reference): what a page reference says (`p. 52`, `pp. 175-176`,
 //!   `chapter XXIV`, `Calvino, 1972, p. 97`, …);
 //! - [`markup`]: HTML and entities in header values and raw HTML blocks;
+//! - [`date`]: which `YYYY-MM-DD` days exist (a header's dates, a
+//!   highlight's, `--since`);
 //! - [`highlights`]: highlight exports (Kindle clippings and notebooks,
 //!   Readwise, the Kindle and Apple Books plugins, KOReader, Bookcision,
 //!   Kobo's database), one note per book.
@@ -52,10 +54,12 @@
 //! error (a Kobo database, binary too, is read by [`parse_many`] before any
 //! decoding); a note that can be read despite a problem (invalid UTF-8, a header
 //! line without `:`, an unterminated front matter, a `<footer>` outside any
-//! quote, a header with no body) parses with [`Warning`]s. Invalid UTF-8 is
+//! quote, a header with no body, a date that is no day of the calendar, which
+//! is dropped) parses with [`Warning`]s. Invalid UTF-8 is
 //! read lossily: bad bytes become U+FFFD and a warning names the first line.
 
 pub mod body;
+pub mod date;
 pub mod header;
 pub mod highlights;
 pub mod language;
@@ -253,11 +257,11 @@ fn not_a_kobo_database() -> String {
 }
 
 /// The notes of an export, one per book; the file's warnings go with the
-/// first. An export with no book is an error (there is nothing to index).
+/// first, before its own. An export with no book is an error (there is nothing to index).
 fn export_notes(
     path: &Path,
     export: highlights::Export,
-    warnings: Vec<Warning>,
+    mut warnings: Vec<Warning>,
 ) -> Result<Vec<Parsed>, NoteError> {
     if export.books.is_empty() {
         let mut message = format!(
@@ -272,12 +276,14 @@ fn export_notes(
     let mut parsed: Vec<Parsed> = export
         .books
         .into_iter()
-        .map(|book| Parsed {
-            note: highlights::to_note(book, path, export.source),
-            warnings: Vec::new(),
+        .map(|book| {
+            let mut own = Vec::new();
+            let note = highlights::to_note(book, path, export.source, &mut own);
+            Parsed { note, warnings: own }
         })
         .collect();
     if let Some(first) = parsed.first_mut() {
+        warnings.append(&mut first.warnings);
         first.warnings = warnings;
     }
     Ok(parsed)
@@ -389,7 +395,7 @@ fn parse_text(path: &Path, text: &str, mut warnings: Vec<Warning>) -> Parsed {
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let split = header::split(text, &mut warnings);
     let mut note = Note { path: path.to_path_buf(), ..Note::default() };
-    header::apply(&split.header, &mut note);
+    header::apply(&split.header, &mut note, &mut warnings);
 
     let body = body::parse(&text[split.body_start..], split.body_line, &mut warnings);
     if split.header.has_fields() && body.text.trim().is_empty() {

@@ -13,3 +13,10 @@ pub mod report;
 pub fn say(message: std::fmt::Arguments<'_>) {
     eprintln!("folio: {message}");
 }
+
+/// A document made elsewhere (a completion script, a man page), written as
+/// it is.
+pub fn document(out: &mut dyn std::io::Write, bytes: &[u8]) -> std::io::Result<()> {
+    out.write_all(bytes)?;
+    out.flush()
+}

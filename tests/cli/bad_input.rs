@@ -195,10 +195,7 @@ fn unreadable_file() {
     let path = env.write("secret.md", "name: Secret\ntitle: Secret\n\nBody.\n");
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).expect("chmod 000");
     // Root reads anything: the command then runs as `nobody`.
-    let Some(cmd) = env.command_with_permissions(&["show", "secret.md"]) else {
-        eprintln!("skipped: root cannot run a command as another user here");
-        return;
-    };
+    let cmd = env.command_with_permissions(&["show", "secret.md"]);
     let run = env.run(cmd);
     run.expect_code(2).expect_stderr("permission");
     one_line_naming(&run, "secret.md", None);
@@ -313,4 +310,35 @@ fn a_readwise_file_edited_by_hand_keeps_its_highlights() {
         quotes[0]["text"].as_str().expect("a string").contains("some words typed under it by hand")
     );
     assert_eq!(quotes[1]["reference"]["display"], "loc. 40");
+}
+
+#[test]
+fn a_date_the_calendar_lacks_is_a_warning_and_the_note_is_still_indexed() {
+    let env = TestEnv::new();
+    env.write(
+        "notes/leap.md",
+        "title: Leap Year Reading\nstart: 2024-02-31\nstop: 2024-03-04\n\nA paragraph on tidewater.\n",
+    );
+    let run = show(&env, "notes/leap.md");
+    run.expect_code(1).expect_stderr("2024-02-31");
+    one_line_naming(&run, "leap.md", Some(2));
+    let note = run.json();
+    assert!(note["start"].is_null(), "{note:#}");
+    assert_eq!(note["stop"], "2024-03-04");
+
+    let run = env.folio(&["index", "notes", "--index", "ix"]);
+    run.expect_code(0).expect_stderr("leap.md:2:").expect_stderr("February 2024 has 29 days");
+    let hits = env.folio(&["search", "tidewater", "--index", "ix", "--json"]).json();
+    assert_eq!(hits["hits"][0]["titles"][0]["text"], "Leap Year Reading", "{hits:#}");
+}
+
+#[test]
+fn since_a_day_the_calendar_lacks_is_a_usage_error_naming_it() {
+    let env = TestEnv::new();
+    let run = env.folio(&["quotes", "tide", "--since", "2024-02-31"]);
+    run.expect_code(2)
+        .expect_stderr("--since 2024-02-31")
+        .expect_stderr("February 2024 has 29 days")
+        .check(run.stdout.is_empty(), "nothing on stdout");
+    run.check(!env.path("index").exists(), "no index was built");
 }

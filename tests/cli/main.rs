@@ -31,3 +31,6 @@ mod lifecycle;
 
 /// Quotes by meaning with a tiny model: vectors, --mode, --like, found_by.
 mod semantic;
+
+/// `folio completions` and `folio man`: generated from the clap types.
+mod manual;

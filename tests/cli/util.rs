@@ -114,28 +114,33 @@ impl TestEnv {
 
     /// A `folio` command that file permissions apply to. Root reads a
     /// `chmod 000` file, and CI runs as root: then the command runs as the
-    /// unprivileged user `nobody` (the temp dir opened to it), so a test of
-    /// an unreadable file or folder asserts the same thing everywhere.
-    /// `None` only when root cannot switch users here (a sandbox).
-    pub fn command_with_permissions(&self, args: &[&str]) -> Option<Command> {
+    /// unprivileged user `nobody` (the temp dir opened to it; `Command::uid`
+    /// as root also drops the supplementary groups), so a test of an
+    /// unreadable file or folder asserts the same thing everywhere. Where
+    /// root cannot switch users (a sandbox) this panics: a permission test
+    /// that ran as root would pass without testing anything.
+    pub fn command_with_permissions(&self, args: &[&str]) -> Command {
         use std::os::unix::fs::{MetadataExt, PermissionsExt};
         use std::os::unix::process::CommandExt;
         // The temp dir was created by this process: its owner is our user.
         let root = std::fs::metadata(self.root()).expect("temp dir").uid() == 0;
         if !root {
-            return Some(self.command(args));
+            return self.command(args);
         }
         const NOBODY: u32 = 65534;
         std::fs::set_permissions(self.root(), std::fs::Permissions::from_mode(0o777))
             .expect("open the temp dir to nobody");
         let mut probe = self.command(&["--version"]);
         probe.uid(NOBODY).gid(NOBODY).stdout(Stdio::null()).stderr(Stdio::null());
-        if !probe.status().is_ok_and(|s| s.success()) {
-            return None;
-        }
+        assert!(
+            probe.status().is_ok_and(|s| s.success()),
+            "running as root, and folio cannot be run as nobody (uid {NOBODY}) here: \
+             permission bits would not apply, so this test could not fail. Run the \
+             tests as an ordinary user, or where root may switch users"
+        );
         let mut cmd = self.command(args);
         cmd.uid(NOBODY).gid(NOBODY);
-        Some(cmd)
+        cmd
     }
 
     /// Runs `folio ARGS` and waits for it.

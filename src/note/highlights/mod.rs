@@ -72,8 +72,10 @@ pub fn read(text: &str, warnings: &mut Vec<Warning>) -> Option<Export> {
 /// A book as a note: its title and authors, one quote per highlight (with
 /// its page or location, the reader's note and date), the quotes and notes
 /// as the body. `path` is the export file; its name stands in for a
-/// missing title.
-pub fn to_note(book: Book, path: &Path, source: &str) -> Note {
+/// missing title. A highlight dated on a day the calendar lacks
+/// (`2024-02-31`) keeps its place in the note without the date, and a
+/// warning at its line says so.
+pub fn to_note(book: Book, path: &Path, source: &str, warnings: &mut Vec<Warning>) -> Note {
     let title = if book.title.trim().is_empty() {
         path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
     } else {
@@ -93,13 +95,26 @@ pub fn to_note(book: Book, path: &Path, source: &str) -> Note {
             body.push_str("\n\n");
             body.push_str(note);
         }
+        let added = h.added.filter(|added| match super::date::day(added) {
+            Some(Err(why)) => {
+                warnings.push(Warning {
+                    line: (h.line > 0).then_some(h.line),
+                    message: format!(
+                        "highlight date `{added}` is not a day of the calendar ({why}); the \
+                         highlight is indexed without its date"
+                    ),
+                });
+                false
+            }
+            _ => true,
+        });
         quotes.push(Quote {
             reference: Reference::highlight(h.page.as_deref(), h.location, h.chapter.as_deref()),
             text: h.text,
             line: h.line,
             offset,
             note_text,
-            added: h.added,
+            added,
         });
     }
     let mut authors: Vec<String> = Vec::new();
@@ -195,7 +210,10 @@ mod tests {
                 },
             ],
         };
-        let note = to_note(book, Path::new("/x/My Clippings.txt"), "kindle-clippings");
+        let mut warnings = Vec::new();
+        let note =
+            to_note(book, Path::new("/x/My Clippings.txt"), "kindle-clippings", &mut warnings);
+        assert!(warnings.is_empty(), "{warnings:?}");
         assert_eq!(note.titles[0].text, "My Clippings");
         assert_eq!(note.authors, ["Kai-Fu Lee"]);
         assert_eq!(note.source.as_deref(), Some("kindle-clippings"));
@@ -205,5 +223,33 @@ mod tests {
         assert_eq!(q[1].reference.as_ref().map(|r| r.display.as_str()), Some("loc. 200-210"));
         assert_eq!(q[0].note_text.as_deref(), Some("mine"));
         assert!(note.body.contains("mine"));
+    }
+
+    #[test]
+    fn a_highlight_dated_on_no_day_keeps_its_place_without_the_date() {
+        let highlight = |text: &str, line, added: &str| Highlight {
+            text: text.into(),
+            line,
+            added: Some(added.into()),
+            ..Highlight::default()
+        };
+        let book = Book {
+            title: "T".into(),
+            highlights: vec![
+                highlight("Kept.", 4, "2024-02-29T10:00:00"),
+                highlight("Undated.", 9, "2023-02-29T10:00:00"),
+            ],
+            ..Book::default()
+        };
+        let mut warnings = Vec::new();
+        let note =
+            to_note(book, Path::new("/x/My Clippings.txt"), "kindle-clippings", &mut warnings);
+        let added: Vec<_> = note.quotes.iter().map(|q| q.added.as_deref()).collect();
+        assert_eq!(added, [Some("2024-02-29T10:00:00"), None]);
+        assert_eq!(note.quotes[1].text, "Undated.");
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert_eq!(warnings[0].line, Some(9));
+        assert!(warnings[0].message.contains("`2023-02-29T10:00:00`"), "{}", warnings[0].message);
+        assert!(warnings[0].message.contains("February 2023 has 28 days"));
     }
 }
