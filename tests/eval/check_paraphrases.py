@@ -18,7 +18,8 @@ white space one space) and lower-cased. Then, for every line:
 - it is 6 to 12 words long and already lower-case;
 - a paraphrase shares no content word with its passage after English
   Snowball stemming (stopwords below excluded): the query is held out, it
-  cannot be found by its words alone.
+  cannot be found by its words alone;
+- every content word of a keyword query is in its passage.
 
 Violations are printed; the exit status is 1 if there are any.
 
@@ -198,6 +199,10 @@ def check(corpus: Path, tsv: Path) -> int:
                 problems.append(f"{where}: {query!r} shares {sorted(shared)} with its passage")
             if len(WORD.findall(normalise(text))) < 12:
                 problems.append(f"{where}: the passage of {expected!r} is under 12 words")
+        elif kind == "keyword":
+            missing = content_stems(query) - content_stems(text)
+            if missing:
+                problems.append(f"{where}: keyword {query!r}: {sorted(missing)} not in its passage")
     for problem in problems:
         print(problem)
     print(f"{sum(counts.values())} queries {counts}; per folder {per_source}")
