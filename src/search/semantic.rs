@@ -386,8 +386,11 @@ impl Engine {
         Ok(PassageKeys { columns })
     }
 
-    /// The largest share of the query's (analysed) words that one of the
-    /// word candidates holds, from their stored text; and, when a candidate
+    /// The largest share of the query's weight that one of the word
+    /// candidates holds, from their stored text: each query word weighs its
+    /// inverse document frequency, so a candidate that shares `of`, `the`
+    /// and `people` with a paraphrase covers little of it, and one that holds
+    /// its rare words covers most; and, when a candidate
     /// of a note in another language than English holds every word, the
     /// candidates that do (empty otherwise).
     fn coverage(&self, lexical: &Ranked, target: Target) -> (f32, HashSet<DocAddress>) {
@@ -398,10 +401,13 @@ impl Engine {
         }
         let searcher = self.reader.searcher();
         let f = &self.ix.fields;
+        let weights = word_weights(&searcher, f, terms, target);
+        let total: f32 = weights.values().sum();
         let mut analyzer = crate::index::schema::analyzer();
         // Every candidate is read only when some may be in another language.
         let every = !terms.variants.is_empty();
         let mut best = 0usize;
+        let mut best_weight = 0.0f32;
         let mut holding = HashSet::new();
         let mut foreign_holds = false;
         for &(_, addr) in &lexical.ranked {
@@ -441,6 +447,7 @@ impl Engine {
                 }
             }
             best = best.max(found.len());
+            best_weight = best_weight.max(found.iter().filter_map(|w| weights.get(w)).sum());
             if found.len() == words {
                 holding.insert(addr);
                 foreign_holds |= language.is_some_and(|l| l != "en");
@@ -452,7 +459,9 @@ impl Engine {
         if !foreign_holds {
             holding.clear();
         }
-        (best as f32 / words as f32, holding)
+        let coverage =
+            if total > 0.0 { best_weight / total } else { best as f32 / words as f32 };
+        (coverage.clamp(0.0, 1.0), holding)
     }
 
     fn render_with(
@@ -702,6 +711,34 @@ impl Candidates {
         let weight = fusion.lexical_weight(!self.words.is_empty(), self.coverage);
         fuse(&self.words, &self.semantic, weight, |addr| self.cosines.get(&addr).copied())
     }
+}
+
+/// Each word of the query (its English stem; a variant in another language
+/// counts as the word it stands for) and its weight: BM25's inverse
+/// document frequency among the target's documents, on the field holding
+/// their text (a quote's words, a note's body).
+fn word_weights(
+    searcher: &tantivy::Searcher,
+    f: &crate::index::schema::Fields,
+    terms: &super::query::HighlightTerms,
+    target: Target,
+) -> HashMap<String, f32> {
+    use crate::index::schema::{KIND_NOTE, KIND_QUOTE};
+    let (field, kind) = match target {
+        Target::Quotes => (f.quote, KIND_QUOTE),
+        Target::Notes => (f.body, KIND_NOTE),
+    };
+    let documents = searcher.doc_freq(&Term::from_field_text(f.kind, kind)).unwrap_or(0) as f32;
+    terms
+        .words
+        .iter()
+        .filter(|w| !terms.variants.contains_key(*w))
+        .map(|word| {
+            let df = searcher.doc_freq(&Term::from_field_text(field, word)).unwrap_or(0) as f32;
+            let idf = ((documents - df + 0.5) / (df + 0.5)).ln_1p().max(0.0);
+            (word.clone(), idf)
+        })
+        .collect()
 }
 
 /// Bytes of a note read for its coverage of the query's words.
