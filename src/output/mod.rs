@@ -4,5 +4,6 @@
 
 pub mod hits;
 pub mod json;
+pub mod mcp;
 pub mod note;
 pub mod report;

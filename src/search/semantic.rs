@@ -521,7 +521,11 @@ impl Engine {
     /// last before it), and its vector key.
     pub fn quote_at(&self, path: &Path, line: u64) -> Result<Option<(DocAddress, u64)>> {
         let canonical = path.canonicalize().map_err(|e| Error::io(path, e))?;
-        let id = crate::index::update::note_id(&canonical);
+        self.quote_in_file(&crate::index::update::note_id(&canonical), line)
+    }
+
+    /// The quote of the file with id `id` at `line`, or the last before it.
+    pub(crate) fn quote_in_file(&self, id: &str, line: u64) -> Result<Option<(DocAddress, u64)>> {
         let searcher = self.reader.searcher();
         let f = &self.ix.fields;
         let mut builder = Builder::new(f, &searcher, Target::Quotes);

@@ -31,3 +31,6 @@ mod lifecycle;
 
 /// Quotes by meaning with a tiny model: vectors, --mode, --like, found_by.
 mod semantic;
+
+/// `folio mcp`: the MCP server over stdio, its tools, hostile clients.
+mod mcp;
