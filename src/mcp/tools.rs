@@ -497,7 +497,11 @@ fn json_len<T: Serialize + ?Sized>(value: &T) -> Result<usize, Refusal> {
 
 /// A structured answer and its short text.
 fn answer<T: Serialize>(value: &T, text: String) -> Result<CallToolResult, Refusal> {
-    let value = serde_json::to_value(value)
+    // Through text, not `to_value`: a score is an f32, and `to_value`
+    // widens it to an f64 that prints as 2.8321568965911865 where `--json`
+    // prints 2.832157; read back from its text, it prints the same.
+    let value = serde_json::to_vec(value)
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes))
         .map_err(|e| Refusal::Message(format!("writing the answer: {e}")))?;
     let mut result = CallToolResult::structured(value);
     result.content = vec![ContentBlock::text(text)];
