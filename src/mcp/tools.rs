@@ -2,8 +2,8 @@
 //! what each one returns, and the translation of arguments into the same
 //! [`Request`] and filters `folio quotes` and `folio serve` build. No
 //! ranking is decided here: searches go through
-//! [`Engine::search_ranked`], `similar_quotes` through [`Engine::like`], as
-//! `folio quotes --like` does.
+//! [`crate::search::Engine::search_ranked`], `similar_quotes` through
+//! [`crate::search::Engine::like`], as `folio quotes --like` does.
 //!
 //! Answers are bounded: at most [`MAX_LIMIT`] hits, and at most
 //! [`MAX_BYTES`] of JSON; hits left out for the byte cap are dropped from

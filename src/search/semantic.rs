@@ -531,7 +531,7 @@ impl Engine {
         let mut builder = Builder::new(f, &searcher, Target::Quotes);
         let query = builder.filtered(
             Box::new(tantivy::query::TermQuery::new(
-                Term::from_field_text(f.file_id, &id),
+                Term::from_field_text(f.file_id, id),
                 tantivy::schema::IndexRecordOption::Basic,
             )),
             &Filters::default(),

@@ -270,7 +270,7 @@ fn origin_allowed(origin: &str, host: Option<&str>, allowed: &[String]) -> bool 
     let Some(name) = host_name(authority) else { return false };
     name == "localhost"
         || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
-        || allowed.iter().any(|a| *a == name)
+        || allowed.contains(&name)
 }
 
 /// Refuses a request whose `Host` is a name this server was not told to
