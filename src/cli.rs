@@ -38,6 +38,10 @@ pub enum Command {
     /// Serve a search page and a JSON API over the index, kept fresh by
     /// watching the note folders.
     Serve(ServeArgs),
+    /// A Model Context Protocol server on standard input and output: the
+    /// searches of `folio quotes` and `folio search` as tools for an AI
+    /// assistant, each note as a resource.
+    Mcp(McpArgs),
     /// The sentence model: where it is, fetching it, what it costs.
     Model(ModelArgs),
     /// Merge the index's segments into one, for the fastest searches.
@@ -235,6 +239,20 @@ pub struct ServeArgs {
     /// many milliseconds (slow clients). Hidden: the tests shorten it.
     #[arg(long, value_name = "MS", default_value_t = 10_000, hide = true)]
     pub header_timeout: u64,
+}
+
+/// `folio mcp`.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct McpArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub location: IndexLocation,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub model: ModelLocation,
+    /// Serve the index as it is, without bringing it up to date at start.
+    #[arg(long)]
+    pub no_refresh: bool,
 }
 
 /// `folio model`.

@@ -4,6 +4,7 @@
 //! note file ─walk─▶ note::parse_many ─▶ Note(s) ─index::document─▶ Tantivy documents ─▶ index/
 //! query text ─search::query─▶ Tantivy query ─▶ ranked hits ─search::snippet─▶ Hit ─output─▶ text | JSON
 //! HTTP request ─serve::api─▶ the same search ─output::json─▶ JSON response
+//! MCP tool call ─mcp::tools─▶ the same search ─▶ structured content (the same JSON)
 //! ```
 //!
 //! A file is usually one note; a highlight export (`note::highlights`) is
@@ -19,6 +20,7 @@ pub mod config;
 pub mod embed;
 pub mod error;
 pub mod index;
+pub mod mcp;
 pub mod note;
 pub mod output;
 pub mod search;

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use folio::cli::{Command, ServeArgs};
+use folio::cli::{Command, McpArgs, ServeArgs};
 use folio::config::Config;
 
 /// mimalloc instead of the system allocator: an index build allocates for
@@ -15,10 +15,12 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let args = folio::cli::Args::parse();
-    // The front end: `folio serve` is the server, every other command the
-    // command line; the two never call each other.
+    // The front end: `folio serve` is the server, `folio mcp` the server
+    // for assistants, every other command the command line; they never
+    // call each other.
     let outcome = match &args.command {
         Command::Serve(serve_args) => serve(serve_args),
+        Command::Mcp(mcp_args) => mcp(mcp_args),
         _ => folio::commands::run(args),
     };
     match outcome {
@@ -54,6 +56,19 @@ fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         debounce: Duration::from_millis(args.debounce),
         timeout: Duration::from_secs(10),
         header_timeout: Duration::from_millis(args.header_timeout),
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `folio mcp`: flags to [`folio::mcp::Options`], then serve on
+/// standard input and output until the client closes them.
+fn mcp(args: &McpArgs) -> anyhow::Result<ExitCode> {
+    folio::mcp::run(folio::mcp::Options {
+        config: Config {
+            model: folio::config::resolve_model(args.model.model.as_deref()),
+            ..Config::new(args.location.index.clone())
+        },
+        refresh: !args.no_refresh,
     })?;
     Ok(ExitCode::SUCCESS)
 }

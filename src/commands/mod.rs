@@ -26,9 +26,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Search(search) => search::run(&search, crate::search::Target::Notes),
         Command::Quotes(search) => search::run(&search, crate::search::Target::Quotes),
         Command::Bench(bench) => bench::run(&bench),
-        // main.rs runs the server before it calls here.
-        Command::Serve(_) => {
-            anyhow::bail!("`folio serve` is run by the binary (main.rs), not here")
+        // main.rs runs the servers before it calls here.
+        Command::Serve(_) | Command::Mcp(_) => {
+            anyhow::bail!("`folio serve` and `folio mcp` are run by the binary (main.rs), not here")
         }
         Command::Model(model) => model::run(&model),
         Command::Completions(completions) => manual::completions(&completions),

@@ -12,10 +12,9 @@ use std::sync::Arc;
 
 use crate::cli::{RankArg, SearchArgs};
 use crate::embed::Model;
-use crate::error::Error;
+use crate::index::FolioIndex;
 use crate::index::lifecycle;
 use crate::index::update::UpdateOptions;
-use crate::index::{FolderState, FolioIndex, folder_state};
 use crate::output;
 use crate::search::Results;
 use crate::search::policy::RankError;
@@ -73,61 +72,35 @@ pub fn run(args: &SearchArgs, target: Target) -> anyhow::Result<ExitCode> {
     Ok(if results.hits.is_empty() { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
-/// Opens the index, first bringing it up to date unless `no_refresh`;
-/// builds it from the default folder when there is none yet, and rebuilds
-/// one of an older format. When another process is writing, searches the
-/// last commit and says so. The reader the update used comes back with it,
-/// when there is one.
+/// Opens the index, first bringing it up to date unless `no_refresh`
+/// ([`lifecycle::open_fresh`]), and says on stderr what that did: a first
+/// build, or a search of the last commit while another process writes.
+/// The reader the update used comes back with it, when there is one.
 fn open_fresh(
     path: &Path,
     no_refresh: bool,
     model: Option<Arc<Model>>,
 ) -> anyhow::Result<(FolioIndex, Option<tantivy::IndexReader>)> {
-    if no_refresh {
-        return Ok((
-            lifecycle::open_upgraded(
-                path,
-                &crate::config::Config::new(None).update_options(crate::output::report::bars(true)),
-                &Stderr,
-            )?,
-            None,
+    let options = UpdateOptions {
+        model,
+        ..crate::config::Config::new(None).update_options(crate::output::report::bars(true))
+    };
+    let fresh = lifecycle::open_fresh(path, &options, !no_refresh, &Stderr)?;
+    if let Some(summary) = &fresh.built {
+        crate::output::say(format_args!(
+            "built the index in {} ({} notes, {} quotes)",
+            path.display(),
+            summary.notes,
+            summary.quotes
         ));
     }
-    let fresh = folder_state(path)? == FolderState::Empty;
-    let options = UpdateOptions {
-        roots: Vec::new(),
-        threads: crate::config::default_threads(),
-        memory_mb: crate::config::REFRESH_MEMORY_MB,
-        progress: crate::output::report::bars(true),
-        model,
-    };
-    match lifecycle::refresh(path, &options, false, &Stderr) {
-        Ok(refreshed) => {
-            if fresh {
-                crate::output::say(format_args!(
-                    "built the index in {} ({} notes, {} quotes)",
-                    path.display(),
-                    refreshed.summary.notes,
-                    refreshed.summary.quotes
-                ));
-            }
-            Ok((refreshed.index, Some(refreshed.reader)))
-        }
-        Err(Error::IndexBusy { .. }) => {
-            crate::output::say(format_args!(
-                "the index is being updated by another folio process; \
-                 searching its last commit"
-            ));
-            match FolioIndex::open(path) {
-                // Another process is rebuilding it in this folio's format.
-                Err(Error::FormatOld { .. }) => {
-                    Err(Error::IndexBusy { path: path.to_path_buf() }.into())
-                }
-                other => Ok((other?, None)),
-            }
-        }
-        Err(err) => Err(err.into()),
+    if fresh.busy {
+        crate::output::say(format_args!(
+            "the index is being updated by another folio process; \
+             searching its last commit"
+        ));
     }
+    Ok((fresh.index, fresh.reader))
 }
 
 /// A search ranked as `search::policy` decides, its refusals worded for

@@ -143,6 +143,52 @@ pub fn open_upgraded(
     }
 }
 
+/// An index opened for searching by [`open_fresh`].
+pub struct Fresh {
+    /// The index.
+    pub index: FolioIndex,
+    /// A reader on the commit the refresh made, when it made one.
+    pub reader: Option<tantivy::IndexReader>,
+    /// What the first build did, when there was no index before it.
+    pub built: Option<Summary>,
+    /// Another process holds the writer lock: this is its last commit,
+    /// not brought up to date.
+    pub busy: bool,
+}
+
+/// Opens the index at `path` to search it, first bringing it up to date
+/// when `refresh` (what `folio quotes` and `folio mcp` do at start): a
+/// folder with no index gets a first build from the default folder, an
+/// older format is rebuilt; when another process is writing, its last
+/// commit is searched (`busy`). Without `refresh`, the index is opened as
+/// it is ([`open_upgraded`]).
+pub fn open_fresh(
+    path: &Path,
+    options: &UpdateOptions,
+    refresh: bool,
+    report: &dyn Report,
+) -> Result<Fresh> {
+    if !refresh {
+        let index = open_upgraded(path, options, report)?;
+        return Ok(Fresh { index, reader: None, built: None, busy: false });
+    }
+    let first = folder_state(path)? == FolderState::Empty;
+    match self::refresh(path, options, false, report) {
+        Ok(refreshed) => Ok(Fresh {
+            index: refreshed.index,
+            reader: Some(refreshed.reader),
+            built: first.then_some(refreshed.summary),
+            busy: false,
+        }),
+        Err(Error::IndexBusy { .. }) => match FolioIndex::open(path) {
+            // Another process is rebuilding it in this folio's format.
+            Err(Error::FormatOld { .. }) => Err(Error::IndexBusy { path: path.to_path_buf() }),
+            other => Ok(Fresh { index: other?, reader: None, built: None, busy: true }),
+        },
+        Err(err) => Err(err),
+    }
+}
+
 /// [`refresh`] when a file watcher says which paths changed since the last
 /// one: a live index of this format looks at only them
 /// ([`update::update_paths_and_read`]); anything else goes as [`refresh`].

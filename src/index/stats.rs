@@ -12,10 +12,11 @@ use super::schema::{FORMAT_VERSION, KIND_NOTE, KIND_QUOTE};
 use crate::error::Error;
 
 /// The figures `folio stats` reports.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Stats {
     /// The index folder.
     #[serde(serialize_with = "crate::note::lossy_path")]
+    #[schemars(with = "String")]
     pub index: PathBuf,
     /// Notes.
     pub notes: u64,
@@ -35,6 +36,7 @@ pub struct Stats {
     pub bytes: u64,
     /// Note folders indexed (as text, lossily when not UTF-8).
     #[serde(serialize_with = "lossy_paths")]
+    #[schemars(with = "Vec<String>")]
     pub sources: Vec<PathBuf>,
     /// Last commit, seconds since the epoch.
     pub built_at: u64,

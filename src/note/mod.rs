@@ -130,7 +130,7 @@ pub(crate) fn lossy_path<S: serde::Serializer>(path: &Path, s: S) -> Result<S::O
 }
 
 /// A title and the link it carried, if any.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Title {
     /// Readable title text.
     pub text: String,

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::markup::{fold_spaces, strip_tags};
 
 /// What a reference points at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReferenceKind {
     /// One page: `p.52`, `page 23`, `page xvi`.
@@ -48,7 +48,7 @@ impl ReferenceKind {
 }
 
 /// A page reference, as written and as meant.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Reference {
     /// Readable text as written (`p.52`, `Calvino, 1972, p. 97`); for a link,
     /// its text.

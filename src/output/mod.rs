@@ -4,6 +4,7 @@
 
 pub mod hits;
 pub mod json;
+pub mod mcp;
 pub mod note;
 pub mod paths;
 pub mod report;

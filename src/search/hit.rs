@@ -65,7 +65,7 @@ pub fn quote_key(note_id: &str, line: u64) -> String {
 }
 
 /// Whether hits have every word of the query.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Matching {
     /// Every hit has every word.
@@ -82,7 +82,7 @@ pub enum Matching {
 }
 
 /// Where one ranking placed a hit.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct SideRank {
     /// 1-based rank in that ranking.
     pub rank: usize,
@@ -92,7 +92,7 @@ pub struct SideRank {
 
 /// Which rankings found a hit (`--mode hybrid`), and the word ranking's
 /// weight in the fused score.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct FoundBy {
     /// The word ranking's place, when it found the hit.
     pub lexical: Option<SideRank>,
@@ -103,7 +103,7 @@ pub struct FoundBy {
 }
 
 /// The note a quote belongs to.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct NoteInfo {
     /// Note name.
     pub name: String,
@@ -122,7 +122,7 @@ impl From<crate::index::document::Card> for NoteInfo {
 }
 
 /// A ranked note.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct NoteHit {
     /// The note's index id ([`note_key`]).
     pub id: String,
@@ -153,7 +153,7 @@ pub struct NoteHit {
 }
 
 /// A ranked quote.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct QuoteHit {
     /// The quote's id: its note's id, `:`, its line ([`quote_key`]).
     pub id: String,
@@ -187,7 +187,7 @@ pub struct QuoteHit {
 
 /// Why a hit scores what it does: a value, what it is, and the values it
 /// is made of (Tantivy's `Explanation`, read back as data).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Explanation {
     /// This part's value.
     pub value: f32,
@@ -199,7 +199,7 @@ pub struct Explanation {
 }
 
 /// One hit.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Hit {
     /// A note.
@@ -209,7 +209,7 @@ pub enum Hit {
 }
 
 /// What a search found.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Results {
     /// The query as given.
     pub query: String,

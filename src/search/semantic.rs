@@ -459,8 +459,7 @@ impl Engine {
         if !foreign_holds {
             holding.clear();
         }
-        let coverage =
-            if total > 0.0 { best_weight / total } else { best as f32 / words as f32 };
+        let coverage = if total > 0.0 { best_weight / total } else { best as f32 / words as f32 };
         (coverage.clamp(0.0, 1.0), holding)
     }
 
@@ -530,13 +529,17 @@ impl Engine {
     /// last before it), and its vector key.
     pub fn quote_at(&self, path: &Path, line: u64) -> Result<Option<(DocAddress, u64)>> {
         let canonical = path.canonicalize().map_err(|e| Error::io(path, e))?;
-        let id = crate::index::update::note_id(&canonical);
+        self.quote_in_file(&crate::index::update::note_id(&canonical), line)
+    }
+
+    /// The quote of the file with id `id` at `line`, or the last before it.
+    pub(crate) fn quote_in_file(&self, id: &str, line: u64) -> Result<Option<(DocAddress, u64)>> {
         let searcher = self.reader.searcher();
         let f = &self.ix.fields;
         let mut builder = Builder::new(f, &searcher, Target::Quotes);
         let query = builder.filtered(
             Box::new(tantivy::query::TermQuery::new(
-                Term::from_field_text(f.file_id, &id),
+                Term::from_field_text(f.file_id, id),
                 tantivy::schema::IndexRecordOption::Basic,
             )),
             &Filters::default(),

@@ -23,7 +23,7 @@ use crate::note::body::paragraphs;
 pub const MAX_CHARS: usize = 200;
 
 /// A fragment of text with highlighted ranges.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Snippet {
     /// The fragment, white space folded.
     pub text: String,

@@ -164,9 +164,13 @@ async fn serve(options: Options, state: Arc<AppState>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The routes and layers.
+/// The routes and layers: the page and the API, and the MCP server at
+/// `/mcp` (Streamable HTTP), which has its own body bound and answers
+/// without a compression or timeout layer (its event streams stay open);
+/// every route is behind the `Host` check, `/mcp` also behind the `Origin`
+/// check.
 fn router(state: Arc<AppState>, timeout: Duration) -> Router {
-    Router::new()
+    let api = Router::new()
         .route("/", get(page_html))
         .route("/app.js", get(page_js))
         .route("/app.css", get(page_css))
@@ -181,9 +185,94 @@ fn router(state: Arc<AppState>, timeout: Duration) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             timeout,
         ))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(api::MAX_BODY))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(api::MAX_BODY));
+    let mcp = Router::new()
+        .route_service("/mcp", mcp_service(&state))
+        .layer(middleware::from_fn_with_state(state.clone(), check_origin));
+    api.merge(mcp)
         .layer(middleware::from_fn_with_state(state.clone(), check_host))
         .with_state(state)
+}
+
+/// Largest MCP request body, bytes (a tool call with a long query fits).
+const MCP_MAX_BODY: usize = 64 * 1024;
+
+/// The MCP server of `folio mcp`, over the live index: each call reads the
+/// last commit, as the API does.
+fn mcp_service(
+    state: &Arc<AppState>,
+) -> rmcp::transport::StreamableHttpService<
+    crate::mcp::Server,
+    rmcp::transport::streamable_http_server::session::local::LocalSessionManager,
+> {
+    let live = state.clone();
+    let source: crate::mcp::Source = Arc::new(move || {
+        live.live()
+            .map(|live| crate::mcp::Snapshot {
+                engine: live.engine.clone(),
+                vectors: live.vectors.clone(),
+            })
+            .ok_or_else(|| {
+                "the index is being built for the first time; try again in a moment".to_string()
+            })
+    });
+    let server = crate::mcp::Server::new(source, state.model.clone());
+    // The Host check is folio's own (check_host), for every route alike.
+    let config = rmcp::transport::StreamableHttpServerConfig::default()
+        .disable_allowed_hosts()
+        .with_max_request_body_bytes(MCP_MAX_BODY);
+    rmcp::transport::StreamableHttpService::new(
+        move || Ok(server.clone()),
+        Arc::new(Default::default()),
+        config,
+    )
+}
+
+/// Refuses an MCP request sent by a page of another site (the MCP
+/// specification asks local servers to check `Origin`: a page the reader
+/// visits could otherwise call the server from the browser). No `Origin`
+/// (an assistant, a script), the server's own, a loopback one or an
+/// `--allow-host` name passes.
+async fn check_origin(
+    axum::extract::State(state): axum::extract::State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(origin) = request.headers().get(header::ORIGIN) else {
+        return next.run(request).await;
+    };
+    let origin = origin.to_str().unwrap_or("");
+    let host = request.headers().get(header::HOST).and_then(|h| h.to_str().ok());
+    if origin_allowed(origin, host, &state.allow_hosts) {
+        return next.run(request).await;
+    }
+    api::ApiError::new(
+        StatusCode::FORBIDDEN,
+        format!(
+            "Origin {:?} is not allowed to call /mcp (a page of another site); \
+             MCP clients send no Origin, or a localhost one",
+            origin.chars().take(100).collect::<String>()
+        ),
+    )
+    .into_response()
+}
+
+/// Whether an `Origin` header value may call `/mcp`: the server's own
+/// origin (`host` is the request's `Host`), or one on localhost, a
+/// loopback address or an allowed host name.
+fn origin_allowed(origin: &str, host: Option<&str>, allowed: &[String]) -> bool {
+    let origin = origin.trim().to_ascii_lowercase();
+    let Some((scheme, authority)) = origin.split_once("://") else { return false };
+    if !matches!(scheme, "http" | "https") || authority.is_empty() || authority.contains('/') {
+        return false;
+    }
+    if host.is_some_and(|h| h.trim().eq_ignore_ascii_case(authority)) {
+        return true;
+    }
+    let Some(name) = host_name(authority) else { return false };
+    name == "localhost"
+        || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        || allowed.contains(&name)
 }
 
 /// Refuses a request whose `Host` is a name this server was not told to
@@ -213,22 +302,24 @@ async fn check_host(
 /// Whether a `Host` header value names this server.
 fn host_allowed(host: &str, allowed: &[String]) -> bool {
     let host = host.trim().to_ascii_lowercase();
-    // Strip the port: `[::1]:7878`, `127.0.0.1:7878`, `localhost:7878`.
-    let name = if let Some(rest) = host.strip_prefix('[') {
-        match rest.split_once(']') {
-            Some((ip, _)) => ip.to_string(),
-            None => return false,
-        }
-    } else {
-        match host.rsplit_once(':') {
-            Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name.to_string(),
-            Some(_) => return false,
-            None => host.clone(),
-        }
-    };
+    let Some(name) = host_name(&host) else { return false };
     name == "localhost"
         || name.parse::<std::net::IpAddr>().is_ok()
         || allowed.iter().any(|a| *a == name || *a == host)
+}
+
+/// The name in a `Host` value or an origin's authority, its port
+/// stripped: `[::1]:7878`, `127.0.0.1:7878`, `localhost:7878`; `None` when
+/// it is not one.
+fn host_name(host: &str) -> Option<String> {
+    if let Some(rest) = host.strip_prefix('[') {
+        return rest.split_once(']').map(|(ip, _)| ip.to_string());
+    }
+    match host.rsplit_once(':') {
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => Some(name.to_string()),
+        Some(_) => None,
+        None => Some(host.to_string()),
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM; in-flight requests then finish.
@@ -315,6 +406,33 @@ mod tests {
         }
         for bad in ["evil.example:7878", "localhost.evil.example", "[::1", "a:b:c", ""] {
             assert!(!host_allowed(bad, &extra), "{bad}");
+        }
+    }
+
+    #[test]
+    fn origins_on_loopback_or_the_server_itself_pass_and_other_sites_do_not() {
+        let extra = vec!["books.lan".to_string()];
+        let host = Some("127.0.0.1:7878");
+        for ok in [
+            "http://localhost:3000",
+            "http://127.0.0.1:7878",
+            "https://[::1]:8443",
+            "http://books.lan:7878",
+            "HTTP://LOCALHOST",
+        ] {
+            assert!(origin_allowed(ok, host, &extra), "{ok}");
+        }
+        assert!(origin_allowed("http://my-laptop:7878", Some("my-laptop:7878"), &[]));
+        for bad in [
+            "https://evil.example",
+            "http://192.168.1.9:7878",
+            "http://localhost.evil.example",
+            "null",
+            "file://",
+            "http://localhost/path",
+            "",
+        ] {
+            assert!(!origin_allowed(bad, host, &extra), "{bad}");
         }
     }
 }

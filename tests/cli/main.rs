@@ -34,3 +34,5 @@ mod semantic;
 
 /// `folio completions` and `folio man`: generated from the clap types.
 mod manual;
+/// `folio mcp`: the MCP server over stdio, its tools, hostile clients.
+mod mcp;

@@ -572,3 +572,35 @@ fn while_another_process_writes_the_server_answers_and_catches_up_after() {
     drop(lock);
     server.wait_for("/api/search?q=heldbackword", Duration::from_secs(10), |v| !hits(v).is_empty());
 }
+
+/// `/mcp` (the MCP server over Streamable HTTP) is behind the Host check
+/// and an Origin check: a page of another site is refused before the MCP
+/// service reads a byte; a request without `Origin` reaches it.
+#[test]
+fn mcp_requests_from_another_site_are_refused() {
+    let (_env, server) = seeded();
+    let post = |host: &str, origin: Option<&str>| {
+        let origin = origin.map(|o| format!("Origin: {o}\r\n")).unwrap_or_default();
+        let body = r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#;
+        let request = format!(
+            "POST /mcp HTTP/1.1\r\nHost: {host}\r\n{origin}Content-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let (status, _, body) = server.raw(request.as_bytes());
+        (status, String::from_utf8_lossy(&body).into_owned())
+    };
+    let addr = server.addr.to_string();
+    let (status, body) = post(&addr, Some("https://evil.example"));
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("Origin"), "{body}");
+    let (status, body) = post("evil.example", None);
+    assert_eq!(status, 403, "{body}");
+    // No Origin, or the server's own: the MCP service answers (here, that
+    // the client must accept JSON and event streams), not the Origin check.
+    for origin in [None, Some(format!("http://{addr}")), Some("http://localhost:3000".into())] {
+        let (status, body) = post(&addr, origin.as_deref());
+        assert_ne!(status, 403, "{origin:?}: {body}");
+        assert!(!body.contains("is not allowed to call /mcp"), "{body}");
+    }
+}
