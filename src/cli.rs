@@ -109,7 +109,7 @@ pub struct IndexArgs {
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
     /// Memory budget for indexing, in MB, shared by the threads.
-    #[arg(long, value_name = "MB", default_value_t = 120)]
+    #[arg(long, value_name = "MB", default_value_t = crate::config::BUILD_MEMORY_MB)]
     pub memory: usize,
     /// Print one JSON object with the summary.
     #[arg(long)]

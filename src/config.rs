@@ -12,6 +12,10 @@ use crate::search::{Filters, query};
 /// small change set; `folio index --memory` sets it for full builds).
 pub const REFRESH_MEMORY_MB: usize = 100;
 
+/// Indexing memory, MB, for a whole build (`folio index --memory`'s
+/// default, and `folio bench`'s).
+pub const BUILD_MEMORY_MB: usize = 120;
+
 /// The resolved settings of one run.
 #[derive(Debug, Clone)]
 pub struct Config {

@@ -60,7 +60,7 @@ impl Default for Options {
             notes: 10_000,
             seed: 42,
             threads: 2,
-            memory_mb: 120,
+            memory_mb: crate::config::BUILD_MEMORY_MB,
             corpus: None,
             keep: None,
             queries: None,

@@ -474,7 +474,7 @@ fn build(
     let update_options = UpdateOptions {
         roots: vec![notes.to_path_buf()],
         threads: options.threads.max(1),
-        memory_mb: 120,
+        memory_mb: crate::config::BUILD_MEMORY_MB,
         progress: options.progress.clone(),
         model: options.model.clone(),
     };

@@ -386,13 +386,13 @@ impl Engine {
         Ok(PassageKeys { columns })
     }
 
-    /// The largest share of the query's weight that one of the word
-    /// candidates holds, from their stored text: each query word weighs its
-    /// inverse document frequency, so a candidate that shares `of`, `the`
-    /// and `people` with a paraphrase covers little of it, and one that holds
-    /// its rare words covers most; and, when a candidate
-    /// of a note in another language than English holds every word, the
-    /// candidates that do (empty otherwise).
+    /// How much of the query one word candidate holds, from their stored
+    /// text: for quotes, the largest share of the query's weight (each word
+    /// weighs its inverse document frequency, so a candidate sharing `of`,
+    /// `the` and `people` with a paraphrase holds little of it) past one
+    /// half ([`beyond_half`]); for notes, the largest share of its words.
+    /// And, when a candidate of a note in another language than English
+    /// holds every word, the candidates that do (empty otherwise).
     fn coverage(&self, lexical: &Ranked, target: Target) -> (f32, HashSet<DocAddress>) {
         let terms = &lexical.highlights;
         let words = terms.distinct_words();
@@ -459,7 +459,18 @@ impl Engine {
         if !foreign_holds {
             holding.clear();
         }
-        let coverage = if total > 0.0 { best_weight / total } else { best as f32 / words as f32 };
+        let share = best as f32 / words as f32;
+        let coverage = match target {
+            // A quote search weighs the words by their rarity, and trusts
+            // them only past half the query's weight: a remembered phrase
+            // has its rare words in one quote, while a paraphrase shares a
+            // common word or two with many, and those must not push the
+            // passage it means down (issue 21's held-out paraphrases).
+            Target::Quotes if total > 0.0 => beyond_half(best_weight / total),
+            // A note search keeps the share of words, as SciFact-train
+            // tuned it (`NOTE_WORDS`).
+            _ => share,
+        };
         (coverage.clamp(0.0, 1.0), holding)
     }
 
@@ -714,6 +725,12 @@ impl Candidates {
         let weight = fusion.lexical_weight(!self.words.is_empty(), self.coverage);
         fuse(&self.words, &self.semantic, weight, |addr| self.cosines.get(&addr).copied())
     }
+}
+
+/// How far `share` (0 to 1) goes past one half, as a share of the other
+/// half: 0 up to ½, then rising to 1.
+fn beyond_half(share: f32) -> f32 {
+    (2.0 * share - 1.0).max(0.0)
 }
 
 /// Each word of the query (its English stem; a variant in another language
