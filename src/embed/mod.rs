@@ -16,6 +16,7 @@
 pub mod distill;
 pub mod fetch;
 pub mod floor;
+mod mapped;
 pub mod static_model;
 pub mod store;
 pub mod tiny;
@@ -25,7 +26,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use candle_core::{DType, Device, Tensor};
-use candle_nn::VarBuilder;
 use candle_transformers::models::bert::{BertModel, Config};
 use tokenizers::{Tokenizer, TruncationParams};
 
@@ -173,7 +173,9 @@ enum Engine {
 pub struct LoadTimings {
     /// Parsing tokenizer.json.
     pub tokenizer_ms: f64,
-    /// Reading model.safetensors (and its fingerprint).
+    /// Reading model.safetensors: its fingerprint, and a static model's
+    /// table (a transformer's weights are mapped: their one copy counts
+    /// as laying them out).
     pub weights_read_ms: f64,
     /// Laying the weights out as tensors (or the static model's table).
     pub weights_build_ms: f64,
@@ -531,15 +533,12 @@ fn load_weights(
 ) -> Result<(BertModel, u64, Duration, Duration), EmbedError> {
     let started = Instant::now();
     let fingerprint = fingerprint(path, config_text)?;
-    // candle's mmap loader is `unsafe` (the file could change under it)
-    // and folio forbids unsafe code: the weights are read into memory.
-    let bytes = std::fs::read(path).map_err(|e| bad(path, e.to_string()))?;
+    // Mapped, not read: each tensor is copied once, from the page cache.
     let read_time = started.elapsed();
     let started = Instant::now();
-    let vb = VarBuilder::from_buffered_safetensors(bytes, DType::F32, device)
-        .map_err(|e| bad(path, format!("not safetensors weights ({e})")))?;
-    let model = BertModel::load(vb, config)
-        .map_err(|e| bad(path, format!("does not match config.json ({e})")))?;
+    let model = mapped::load_bert(path, config, device).map_err(|e| {
+        bad(path, format!("not safetensors weights that match config.json ({e})"))
+    })?;
     Ok((model, fingerprint, read_time, started.elapsed()))
 }
 
