@@ -36,7 +36,11 @@ pub const HUB_URL: &str = "https://huggingface.co/sentence-transformers/all-Mini
 /// The files folio needs from the pinned revision: name, size, SHA-256.
 const PINNED: [(&str, u64, &str); 4] = [
     ("config.json", 612, "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41"),
-    ("sentence_bert_config.json", 53, "fc1993fde0a95c24ec6c022539d41cf6e2f7c9721e5415d6fb6897472a9cd4b7"),
+    (
+        "sentence_bert_config.json",
+        53,
+        "fc1993fde0a95c24ec6c022539d41cf6e2f7c9721e5415d6fb6897472a9cd4b7",
+    ),
     ("tokenizer.json", 466_247, "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"),
     (
         "model.safetensors",
@@ -403,7 +407,12 @@ fn remove_leftovers(parent: &Path, name: &str) {
 /// Moves the checked files into place: the new folder is renamed to the
 /// model's name; an old model folder is first moved aside (a rename onto
 /// a folder that has files fails), then removed.
-fn install(staging: tempfile::TempDir, target: &Path, parent: &Path, name: &str) -> Result<(), FetchError> {
+fn install(
+    staging: tempfile::TempDir,
+    target: &Path,
+    parent: &Path,
+    name: &str,
+) -> Result<(), FetchError> {
     for entry in std::fs::read_dir(staging.path()).map_err(|e| io_error(staging.path(), &e))? {
         let path = entry.map_err(|e| io_error(staging.path(), &e))?.path();
         std::fs::File::open(&path).and_then(|f| f.sync_all()).map_err(|e| io_error(&path, &e))?;
@@ -471,7 +480,8 @@ fn download(
 ) -> Result<(u64, String), FetchError> {
     let (sender, receiver) = mpsc::channel();
     let worker = {
-        let (agent, url, spec, dest) = (agent.clone(), url.to_string(), spec.clone(), dest.to_path_buf());
+        let (agent, url, spec, dest) =
+            (agent.clone(), url.to_string(), spec.clone(), dest.to_path_buf());
         move || {
             let result = transfer(&agent, &url, &spec, &dest, stall, &sender);
             let _ = sender.send(Message::Done(result));
@@ -521,7 +531,11 @@ fn transfer(
     let response = match agent.get(url).call() {
         Ok(response) => response,
         Err(ureq::Error::StatusCode(status)) => {
-            return Err(FetchError::Status { file: spec.name.clone(), url: url.to_string(), status });
+            return Err(FetchError::Status {
+                file: spec.name.clone(),
+                url: url.to_string(),
+                status,
+            });
         }
         Err(ureq::Error::Timeout(_)) => {
             return Err(FetchError::Stalled {

@@ -104,10 +104,9 @@ fn megabytes(bytes: u64) -> String {
 /// Says where `folio model fetch` gets the model from and puts it.
 pub fn fetch_start(source: &Source, target: &Path) {
     let from = match source {
-        Source::Url(url) if *url == crate::embed::fetch::HUB_URL => format!(
-            "the Hugging Face hub (revision {})",
-            &crate::embed::fetch::HUB_REVISION[..7]
-        ),
+        Source::Url(url) if *url == crate::embed::fetch::HUB_URL => {
+            format!("the Hugging Face hub (revision {})", &crate::embed::fetch::HUB_REVISION[..7])
+        }
         Source::Url(url) => url.clone(),
         Source::Dir(dir) => dir.display().to_string(),
     };

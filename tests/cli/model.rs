@@ -70,7 +70,11 @@ impl Server {
     }
 }
 
-fn answer(mut stream: TcpStream, answers: &HashMap<String, Answer>, seen: &Mutex<HashMap<String, usize>>) {
+fn answer(
+    mut stream: TcpStream,
+    answers: &HashMap<String, Answer>,
+    seen: &Mutex<HashMap<String, usize>>,
+) {
     let mut request = Vec::new();
     let mut byte = [0u8; 1];
     while !request.ends_with(b"\r\n\r\n") {
@@ -117,7 +121,12 @@ fn env_with_source() -> TestEnv {
     folio::embed::tiny::write_tiny_model(&env.path("source"), 3).expect("tiny model");
     let manifest: String = FILES
         .iter()
-        .map(|name| format!("{}  {name}\n", sha256(&std::fs::read(env.path("source").join(name)).expect("read"))))
+        .map(|name| {
+            format!(
+                "{}  {name}\n",
+                sha256(&std::fs::read(env.path("source").join(name)).expect("read"))
+            )
+        })
         .collect();
     env.write("manifest.txt", manifest);
     env
@@ -291,7 +300,16 @@ fn a_stalled_server_fails_after_the_timeout() {
     // A server that accepts and never answers at all.
     let silent = TcpListener::bind("127.0.0.1:0").expect("bind");
     let url = format!("http://127.0.0.1:{}/m", silent.local_addr().expect("address").port());
-    let run = env.folio(&["model", "fetch", "--from", &url, "--manifest", "manifest.txt", "--timeout", "1"]);
+    let run = env.folio(&[
+        "model",
+        "fetch",
+        "--from",
+        &url,
+        "--manifest",
+        "manifest.txt",
+        "--timeout",
+        "1",
+    ]);
     run.expect_code(2).expect_stderr("config.json").expect_stderr("no data");
     assert!(!installed(&env).exists());
     drop(silent);
@@ -305,7 +323,14 @@ fn a_killed_fetch_leaves_no_half_model_and_the_next_one_cleans_up() {
     answers.insert("model.safetensors".into(), Answer::Stall(weights));
     let server = Server::start(answers);
     let cmd = env.command(&[
-        "model", "fetch", "--from", &server.url(), "--manifest", "manifest.txt", "--timeout", "60",
+        "model",
+        "fetch",
+        "--from",
+        &server.url(),
+        "--manifest",
+        "manifest.txt",
+        "--timeout",
+        "60",
     ]);
     let mut running = env.spawn(cmd);
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -343,7 +368,8 @@ fn the_pinned_manifest_is_the_default_and_a_bad_manifest_is_named() {
     run.expect_code(2).expect_stderr("bad.txt:1").expect_stderr("64 hex digits");
 }
 
-const NOTE: &str = "title: Influence\n\n> When people are in a group, responsibility is diffused.\n";
+const NOTE: &str =
+    "title: Influence\n\n> When people are in a group, responsibility is diffused.\n";
 
 #[test]
 fn a_search_without_a_model_says_once_how_to_turn_meaning_on() {
