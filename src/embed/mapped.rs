@@ -26,15 +26,20 @@ use candle_nn::VarBuilder;
 use candle_transformers::models::bert::{BertModel, Config};
 
 /// The BERT model `config` describes, its weights copied from the mapped
-/// file `path`.
+/// file `path`; the error says what is wrong with the file.
 pub(super) fn load_bert(
     path: &Path,
     config: &Config,
     device: &Device,
-) -> candle_core::Result<BertModel> {
-    // SAFETY: see the module doc: the map is dropped when `load` returns
-    // (every tensor has been copied into memory of its own by then), and
-    // folio never writes a model file in place.
-    let weights = unsafe { VarBuilder::from_mmaped_safetensors(&[path], DType::F32, device)? };
-    BertModel::load(weights, config)
+) -> Result<BertModel, String> {
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    // SAFETY: see the module doc: the map is dropped when this function
+    // returns (every tensor has been copied into memory of its own by
+    // then), and folio never writes a model file in place. `populate`
+    // fills the page table in one call instead of one fault per page.
+    let map = unsafe { memmap2::MmapOptions::new().populate().map(&file) }
+        .map_err(|e| format!("cannot map it ({e})"))?;
+    let weights = VarBuilder::from_slice_safetensors(&map, DType::F32, device)
+        .map_err(|e| format!("not safetensors weights ({e})"))?;
+    BertModel::load(weights, config).map_err(|e| format!("does not match config.json ({e})"))
 }

@@ -536,8 +536,7 @@ fn load_weights(
     // Mapped, not read: each tensor is copied once, from the page cache.
     let read_time = started.elapsed();
     let started = Instant::now();
-    let model = mapped::load_bert(path, config, device)
-        .map_err(|e| bad(path, format!("not safetensors weights that match config.json ({e})")))?;
+    let model = mapped::load_bert(path, config, device).map_err(|e| bad(path, e))?;
     Ok((model, fingerprint, read_time, started.elapsed()))
 }
 
