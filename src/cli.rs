@@ -269,8 +269,23 @@ pub struct ModelArgs {
 /// `folio model` actions.
 #[derive(Debug, Clone, Subcommand)]
 pub enum ModelAction {
-    /// Download all-MiniLM-L6-v2 into the cache folder.
-    Fetch,
+    /// Download all-MiniLM-L6-v2 (90 MB) into the cache folder, where
+    /// every folio command finds it: a pinned revision from the Hugging
+    /// Face hub, each file's SHA-256 checked, installed all at once.
+    Fetch {
+        /// Where to get the files instead: a mirror's URL (FILE is fetched
+        /// from URL/FILE) or a folder holding them.
+        #[arg(long, value_name = "URL|DIR")]
+        from: Option<String>,
+        /// Give up when no data arrives for this many seconds.
+        #[arg(long, value_name = "SECS", default_value_t = 30)]
+        timeout: u64,
+        /// The files and their SHA-256 instead of the pinned model's, one
+        /// `HASH  NAME` line each as sha256sum prints them (tests, other
+        /// models).
+        #[arg(long, value_name = "FILE", hide = true)]
+        manifest: Option<PathBuf>,
+    },
     /// Load the model, say where it is, and time it: load time, and texts
     /// embedded per second (from FILE, one per line, else built-in ones).
     Check {

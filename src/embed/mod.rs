@@ -6,14 +6,17 @@
 //! ([`Embedder::load`]) and turning text into unit vectors
 //! ([`Embedder::embed`]): mean pooling of the last layer over the real
 //! tokens, then L2 normalisation, as sentence-transformers does for this
-//! model. It knows nothing of notes or of the index. [`tiny`] writes a
+//! model. [`fetch`] downloads the model into the cache folder. It knows
+//! nothing of notes or of the index. [`tiny`] writes a
 //! small random model in the same layout, so the loading and inference code
 //! is tested on machines that have no model. [`static_model`] is the
 //! other kind of model a folder can hold: a table of word-piece vectors
 //! that [`distill`] makes from a transformer (the Model2Vec method).
 
 pub mod distill;
+pub mod fetch;
 pub mod floor;
+mod mapped;
 pub mod static_model;
 pub mod store;
 pub mod tiny;
@@ -23,7 +26,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use candle_core::{DType, Device, Tensor};
-use candle_nn::VarBuilder;
 use candle_transformers::models::bert::{BertModel, Config};
 use tokenizers::{Tokenizer, TruncationParams};
 
@@ -81,13 +83,19 @@ pub enum EmbedError {
 /// then searches words only. The value `off` turns the model off.
 pub fn locate(given: Option<&Path>) -> Option<PathBuf> {
     match given {
-        Some(dir) if dir.as_os_str() == "off" => None,
+        _ if turned_off(given) => None,
         Some(dir) => Some(dir.to_path_buf()),
         None => {
             let cached = cache_dir()?.join(DEFAULT_MODEL);
             cached.join("model.safetensors").is_file().then_some(cached)
         }
     }
+}
+
+/// Whether the folder given (`--model`, `FOLIO_MODEL`) is `off`: the
+/// reader chose words only.
+pub fn turned_off(given: Option<&Path>) -> bool {
+    given.is_some_and(|dir| dir.as_os_str() == "off")
 }
 
 /// The folder models are kept in: `$XDG_CACHE_HOME/folio/models`, else
@@ -165,7 +173,9 @@ enum Engine {
 pub struct LoadTimings {
     /// Parsing tokenizer.json.
     pub tokenizer_ms: f64,
-    /// Reading model.safetensors (and its fingerprint).
+    /// Reading model.safetensors: its fingerprint, and a static model's
+    /// table (a transformer's weights are mapped: their one copy counts
+    /// as laying them out).
     pub weights_read_ms: f64,
     /// Laying the weights out as tensors (or the static model's table).
     pub weights_build_ms: f64,
@@ -523,15 +533,10 @@ fn load_weights(
 ) -> Result<(BertModel, u64, Duration, Duration), EmbedError> {
     let started = Instant::now();
     let fingerprint = fingerprint(path, config_text)?;
-    // candle's mmap loader is `unsafe` (the file could change under it)
-    // and folio forbids unsafe code: the weights are read into memory.
-    let bytes = std::fs::read(path).map_err(|e| bad(path, e.to_string()))?;
+    // Mapped, not read: each tensor is copied once, from the page cache.
     let read_time = started.elapsed();
     let started = Instant::now();
-    let vb = VarBuilder::from_buffered_safetensors(bytes, DType::F32, device)
-        .map_err(|e| bad(path, format!("not safetensors weights ({e})")))?;
-    let model = BertModel::load(vb, config)
-        .map_err(|e| bad(path, format!("does not match config.json ({e})")))?;
+    let model = mapped::load_bert(path, config, device).map_err(|e| bad(path, e))?;
     Ok((model, fingerprint, read_time, started.elapsed()))
 }
 

@@ -15,6 +15,12 @@ pub fn say(message: std::fmt::Arguments<'_>) {
     eprintln!("folio: {message}");
 }
 
+/// A line of a command's own answer, on stdout (`folio model check`'s
+/// report, …).
+pub fn print(message: std::fmt::Arguments<'_>) {
+    println!("{message}");
+}
+
 /// A document made elsewhere (a completion script, a man page), written as
 /// it is.
 pub fn document(out: &mut dyn std::io::Write, bytes: &[u8]) -> std::io::Result<()> {

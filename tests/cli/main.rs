@@ -36,3 +36,5 @@ mod semantic;
 mod manual;
 /// `folio mcp`: the MCP server over stdio, its tools, hostile clients.
 mod mcp;
+/// `folio model fetch` against a local server; the hint without a model.
+mod model;

@@ -197,6 +197,14 @@ impl Running {
         matches!(self.child.try_wait(), Ok(Some(_)))
     }
 
+    /// Kills the process (as a reader's Ctrl-C or a power cut would end
+    /// it, without its own clean-up) and waits for it.
+    pub fn kill(mut self) -> Run {
+        let _ = self.child.kill();
+        let status = self.child.wait().ok();
+        self.collect(status)
+    }
+
     /// Waits for the process, killing it (and failing) after `timeout`.
     #[track_caller]
     pub fn wait(mut self, timeout: Duration) -> Run {
