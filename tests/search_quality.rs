@@ -285,7 +285,7 @@ fn keyword_searches_find_the_note() {
     for (query, file) in rows {
         let results = engine.search(&request(query, Target::Notes, true)).expect("search");
         let rank = results.hits.iter().position(|h| match h {
-            Hit::Note(n) => n.path.ends_with(file),
+            Hit::Note(n) => n.card.path.ends_with(file),
             Hit::Quote(_) => false,
         });
         ranks.push((query, rank.map(|r| r + 1)));
@@ -370,7 +370,7 @@ mod with_the_model {
         results
             .hits
             .iter()
-            .position(|h| matches!(h, Hit::Note(n) if n.path.ends_with(file)))
+            .position(|h| matches!(h, Hit::Note(n) if n.card.path.ends_with(file)))
             .map_or(usize::MAX, |i| i + 1)
     }
 

@@ -31,7 +31,7 @@ use super::Latency;
 use crate::embed::Model;
 use crate::error::{Error, Result};
 use crate::index::FolioIndex;
-use crate::index::document::Card;
+use crate::index::document::NoteCard;
 use crate::index::update::{self, UpdateOptions};
 use crate::search::semantic::{CANDIDATES, Fusion, Meaning, RankMode};
 use crate::search::{Engine, Hit, Request, Target};
@@ -381,7 +381,7 @@ pub fn run(options: &Options) -> Result<(Vec<Report>, Vec<RunLine>, Vec<String>)
                 let doc: Option<TantivyDocument> = engine.searcher().doc(addr).ok();
                 let card = doc.as_ref().and_then(|d| d.get_first(engine.index().fields.card));
                 card.and_then(|v| v.as_str())
-                    .and_then(|s| serde_json::from_str::<Card>(s).ok())
+                    .and_then(|s| serde_json::from_str::<NoteCard>(s).ok())
                     .map(|c| c.name)
                     .unwrap_or_default()
             })
@@ -401,7 +401,7 @@ pub fn run(options: &Options) -> Result<(Vec<Report>, Vec<RunLine>, Vec<String>)
             .hits
             .into_iter()
             .filter_map(|h| match h {
-                Hit::Note(n) => Some((n.name, n.score)),
+                Hit::Note(n) => Some((n.card.name, n.score)),
                 Hit::Quote(_) => None,
             })
             .collect();

@@ -8,9 +8,11 @@ use super::analyzer::tag;
 use super::schema::{Fields, KIND_NOTE, KIND_QUOTE, quote_block};
 use crate::note::{Note, Reference, Title};
 
-/// What a hit needs to show its note, stored as JSON on every document.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Card {
+/// What a hit needs to show its note, stored as JSON on every document,
+/// and the part of every note-shaped answer (a note hit, a note as the
+/// index holds it) that names the note, flattened into it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct NoteCard {
     /// The note's file, absolute.
     pub path: String,
     /// The note's name.
@@ -78,8 +80,8 @@ pub struct FileStamp {
 
 /// The note's card. Its path is for people (lossy when the path is not
 /// UTF-8), not the note's id.
-pub fn card(note: &Note) -> Card {
-    Card {
+pub fn card(note: &Note) -> NoteCard {
+    NoteCard {
         path: note.path.to_string_lossy().into_owned(),
         name: note.name.clone(),
         titles: note.titles.clone(),

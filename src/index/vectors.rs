@@ -17,7 +17,7 @@ use tantivy::schema::Value;
 use tantivy::{IndexReader, TantivyDocument};
 
 use super::analyzer::untag;
-use super::document::{Card, Spans};
+use super::document::{NoteCard, Spans};
 use super::schema::embed_text;
 use super::{FolioIndex, Payload};
 use crate::embed::store::{StoreBuilder, VectorStore};
@@ -93,7 +93,8 @@ pub fn texts_of(ix: &FolioIndex, docs: &[TantivyDocument], into: &mut Vec<(u64, 
 pub fn passages_of(ix: &FolioIndex, doc: &TantivyDocument) -> Vec<(u64, String, (usize, usize))> {
     let f = &ix.fields;
     let json = |field| doc.get_first(field).and_then(|v| v.as_str());
-    let card: Card = json(f.card).and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default();
+    let card: NoteCard =
+        json(f.card).and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default();
     let spans: Spans = json(f.spans).and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default();
     let body = json(f.body_text).unwrap_or_default();
     let title = card.titles.first().map(|t| t.text.as_str());

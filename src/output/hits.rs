@@ -28,13 +28,17 @@ pub fn write(out: &mut dyn Write, results: &Results, color: bool) -> io::Result<
         let n = i + 1;
         match hit {
             Hit::Note(h) => {
-                writeln!(out, "{n}. {}", book_line(&h.titles, &h.authors, h.year, None))?;
+                writeln!(
+                    out,
+                    "{n}. {}",
+                    book_line(&h.card.titles, &h.card.authors, h.card.year, None)
+                )?;
                 let quotes = match h.matching_quotes {
                     0 => String::new(),
                     1 => " · 1 matching quote".to_string(),
                     q => format!(" · {q} matching quotes"),
                 };
-                writeln!(out, "   {}{}{}{quotes}", dim(color), h.path, reset(color))?;
+                writeln!(out, "   {}{}{}{quotes}", dim(color), h.card.path, reset(color))?;
                 let mut line = highlight(&h.snippet.text, &h.snippet.highlights, color);
                 if let Some(r) = &h.reference {
                     line.push_str(&format!(" — {}", r.display));

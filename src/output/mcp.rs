@@ -46,13 +46,8 @@ pub fn book_line(note: &NoteInfo) -> String {
 /// A note as Markdown: its book, then its quotes with their references,
 /// then its body.
 pub fn note_markdown(view: &NoteView) -> String {
-    let info = NoteInfo {
-        name: view.name.clone(),
-        titles: view.titles.clone(),
-        authors: view.authors.clone(),
-        year: view.year,
-    };
-    let mut text = format!("# {}\n\n{}\n", book_line(&info), view.path);
+    let info = NoteInfo::from(view.card.clone());
+    let mut text = format!("# {}\n\n{}\n", book_line(&info), view.card.path);
     if !view.quotes.is_empty() {
         text.push_str("\n## Quotes\n\n");
         for quote in &view.quotes {

@@ -23,7 +23,7 @@ pub fn shown(path: &Path) -> String {
 pub fn relative_hits(results: &mut Results) {
     for hit in &mut results.hits {
         let path = match hit {
-            Hit::Note(n) => &mut n.path,
+            Hit::Note(n) => &mut n.card.path,
             Hit::Quote(q) => &mut q.path,
         };
         *path = shown(Path::new(path.as_str()));

@@ -115,8 +115,8 @@ pub struct NoteInfo {
     pub year: Option<u64>,
 }
 
-impl From<crate::index::document::Card> for NoteInfo {
-    fn from(card: crate::index::document::Card) -> Self {
+impl From<crate::index::document::NoteCard> for NoteInfo {
+    fn from(card: crate::index::document::NoteCard) -> Self {
         NoteInfo { name: card.name, titles: card.titles, authors: card.authors, year: card.year }
     }
 }
@@ -126,16 +126,10 @@ impl From<crate::index::document::Card> for NoteInfo {
 pub struct NoteHit {
     /// The note's index id ([`note_key`]).
     pub id: String,
-    /// The note's file, absolute (front ends show it as they see fit).
-    pub path: String,
-    /// Note name.
-    pub name: String,
-    /// Titles.
-    pub titles: Vec<Title>,
-    /// Authors.
-    pub authors: Vec<String>,
-    /// Year.
-    pub year: Option<u64>,
+    /// The note's file (absolute: front ends show it as they see fit),
+    /// name, titles, authors and year.
+    #[serde(flatten)]
+    pub card: crate::index::document::NoteCard,
     /// Score (higher is better; all-word hits come first regardless).
     pub score: f32,
     /// The best fragment of the note.

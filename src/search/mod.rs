@@ -28,7 +28,7 @@ use tantivy::{DocAddress, Searcher, TantivyDocument};
 use crate::error::{Error, Result};
 use crate::index::FolioIndex;
 use crate::index::analyzer::untag;
-use crate::index::document::{Card, Spans};
+use crate::index::document::{NoteCard, Spans};
 use crate::note::Reference;
 pub use hit::{
     Explanation, FoundBy, Hit, Matching, NoteHit, NoteInfo, QuoteHit, Results, SideRank,
@@ -234,7 +234,7 @@ impl Engine {
         highlighter: &mut snippet::Highlighter,
     ) -> Hit {
         let f = &self.ix.fields;
-        let card: Card = json_field(doc, f.card).unwrap_or_default();
+        let card: NoteCard = json_field(doc, f.card).unwrap_or_default();
         let spans: Spans = json_field(doc, f.spans).unwrap_or_default();
         let body = text_field(doc, f.body_text);
         let language = doc.get_first(f.language).and_then(|v| v.as_str());
@@ -251,16 +251,10 @@ impl Engine {
             })
             .count();
         let reference = if matches.is_empty() { None } else { reference_for(&spans, &snippet) };
-        let path = card.path.clone();
         let id = hit::note_key(&card.path, &card.name);
-        let NoteInfo { name, titles, authors, year } = card.into();
         Hit::Note(NoteHit {
             id,
-            path,
-            name,
-            titles,
-            authors,
-            year,
+            card,
             score,
             snippet,
             reference,
@@ -277,7 +271,7 @@ impl Engine {
         highlighter: &mut snippet::Highlighter,
     ) -> Hit {
         let f = &self.ix.fields;
-        let card: Card = json_field(doc, f.card).unwrap_or_default();
+        let card: NoteCard = json_field(doc, f.card).unwrap_or_default();
         let text = untag(text_field(doc, f.quote));
         let language = doc.get_first(f.language).and_then(|v| v.as_str());
         let matches = highlighter.find_in(text, language);

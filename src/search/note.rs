@@ -12,25 +12,18 @@ use tantivy::{TantivyDocument, Term};
 use super::hit::{note_key, quote_key};
 use super::{Engine, json_field, text_field};
 use crate::error::{Error, Result};
-use crate::index::document::{Card, Spans};
+use crate::index::document::{NoteCard, Spans};
 use crate::index::schema::KIND_NOTE;
-use crate::note::{Reference, Title};
+use crate::note::Reference;
 
 /// A note as the index holds it.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct NoteView {
     /// Its index id.
     pub id: String,
-    /// Its file, for people (relative to the current folder when under it).
-    pub path: String,
-    /// Note name.
-    pub name: String,
-    /// Titles.
-    pub titles: Vec<Title>,
-    /// Authors.
-    pub authors: Vec<String>,
-    /// Year.
-    pub year: Option<u64>,
+    /// Its file (absolute), name, titles, authors and year.
+    #[serde(flatten)]
+    pub card: NoteCard,
     /// The readable body, quotes included.
     pub body: String,
     /// Its quotes, in body order.
@@ -147,7 +140,7 @@ impl Engine {
         for (_, addr) in found {
             let doc: TantivyDocument =
                 searcher.doc(addr).map_err(|e| Error::tantivy("loading a note", e))?;
-            let card: Card = json_field(&doc, f.card).unwrap_or_default();
+            let card: NoteCard = json_field(&doc, f.card).unwrap_or_default();
             let key = note_key(&card.path, &card.name);
             let body = text_field(&doc, f.body_text).to_string();
             let spans: Spans = json_field(&doc, f.spans).unwrap_or_default();
@@ -164,16 +157,7 @@ impl Engine {
                     reference: q.reference.clone(),
                 })
                 .collect();
-            views.push(NoteView {
-                path: card.path.clone(),
-                id: key,
-                name: card.name,
-                titles: card.titles,
-                authors: card.authors,
-                year: card.year,
-                body,
-                quotes,
-            });
+            views.push(NoteView { id: key, card, body, quotes });
         }
         Ok(views)
     }
@@ -196,7 +180,7 @@ impl Engine {
         for &addr in all.iter().skip(offset).take(limit) {
             let doc: TantivyDocument =
                 searcher.doc(addr).map_err(|e| Error::tantivy("loading a note", e))?;
-            let card: Card = json_field(&doc, f.card).unwrap_or_default();
+            let card: NoteCard = json_field(&doc, f.card).unwrap_or_default();
             page.push(NoteEntry {
                 id: note_key(&card.path, &card.name),
                 path: card.path.clone(),

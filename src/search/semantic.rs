@@ -421,7 +421,7 @@ impl Engine {
             let titles = match target {
                 Target::Quotes => String::new(),
                 Target::Notes => {
-                    let card: crate::index::document::Card =
+                    let card: crate::index::document::NoteCard =
                         super::json_field(&doc, f.card).unwrap_or_default();
                     let titles: Vec<&str> = card.titles.iter().map(|t| t.text.as_str()).collect();
                     tag(&titles.join("\n"), language).into_owned()

@@ -218,7 +218,7 @@ mod tests {
                 .hits
                 .iter()
                 .filter_map(|h| match h {
-                    crate::search::Hit::Note(n) => Some(n.name.clone()),
+                    crate::search::Hit::Note(n) => Some(n.card.name.clone()),
                     crate::search::Hit::Quote(_) => None,
                 })
                 .collect();
