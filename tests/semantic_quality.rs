@@ -404,47 +404,6 @@ fn extra_held_out_queries_by_words_meaning_and_both() {
 const EXTRA_FLOORS: [[(usize, usize, usize); 3]; 2] =
     [[(0, 0, 1), (27, 37, 45), (27, 37, 45)], [(18, 18, 18), (18, 18, 18), (18, 18, 18)]];
 
-/// First places for a grid of fusion weights, both query sets side by side
-/// (how the constants in `search::semantic` were chosen). A tuning run that
-/// prints a table, not a check: ignored unless asked for.
-#[test]
-#[ignore = "prints a tuning grid, asserts nothing; run with `cargo test --features \
-            real-model --test semantic_quality -- --ignored tune_fusion_weights --nocapture`"]
-fn tune_fusion_weights() {
-    let f = fixture();
-    let queries = queries();
-    let embedder = f.model.get().expect("model");
-    let vectors: Vec<Vec<f32>> =
-        queries.iter().map(|q| embedder.embed_one(&q.text).expect("embeds")).collect();
-    let lexical_firsts: Vec<bool> = queries
-        .iter()
-        .zip(&vectors)
-        .map(|(q, v)| {
-            rank_with(f, &q.text, v, &q.expected, RankMode::Lexical, &Fusion::default()) == Some(1)
-        })
-        .collect();
-    let mut grid = Vec::new();
-    for words in [0.3, 0.4, 0.5, 0.6, 0.7, 0.8] {
-        for coverage_power in [0.0, 1.0, 2.0, 3.0, 4.0] {
-            grid.push(Fusion { words, coverage_power });
-        }
-    }
-    for fusion in grid {
-        let (mut p1, mut p3, mut k1, mut lost) = (0, 0, 0, 0);
-        for ((q, v), lex_first) in queries.iter().zip(&vectors).zip(&lexical_firsts) {
-            let r = rank_with(f, &q.text, v, &q.expected, RankMode::Hybrid, &fusion);
-            if q.kind == "paraphrase" {
-                p1 += usize::from(r == Some(1));
-                p3 += usize::from(r.is_some_and(|r| r <= 3));
-            } else {
-                k1 += usize::from(r == Some(1));
-                lost += usize::from(*lex_first && r != Some(1));
-            }
-        }
-        eprintln!("{fusion:?}: paraphrase first {p1} top3 {p3}, keyword first {k1} lost {lost}");
-    }
-}
-
 #[test]
 fn bystander_effect_finds_diffused_responsibility() {
     let f = fixture();

@@ -1,9 +1,9 @@
 //! A full disk (`ENOSPC`, from a tiny tmpfs) during a rebuild and during an
 //! update: the run fails with a clear error, the old index keeps answering,
 //! and once there is room the next run completes and leaves nothing behind.
-//! Mounting needs root, so the test is `#[ignore]`d in a plain `cargo test`
-//! (reported as ignored, never passed unrun); `.ci/run`, as root, runs it
-//! with `--ignored`, and there it fails if it cannot mount.
+//! Mounting needs root, so the test is behind the `root` feature (as the
+//! browser's is behind `browser`): a plain `cargo test` does not build it,
+//! and `.ci/run`, as root, does, where it fails if it cannot mount.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -64,8 +64,6 @@ fn hits(env: &TestEnv) -> u64 {
 }
 
 #[test]
-#[ignore = "mounts a tmpfs, which needs root; run as root with \
-            `cargo test --test reliability -- --ignored full_disk` (.ci/run does)"]
 fn a_full_disk_leaves_the_old_index_answering() {
     let env = TestEnv::new();
     let disk = Tmpfs::mount(&env.path("disk"), 64 << 20)

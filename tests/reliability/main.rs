@@ -17,6 +17,7 @@ mod concurrency;
 mod hostile_fs;
 
 /// A full disk during a rebuild and an update (a tiny tmpfs).
+#[cfg(feature = "root")]
 mod full_disk;
 
 /// Huge notes, long lines, many quotes, deep nesting, long queries.
