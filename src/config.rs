@@ -147,6 +147,19 @@ fn since(value: &str) -> Result<u64, String> {
     }
 }
 
+/// The async runtime of a front end that serves requests (`folio serve`,
+/// `folio mcp`): two workers for I/O, and searches on blocking threads, a
+/// few per core, which keeps the CPU busy without a queue of hundreds of
+/// threads under load.
+pub fn server_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .max_blocking_threads(default_threads() * 2)
+        .enable_io()
+        .enable_time()
+        .build()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

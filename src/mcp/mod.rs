@@ -63,12 +63,7 @@ pub fn run(options: Options) -> anyhow::Result<()> {
         }
     };
     let server = Server::new(source, options.config.model.clone());
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .max_blocking_threads(crate::config::default_threads() * 2)
-        .enable_io()
-        .enable_time()
-        .build()?;
+    let runtime = crate::config::server_runtime()?;
     runtime.block_on(async move {
         use rmcp::ServiceExt;
         let running = server

@@ -137,14 +137,7 @@ pub fn run(options: Options) -> anyhow::Result<()> {
     // its first engine is in, the API answers 503.
     let _watcher = watch::start(options.config.clone(), state.clone(), options.debounce)?;
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        // Searches run on blocking threads: a few per core keeps the CPU
-        // busy without a queue of hundreds of threads under load.
-        .max_blocking_threads(crate::config::default_threads() * 2)
-        .enable_io()
-        .enable_time()
-        .build()?;
+    let runtime = crate::config::server_runtime()?;
     runtime.block_on(serve(options, state))
 }
 
