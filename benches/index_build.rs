@@ -15,6 +15,7 @@ fn index_build(c: &mut Criterion) {
         folio::bench::generate(&corpus, NOTES, 42, 2, &|| {}).expect("the corpus is written");
     let options = UpdateOptions {
         roots: vec![corpus],
+        default_roots: Vec::new(),
         threads: 2,
         memory_mb: 120,
         progress: None,

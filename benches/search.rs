@@ -17,6 +17,7 @@ fn search(c: &mut Criterion) {
     let ix = FolioIndex::open_or_create(&index, true).expect("a fresh index");
     let options = UpdateOptions {
         roots: vec![corpus],
+        default_roots: Vec::new(),
         threads: 2,
         memory_mb: 120,
         progress: None,

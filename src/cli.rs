@@ -9,6 +9,8 @@ use std::path::PathBuf;
 
 use clap::{Args as ClapArgs, CommandFactory, Parser, Subcommand};
 
+use crate::config::Given;
+
 /// folio: fast full-text search for reading notes.
 ///
 /// Index a folder of book notes (a `key: value` header, Markdown prose,
@@ -86,10 +88,82 @@ pub struct IndexLocation {
     pub index: Option<PathBuf>,
 }
 
-impl IndexLocation {
-    /// The index folder to use.
-    pub fn resolve(&self) -> PathBuf {
-        self.index.clone().unwrap_or_else(|| PathBuf::from("index"))
+// What each command was given, for `config::Settings::resolve`: the one
+// place flags become settings.
+
+impl IndexArgs {
+    /// The settings this command was given.
+    pub fn given(&self) -> Given {
+        Given {
+            index: self.location.index.clone(),
+            roots: self.dirs.clone(),
+            threads: self.threads,
+            memory_mb: Some(self.memory),
+            model: self.model.model.clone(),
+            words_only: false,
+        }
+    }
+}
+
+impl SearchArgs {
+    /// The settings this command was given.
+    pub fn given(&self) -> Given {
+        Given {
+            index: self.location.index.clone(),
+            model: self.model.model.clone(),
+            ..Given::default()
+        }
+    }
+}
+
+impl StatsArgs {
+    /// The settings this command was given.
+    pub fn given(&self) -> Given {
+        Given { index: self.location.index.clone(), words_only: true, ..Given::default() }
+    }
+}
+
+impl OptimizeArgs {
+    /// The settings this command was given.
+    pub fn given(&self) -> Given {
+        Given { index: self.location.index.clone(), words_only: true, ..Given::default() }
+    }
+}
+
+impl ServeArgs {
+    /// The settings this command was given.
+    pub fn given(&self) -> Given {
+        Given {
+            index: self.location.index.clone(),
+            model: self.model.model.clone(),
+            ..Given::default()
+        }
+    }
+}
+
+impl McpArgs {
+    /// The settings this command was given.
+    pub fn given(&self) -> Given {
+        Given {
+            index: self.location.index.clone(),
+            model: self.model.model.clone(),
+            ..Given::default()
+        }
+    }
+}
+
+impl BenchArgs {
+    /// The settings this command was given. The model is `--model`'s
+    /// alone (not `$FOLIO_MODEL` nor the cached one), so a word-ranking
+    /// figure stays one.
+    pub fn given(&self) -> Given {
+        Given {
+            threads: self.threads,
+            memory_mb: Some(crate::config::BUILD_MEMORY_MB),
+            model: self.model.clone(),
+            words_only: self.model.is_none(),
+            ..Given::default()
+        }
     }
 }
 
@@ -131,7 +205,7 @@ pub struct SearchArgs {
     #[allow(missing_docs)]
     pub location: IndexLocation,
     /// How many hits to show.
-    #[arg(long, short = 'n', value_name = "N", default_value_t = 10)]
+    #[arg(long, short = 'n', value_name = "N", default_value_t = crate::config::DEFAULT_HITS)]
     pub limit: usize,
     /// Only notes or quotes by this author (words of the name).
     #[arg(long, value_name = "TEXT")]

@@ -1,12 +1,33 @@
-//! Options resolved once, for every front end: the index folder, the note
-//! folders, indexing threads and memory, and the search filters from their
-//! text. `folio search`, `folio quotes` and `folio serve` read them from
-//! here, so a flag and a URL parameter mean the same thing.
+//! Settings, resolved once at the edge and handed down: the index folder,
+//! the note folders, indexing threads and memory, the sentence model, and
+//! the search filters from their text. Every front end (the command line,
+//! `folio serve`, `folio mcp`, `folio bench`) builds one [`Settings`] from
+//! what it was [`Given`] and takes its update, search and model options from
+//! it, so a flag, a variable and a URL parameter mean the same thing and no
+//! default is written twice.
+//!
+//! Precedence: a flag, then its environment variable (`FOLIO_INDEX`,
+//! `FOLIO_MODEL`; clap reads them, the flag winning), then the defaults
+//! here.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use crate::embed::Model;
+use crate::index::report::Progress;
 use crate::index::update::UpdateOptions;
 use crate::search::{Filters, query};
+
+/// The index folder when neither `--index` nor `$FOLIO_INDEX` names one.
+pub const DEFAULT_INDEX: &str = "index";
+
+/// The note folder of a first build that names none (the sample notes of
+/// a checkout), when the index remembers none either.
+pub const DEFAULT_NOTES: &str = "seeds";
+
+/// Hits a search shows when not told how many (`folio search -n`, the
+/// `limit` of `folio mcp`'s tools; `folio serve`'s pages are longer).
+pub const DEFAULT_HITS: usize = 10;
 
 /// Indexing memory, MB, for an update a search or the server runs (a
 /// small change set; `folio index --memory` sets it for full builds).
@@ -16,55 +37,90 @@ pub const REFRESH_MEMORY_MB: usize = 100;
 /// default, and `folio bench`'s).
 pub const BUILD_MEMORY_MB: usize = 120;
 
+/// Most threads used when none are asked for: past 8, indexing is bound by
+/// the writer's merges, not by parsing.
+pub const MOST_DEFAULT_THREADS: usize = 8;
+
+/// What a front end was given: flags (or their variables) and URL or tool
+/// arguments; `None` and empty mean "not given, use the default".
+#[derive(Debug, Clone, Default)]
+pub struct Given {
+    /// `--index DIR` or `$FOLIO_INDEX`.
+    pub index: Option<PathBuf>,
+    /// Note folders named on the command line.
+    pub roots: Vec<PathBuf>,
+    /// `--threads N`.
+    pub threads: Option<usize>,
+    /// `--memory MB`.
+    pub memory_mb: Option<usize>,
+    /// `--model DIR` or `$FOLIO_MODEL` (`off`: words only).
+    pub model: Option<PathBuf>,
+    /// The command never embeds nor ranks by meaning (`folio stats`,
+    /// `folio optimize`): no model is looked for.
+    pub words_only: bool,
+}
+
 /// The resolved settings of one run.
 #[derive(Debug, Clone)]
-pub struct Config {
-    /// The index folder: `--index`, else `$FOLIO_INDEX` (clap reads it),
-    /// else `./index`.
+pub struct Settings {
+    /// The index folder: `--index`, else `$FOLIO_INDEX`, else
+    /// [`DEFAULT_INDEX`].
     pub index: PathBuf,
     /// Note folders given on the command line; empty means the folders the
-    /// index remembers (see [`crate::index::update::resolve_roots`]).
+    /// index remembers (see [`crate::index::update::resolve_roots`]), else
+    /// [`DEFAULT_NOTES`].
     pub roots: Vec<PathBuf>,
     /// Parsing and indexing threads.
     pub threads: usize,
     /// Indexing memory budget, MB.
     pub memory_mb: usize,
-    /// The sentence model new quotes are embedded with (`None`: words only).
-    pub model: Option<std::sync::Arc<crate::embed::Model>>,
+    /// The sentence model new quotes are embedded with and queries ranked
+    /// by (`None`: words only).
+    pub model: Option<Arc<Model>>,
+    /// The model folder as given (`off` included), for saying how to turn
+    /// meaning on when there is none.
+    pub model_given: Option<PathBuf>,
 }
 
-impl Config {
-    /// The settings for an index folder given (or not) on the command line.
-    pub fn new(index: Option<PathBuf>) -> Self {
-        Config {
-            index: index.unwrap_or_else(|| PathBuf::from("index")),
-            roots: Vec::new(),
-            threads: default_threads(),
-            memory_mb: REFRESH_MEMORY_MB,
-            model: None,
+impl Settings {
+    /// Fills in what was not given: defaults, and the cached model when
+    /// none is named.
+    pub fn resolve(given: Given) -> Self {
+        let model = if given.words_only { None } else { resolve_model(given.model.as_deref()) };
+        Settings {
+            index: given.index.unwrap_or_else(|| PathBuf::from(DEFAULT_INDEX)),
+            roots: given.roots,
+            threads: given.threads.unwrap_or_else(default_threads).max(1),
+            memory_mb: given.memory_mb.unwrap_or(REFRESH_MEMORY_MB),
+            model,
+            model_given: given.model,
         }
     }
 
     /// The options of an incremental update with these settings, telling
     /// `progress` how far indexing has come.
-    pub fn update_options(
-        &self,
-        progress: Option<std::sync::Arc<dyn crate::index::report::Progress>>,
-    ) -> UpdateOptions {
+    pub fn update_options(&self, progress: Option<Arc<dyn Progress>>) -> UpdateOptions {
         UpdateOptions {
             roots: self.roots.clone(),
+            default_roots: vec![PathBuf::from(DEFAULT_NOTES)],
             threads: self.threads,
             memory_mb: self.memory_mb,
             progress,
             model: self.model.clone(),
         }
     }
+
+    /// Whether to tell the reader, now, how to turn meaning search on
+    /// ([`first_meaning_hint`]).
+    pub fn meaning_hint_due(&self) -> bool {
+        first_meaning_hint(self.model_given.as_deref(), self.model.is_some())
+    }
 }
 
 /// The sentence model in the folder `dir` (`--model`, `$FOLIO_MODEL`), or
 /// the cached one; `None` when there is none (folio then ranks by words).
-pub fn resolve_model(dir: Option<&std::path::Path>) -> Option<std::sync::Arc<crate::embed::Model>> {
-    crate::embed::locate(dir).map(|dir| std::sync::Arc::new(crate::embed::Model::new(dir)))
+fn resolve_model(dir: Option<&Path>) -> Option<Arc<Model>> {
+    crate::embed::locate(dir).map(|dir| Arc::new(Model::new(dir)))
 }
 
 /// Whether to tell the reader how to turn meaning search on: there is no
@@ -73,7 +129,7 @@ pub fn resolve_model(dir: Option<&std::path::Path>) -> Option<std::sync::Arc<cra
 /// first time leaves a mark, `said-meaning-hint`, in folio's cache folder
 /// (where `folio model fetch` puts the model); when the mark cannot be
 /// left, it is said each time rather than never.
-pub fn first_meaning_hint(given: Option<&std::path::Path>, has_model: bool) -> bool {
+fn first_meaning_hint(given: Option<&Path>, has_model: bool) -> bool {
     if has_model || crate::embed::turned_off(given) {
         return false;
     }
@@ -89,9 +145,10 @@ pub fn first_meaning_hint(given: Option<&std::path::Path>, has_model: bool) -> b
     )
 }
 
-/// Threads to use by default: the machine's cores, at most 8.
+/// Threads to use by default: the machine's cores, at most
+/// [`MOST_DEFAULT_THREADS`].
 pub fn default_threads() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).min(8)
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).min(MOST_DEFAULT_THREADS)
 }
 
 /// The filters as text, from flags or URL parameters.
@@ -163,6 +220,39 @@ pub fn server_runtime() -> std::io::Result<tokio::runtime::Runtime> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_was_given_wins_and_the_rest_are_the_defaults() {
+        let defaults = Settings::resolve(Given { words_only: true, ..Given::default() });
+        assert_eq!(defaults.index, PathBuf::from(DEFAULT_INDEX));
+        assert_eq!((defaults.threads, defaults.memory_mb), (default_threads(), REFRESH_MEMORY_MB));
+        assert!(defaults.model.is_none() && defaults.roots.is_empty());
+        let update = defaults.update_options(None);
+        assert_eq!(update.default_roots, vec![PathBuf::from(DEFAULT_NOTES)]);
+
+        let given = Settings::resolve(Given {
+            index: Some("elsewhere".into()),
+            roots: vec!["notes".into()],
+            threads: Some(0),
+            memory_mb: Some(64),
+            model: Some("off".into()),
+            words_only: false,
+        });
+        assert_eq!(given.index, PathBuf::from("elsewhere"));
+        // No thread at all would index nothing: at least one.
+        assert_eq!((given.threads, given.memory_mb), (1, 64));
+        assert!(given.model.is_none(), "--model off is words only");
+        let update = given.update_options(None);
+        assert_eq!((update.roots, update.threads, update.memory_mb), (given.roots, 1, 64));
+    }
+
+    #[test]
+    fn a_named_model_is_taken_as_named() {
+        let settings = Settings::resolve(Given { model: Some("/m".into()), ..Given::default() });
+        let model = settings.model.clone().expect("a model");
+        assert_eq!(model.dir(), std::path::Path::new("/m"));
+        assert!(!settings.meaning_hint_due(), "there is a model: nothing to say");
+    }
 
     #[test]
     fn filters_name_the_parameter_the_way_it_was_given() {

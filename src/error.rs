@@ -61,6 +61,10 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// No note folder was given, the index remembers none, and there is no
+    /// default one.
+    #[error("no note folder given and the index remembers none; name a folder of notes")]
+    NoNoteFolder,
     /// Another folio process holds the index's writer lock.
     #[error(
         "the index at {} is being updated by another folio process; \

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use folio::cli::{Command, McpArgs, ServeArgs};
-use folio::config::Config;
+use folio::config::Settings;
 
 /// mimalloc instead of the system allocator: an index build allocates for
 /// every note and document from several threads at once.
@@ -44,17 +44,14 @@ fn main() -> ExitCode {
 /// Runs `folio serve`: flags to [`folio::serve::Options`], then serve until
 /// Ctrl-C or SIGTERM.
 fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
-    let model = folio::config::resolve_model(args.model.model.as_deref());
+    // New and changed quotes get vectors as `folio index` gives them.
+    let settings = Settings::resolve(args.given());
     // At the start, not with every search the page sends.
-    if folio::config::first_meaning_hint(args.model.model.as_deref(), model.is_some()) {
+    if settings.meaning_hint_due() {
         folio::output::report::meaning_hint();
     }
     folio::serve::run(folio::serve::Options {
-        config: Config {
-            // New and changed quotes get vectors as `folio index` gives them.
-            model,
-            ..Config::new(args.location.index.clone())
-        },
+        settings,
         listen: args.listen,
         allow_hosts: args.allow_hosts.clone(),
         open: args.open,
@@ -69,10 +66,7 @@ fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
 /// standard input and output until the client closes them.
 fn mcp(args: &McpArgs) -> anyhow::Result<ExitCode> {
     folio::mcp::run(folio::mcp::Options {
-        config: Config {
-            model: folio::config::resolve_model(args.model.model.as_deref()),
-            ..Config::new(args.location.index.clone())
-        },
+        settings: Settings::resolve(args.given()),
         refresh: !args.no_refresh,
     })?;
     Ok(ExitCode::SUCCESS)

@@ -201,6 +201,7 @@ fn engine() -> &'static Engine {
                 FolioIndex::open_or_create(&dir.path().join("ix"), false).expect("index opens");
             let options = UpdateOptions {
                 roots: vec![corpus()],
+                default_roots: Vec::new(),
                 threads: 2,
                 memory_mb: 50,
                 progress: None,

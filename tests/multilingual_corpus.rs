@@ -46,6 +46,7 @@ fn fixture() -> &'static Fixture {
         let root = corpus().canonicalize().expect("the corpus folder");
         let options = UpdateOptions {
             roots: vec![root.clone()],
+            default_roots: Vec::new(),
             threads: 2,
             memory_mb: 50,
             progress: None,

@@ -143,7 +143,14 @@ fn indexed_and_refreshed_without_duplicates() {
     let kobo_before = listing(&roots[0]);
     let dir = tempfile::tempdir().expect("temp dir");
     let ix = FolioIndex::open_or_create(&dir.path().join("ix"), false).expect("index opens");
-    let options = UpdateOptions { roots, threads: 2, memory_mb: 50, progress: None, model: None };
+    let options = UpdateOptions {
+        roots,
+        default_roots: Vec::new(),
+        threads: 2,
+        memory_mb: 50,
+        progress: None,
+        model: None,
+    };
     let first = update(&ix, &options, &|_| {}).expect("builds");
     assert!(first.failed.is_empty(), "{:?}", first.failed);
     assert_eq!(first.added, 31, "the database and the 30 notebooks");

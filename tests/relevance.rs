@@ -56,12 +56,9 @@ fn scifact_train_hybrid_ranks_at_least_as_well_as_measured() {
     let work = std::env::var_os("FOLIO_RELEVANCE_KEEP")
         .map_or_else(|| temporary.path().to_path_buf(), PathBuf::from);
     let model = std::sync::Arc::new(folio::embed::Model::new(model));
-    let options = Options {
-        split: "train".to_string(),
-        model: Some(model),
-        keep: Some(work),
-        ..Options::new(&dir)
-    };
+    let mut options =
+        Options { split: "train".to_string(), keep: Some(work), ..Options::new(&dir) };
+    options.settings.model = Some(model);
     let (reports, _, problems) = relevance::run(&options).expect("the collection runs");
     assert!(problems.is_empty(), "{problems:?}");
     let by_mode = |mode: &str| reports.iter().find(|r| r.mode == mode).expect("a report");

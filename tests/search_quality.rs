@@ -33,6 +33,7 @@ fn engine() -> &'static Engine {
                 FolioIndex::open_or_create(&dir.path().join("ix"), false).expect("index opens");
             let options = UpdateOptions {
                 roots: vec![corpus()],
+                default_roots: Vec::new(),
                 threads: 2,
                 memory_mb: 50,
                 progress: None,
@@ -342,6 +343,7 @@ mod with_the_model {
                 FolioIndex::open_or_create(&dir.path().join("ix"), false).expect("index opens");
             let options = UpdateOptions {
                 roots: vec![corpus()],
+                default_roots: Vec::new(),
                 threads: 2,
                 memory_mb: 50,
                 progress: None,

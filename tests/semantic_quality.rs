@@ -44,7 +44,14 @@ struct Fixture {
 }
 
 fn options(roots: Vec<PathBuf>, model: &Arc<Model>) -> UpdateOptions {
-    UpdateOptions { roots, threads: 2, memory_mb: 100, progress: None, model: Some(model.clone()) }
+    UpdateOptions {
+        roots,
+        default_roots: Vec::new(),
+        threads: 2,
+        memory_mb: 100,
+        progress: None,
+        model: Some(model.clone()),
+    }
 }
 
 /// The sentence model, loaded once for every test.

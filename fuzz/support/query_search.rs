@@ -32,6 +32,7 @@ pub fn engine() -> &'static Engine {
             let ix = FolioIndex::open_or_create(&dir.path().join("index"), false).expect("create");
             let options = UpdateOptions {
                 roots: vec![notes],
+                default_roots: Vec::new(),
                 threads: 1,
                 memory_mb: 50,
                 progress: None,

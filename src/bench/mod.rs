@@ -21,6 +21,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use crate::config::{Given, Settings};
 use crate::error::{Error, Result};
 use crate::index::FolioIndex;
 use crate::index::update::{self, UpdateOptions};
@@ -34,10 +35,9 @@ pub struct Options {
     pub notes: usize,
     /// Generator seed.
     pub seed: u64,
-    /// Threads for generating and indexing.
-    pub threads: usize,
-    /// Indexing memory budget, MB.
-    pub memory_mb: usize,
+    /// Threads for generating and indexing, and indexing memory (the
+    /// model is never used: speed is measured by words).
+    pub settings: Settings,
     /// A folder of notes to use instead of generating.
     pub corpus: Option<PathBuf>,
     /// Keep the corpus (`DIR/notes`) and the index (`DIR/index`) here.
@@ -59,8 +59,12 @@ impl Default for Options {
         Options {
             notes: 10_000,
             seed: 42,
-            threads: 2,
-            memory_mb: crate::config::BUILD_MEMORY_MB,
+            settings: Settings::resolve(Given {
+                threads: Some(2),
+                memory_mb: Some(crate::config::BUILD_MEMORY_MB),
+                words_only: true,
+                ..Given::default()
+            }),
             corpus: None,
             keep: None,
             queries: None,
@@ -300,18 +304,16 @@ pub fn run(options: &Options) -> Result<Report> {
             (temp.path().to_path_buf(), false)
         }
     };
-    let threads = options.threads.max(1);
+    let threads = options.settings.threads;
 
     let (corpus_dir, corpus) = corpus(options, &work, keep, threads)?;
     let index_dir = work.join("index");
     let update_options = UpdateOptions {
         roots: vec![corpus_dir.clone()],
-        threads,
-        memory_mb: options.memory_mb,
-        progress: options.progress.clone(),
         model: None,
+        ..options.settings.update_options(options.progress.clone())
     };
-    let (ix, build) = build(options, &index_dir, &update_options, &corpus)?;
+    let (ix, build) = build(&index_dir, &update_options, &corpus)?;
     let refresh = refreshes(options, &ix, &index_dir, &update_options, &corpus_dir, &corpus, keep)?;
     let timed = time_queries(&index_dir, options)?;
 
@@ -377,7 +379,6 @@ fn corpus(
 
 /// A fresh build of `index_dir`, timed, with its peak memory.
 fn build(
-    options: &Options,
     index_dir: &Path,
     update_options: &UpdateOptions,
     corpus: &CorpusReport,
@@ -401,7 +402,7 @@ fn build(
         mb_per_second: corpus.bytes as f64 / 1e6 / build_seconds,
         peak_rss_bytes,
         threads: update_options.threads,
-        memory_mb: options.memory_mb,
+        memory_mb: update_options.memory_mb,
         segments,
         index_bytes,
         index_ratio: index_bytes as f64 / corpus.bytes.max(1) as f64,
@@ -848,7 +849,7 @@ pub fn clippings(options: &Options, mb: f64) -> Result<ClippingsReport> {
     let work = options.keep.clone().unwrap_or_else(|| temp.path().to_path_buf());
     let notes_dir = work.join("notes");
     clear_kept_corpus(&notes_dir)?;
-    let threads = options.threads.max(1);
+    let threads = options.settings.threads;
     std::fs::create_dir_all(&notes_dir).map_err(|e| Error::io(&notes_dir, e))?;
     let marker = notes_dir.join(CORPUS_MARKER);
     std::fs::write(&marker, "made by folio bench; deleted by the next run\n")
@@ -864,10 +865,8 @@ pub fn clippings(options: &Options, mb: f64) -> Result<ClippingsReport> {
     let ix = FolioIndex::open_or_create(&work.join("index"), true)?;
     let update_options = UpdateOptions {
         roots: vec![notes_dir.clone()],
-        threads,
-        memory_mb: options.memory_mb,
-        progress: None,
         model: None,
+        ..options.settings.update_options(None)
     };
     let quiet = |_: &crate::error::NoteError| {};
     let started = Instant::now();

@@ -28,7 +28,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use super::Latency;
-use crate::embed::Model;
+use crate::config::{Given, Settings};
 use crate::error::{Error, Result};
 use crate::index::FolioIndex;
 use crate::index::document::NoteCard;
@@ -49,12 +49,11 @@ pub struct Options {
     pub limit: usize,
     /// Cutoff for nDCG and MRR.
     pub k: usize,
-    /// Indexing threads.
-    pub threads: usize,
+    /// Indexing threads and memory, and the sentence model (`None` ranks
+    /// by words only).
+    pub settings: Settings,
     /// Every word first (`folio search`'s default) or any word (`--any`).
     pub all_first: bool,
-    /// The sentence model; `None` ranks by words only.
-    pub model: Option<std::sync::Arc<Model>>,
     /// The hybrid ranking's weights for each run; one report per entry.
     pub fusions: Vec<Fusion>,
     /// A folder to keep the notes and the index in (and reuse next time),
@@ -73,9 +72,13 @@ impl Options {
             split: "test".to_string(),
             limit: 100,
             k: 10,
-            threads: 2,
+            settings: Settings::resolve(Given {
+                threads: Some(2),
+                memory_mb: Some(crate::config::BUILD_MEMORY_MB),
+                words_only: true,
+                ..Given::default()
+            }),
             all_first: true,
-            model: None,
             fusions: vec![Fusion::NOTES],
             keep: None,
             progress: None,
@@ -342,7 +345,7 @@ pub fn run(options: &Options) -> Result<(Vec<Report>, Vec<RunLine>, Vec<String>)
     let (ix, build_seconds, mut problems) = build(options, &work, &notes, &collection)?;
     let bad_lines = problems.len();
 
-    let store = match &options.model {
+    let store = match &options.settings.model {
         Some(_) => crate::index::vectors::load(&ix, &ix.payload()?)?,
         None => None,
     };
@@ -362,7 +365,7 @@ pub fn run(options: &Options) -> Result<(Vec<Report>, Vec<RunLine>, Vec<String>)
     // Each query embedded once; each side of each query ranked once, the
     // fusions tried on the same candidates (as `folio search` fuses them).
     let mut query_vectors = Vec::new();
-    if let (Some(model), Some(_)) = (&options.model, &store) {
+    if let (Some(model), Some(_)) = (&options.settings.model, &store) {
         let embedder = model.get().map_err(Error::Query)?;
         let texts: Vec<&str> = judged_queries.iter().map(|(_, t, _)| String::as_str(t)).collect();
         query_vectors = embedder.embed(&texts).map_err(|e| Error::Query(e.to_string()))?;
@@ -473,10 +476,7 @@ fn build(
     let ix = FolioIndex::open_or_create(&work.join("index"), options.keep.is_none())?;
     let update_options = UpdateOptions {
         roots: vec![notes.to_path_buf()],
-        threads: options.threads.max(1),
-        memory_mb: crate::config::BUILD_MEMORY_MB,
-        progress: options.progress.clone(),
-        model: options.model.clone(),
+        ..options.settings.update_options(options.progress.clone())
     };
     let problems = std::sync::Mutex::new(collection.problems.clone());
     update::update(&ix, &update_options, &|e| {

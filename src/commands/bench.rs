@@ -14,7 +14,7 @@ use crate::bench::{
     relevance,
 };
 use crate::cli::{BenchArgs, RankArg};
-use crate::embed::Model;
+use crate::config::Settings;
 use crate::search::semantic::{Fusion, RankMode};
 
 /// Runs the benchmark and prints its report.
@@ -45,7 +45,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     let options = Options {
         notes: args.notes,
         seed: args.seed,
-        threads: args.threads.unwrap_or_else(crate::config::default_threads),
+        settings: Settings::resolve(args.given()),
         corpus: args.corpus.clone(),
         keep: args.keep.clone(),
         queries,
@@ -114,9 +114,8 @@ fn relevance(args: &BenchArgs, dir: &std::path::Path) -> anyhow::Result<ExitCode
         split: args.split.clone(),
         limit: args.limit,
         k: args.k,
-        threads: args.threads.unwrap_or_else(crate::config::default_threads),
+        settings: Settings::resolve(args.given()),
         all_first: !args.any,
-        model: args.model.as_ref().map(|dir| std::sync::Arc::new(Model::new(dir.clone()))),
         fusions,
         keep: args.keep.clone(),
         progress: crate::output::report::bars(!args.json),

@@ -4,22 +4,17 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use crate::cli::IndexArgs;
+use crate::config::Settings;
 use crate::index::lifecycle;
-use crate::index::update::UpdateOptions;
 
 /// Updates the index and prints the summary; 0 when the index is up to date
 /// (warnings or not), an error when it could not be written.
 pub fn run(args: &IndexArgs) -> anyhow::Result<ExitCode> {
-    let path = args.location.resolve();
-    let options = UpdateOptions {
-        roots: args.dirs.clone(),
-        threads: args.threads.unwrap_or_else(crate::config::default_threads),
-        memory_mb: args.memory,
-        progress: crate::output::report::bars(!args.json),
-        model: crate::config::resolve_model(args.model.model.as_deref()),
-    };
+    let settings = Settings::resolve(args.given());
+    let path = &settings.index;
+    let options = settings.update_options(crate::output::report::bars(!args.json));
     let mut summary =
-        lifecycle::refresh(&path, &options, args.rebuild, &crate::output::report::Stderr)?.summary;
+        lifecycle::refresh(path, &options, args.rebuild, &crate::output::report::Stderr)?.summary;
     for failure in &mut summary.failed {
         failure.path = crate::output::paths::shown(std::path::Path::new(&failure.path));
     }

@@ -24,11 +24,12 @@ struct Optimized {
 /// upgraded). A merge reads the whole index, so it takes memory in
 /// proportion to it; builds and refreshes keep to bounded merges.
 pub fn run(args: &OptimizeArgs) -> anyhow::Result<ExitCode> {
-    let path = args.location.resolve();
+    let settings = crate::config::Settings::resolve(args.given());
+    let path = &settings.index;
     let started = Instant::now();
     let mut ix = crate::index::lifecycle::open_upgraded(
-        &path,
-        &crate::config::Config::new(None).update_options(crate::output::report::bars(true)),
+        path,
+        &settings.update_options(crate::output::report::bars(true)),
         &crate::output::report::Stderr,
     )?;
     let merged = merge::merge_down(&mut ix, 1, u64::MAX)?;

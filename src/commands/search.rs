@@ -8,13 +8,11 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use std::sync::Arc;
-
 use crate::cli::{RankArg, SearchArgs};
+use crate::config::Settings;
 use crate::embed::Model;
 use crate::index::FolioIndex;
 use crate::index::lifecycle;
-use crate::index::update::UpdateOptions;
 use crate::output;
 use crate::search::Results;
 use crate::search::policy::RankError;
@@ -23,11 +21,10 @@ use crate::search::{Engine, Request, Target};
 
 /// Runs a search for notes or quotes.
 pub fn run(args: &SearchArgs, target: Target) -> anyhow::Result<ExitCode> {
-    let path = args.location.resolve();
-    let model = crate::config::resolve_model(args.model.model.as_deref());
+    let settings = Settings::resolve(args.given());
     // A mistyped filter is said before any index work is done.
     let filters = crate::config::filters(&filter_text(args), "--").map_err(anyhow::Error::msg)?;
-    let (ix, reader) = open_fresh(&path, args.no_refresh, model.clone())?;
+    let (ix, reader) = open_fresh(&settings, args.no_refresh)?;
     let engine = match reader {
         Some(reader) => Engine::with_reader(ix, reader),
         None => Engine::open(ix)?,
@@ -52,17 +49,14 @@ pub fn run(args: &SearchArgs, target: Target) -> anyhow::Result<ExitCode> {
             Some(results) => results,
             None => return Ok(ExitCode::from(1)),
         },
-        None => ranked_search(&engine, &request, model.as_deref())?,
+        None => ranked_search(&engine, &request, settings.model.as_deref())?,
     };
     for notice in &results.notices {
         crate::output::say(format_args!("{notice}"));
     }
     // Ranked by words for want of a model: the reader may not know meaning
     // search exists. On stderr, so --json's stdout is as ever.
-    if args.mode.is_none()
-        && args.like.is_none()
-        && crate::config::first_meaning_hint(args.model.model.as_deref(), model.is_some())
-    {
+    if args.mode.is_none() && args.like.is_none() && settings.meaning_hint_due() {
         output::report::meaning_hint();
     }
     let stdout = std::io::stdout();
@@ -85,14 +79,11 @@ pub fn run(args: &SearchArgs, target: Target) -> anyhow::Result<ExitCode> {
 /// build, or a search of the last commit while another process writes.
 /// The reader the update used comes back with it, when there is one.
 fn open_fresh(
-    path: &Path,
+    settings: &Settings,
     no_refresh: bool,
-    model: Option<Arc<Model>>,
 ) -> anyhow::Result<(FolioIndex, Option<tantivy::IndexReader>)> {
-    let options = UpdateOptions {
-        model,
-        ..crate::config::Config::new(None).update_options(crate::output::report::bars(true))
-    };
+    let path = &settings.index;
+    let options = settings.update_options(crate::output::report::bars(true));
     let fresh = lifecycle::open_fresh(path, &options, !no_refresh, &Stderr)?;
     if let Some(summary) = &fresh.built {
         crate::output::say(format_args!(
@@ -145,7 +136,8 @@ fn like_search(engine: &Engine, request: &Request, like: &str) -> anyhow::Result
         .and_then(|(file, line)| Some((file, line.trim().parse::<u64>().ok()?)))
         .with_context(|| format!("--like {like}: expected PATH:LINE, as a hit shows it"))?;
     let store = engine.vectors()?.with_context(|| {
-        "--like needs the index's vectors: run `folio index` with the sentence model          (--model DIR or FOLIO_MODEL)"
+        "--like needs the index's vectors: run `folio index` with the sentence model \
+         (--model DIR or FOLIO_MODEL)"
     })?;
     let Some((_, key)) = engine.quote_at(Path::new(file), line)? else {
         crate::output::say(format_args!("no quote at or before {file}:{line} in the index"));

@@ -8,10 +8,11 @@ use crate::index::stats::stats;
 
 /// Prints the index's figures.
 pub fn run(args: &StatsArgs) -> anyhow::Result<ExitCode> {
-    let path = args.location.resolve();
+    let settings = crate::config::Settings::resolve(args.given());
+    let path = &settings.index;
     let ix = crate::index::lifecycle::open_upgraded(
-        &path,
-        &crate::config::Config::new(None).update_options(crate::output::report::bars(true)),
+        path,
+        &settings.update_options(crate::output::report::bars(true)),
         &crate::output::report::Stderr,
     )?;
     let stats = stats(&ix)?;

@@ -216,7 +216,7 @@ fn refresh_scoped(
         FolderState::Empty => {
             // Check the note folders before creating anything: a failed
             // first run leaves no index folder behind.
-            update::resolve_roots(&options.roots, &Payload::default())?;
+            update::resolve_roots(&options.roots, &Payload::default(), &options.default_roots)?;
             create_folder(path)?;
         }
         FolderState::Folio => {}
@@ -252,7 +252,7 @@ fn refresh_scoped(
     let roots = if options.roots.is_empty() { remembered } else { options.roots.clone() };
     // Resolved before anything is built: a folder that is gone fails the
     // run with the old index untouched.
-    let resolved = update::resolve_roots(&roots, &Payload::default())?;
+    let resolved = update::resolve_roots(&roots, &Payload::default(), &options.default_roots)?;
     if let Format::Older(from) = format {
         reporter.event(&Event::Upgrading {
             path: path.to_path_buf(),

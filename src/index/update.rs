@@ -33,6 +33,9 @@ use crate::walk::{self, Found};
 pub struct UpdateOptions {
     /// Note folders; empty means the folders the index remembers.
     pub roots: Vec<PathBuf>,
+    /// Note folders of a first build when none are given and the index
+    /// remembers none (the settings' default; empty: name one).
+    pub default_roots: Vec<PathBuf>,
     /// Parsing and indexing threads.
     pub threads: usize,
     /// Indexing memory budget, MB, all threads together.
@@ -93,14 +96,22 @@ enum Outcome {
     Vanished { id: String, existed: bool },
 }
 
-/// The note folders to use: given ones, else remembered ones, else `seeds/`.
-pub fn resolve_roots(given: &[PathBuf], payload: &Payload) -> Result<Vec<PathBuf>> {
+/// The note folders to use: given ones, else remembered ones, else the
+/// `fallback` (the settings' default folder; none: an error that says to
+/// name one).
+pub fn resolve_roots(
+    given: &[PathBuf],
+    payload: &Payload,
+    fallback: &[PathBuf],
+) -> Result<Vec<PathBuf>> {
     let roots: Vec<PathBuf> = if !given.is_empty() {
         given.to_vec()
     } else if !payload.roots.is_empty() {
         payload.roots.clone()
+    } else if !fallback.is_empty() {
+        fallback.to_vec()
     } else {
-        vec![PathBuf::from("seeds")]
+        return Err(Error::NoNoteFolder);
     };
     let mut absolute = Vec::with_capacity(roots.len());
     for root in roots {
@@ -184,7 +195,7 @@ fn update_scoped(
 ) -> Result<(Summary, tantivy::IndexReader)> {
     let started = Instant::now();
     let payload = ix.payload()?;
-    let roots = resolve_roots(&options.roots, &payload)?;
+    let roots = resolve_roots(&options.roots, &payload, &options.default_roots)?;
     let threads = options.threads.max(1);
     // Fail fast when another folio process is writing (before any work).
     let writer = ix.writer(threads, options.memory_mb)?;
@@ -666,6 +677,7 @@ mod tests {
         let ix = FolioIndex::open_or_create(&dir.path().join("index"), false).expect("create");
         let options = UpdateOptions {
             roots: vec![notes.clone()],
+            default_roots: Vec::new(),
             threads: 2,
             memory_mb: 60,
             progress: None,

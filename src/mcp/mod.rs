@@ -25,7 +25,7 @@ use std::sync::Arc;
 
 pub use server::{NOTE_URI, Server};
 
-use crate::config::Config;
+use crate::config::Settings;
 use crate::embed::store::VectorStore;
 use crate::search::Engine;
 
@@ -46,7 +46,7 @@ pub type Source = Arc<dyn Fn() -> Result<Snapshot, String> + Send + Sync>;
 #[derive(Clone)]
 pub struct Options {
     /// The index folder and the sentence model.
-    pub config: Config,
+    pub settings: Settings,
     /// Bring the index up to date before serving (`--no-refresh` says no).
     pub refresh: bool,
 }
@@ -62,7 +62,7 @@ pub fn run(options: Options) -> anyhow::Result<()> {
             Arc::new(move || Err(message.clone()))
         }
     };
-    let server = Server::new(source, options.config.model.clone());
+    let server = Server::new(source, options.settings.model.clone());
     let runtime = crate::config::server_runtime()?;
     runtime.block_on(async move {
         use rmcp::ServiceExt;
@@ -82,9 +82,9 @@ pub fn run(options: Options) -> anyhow::Result<()> {
 /// with its vectors when there is a model; an error is worded for the
 /// person who configured the assistant.
 fn open(options: &Options) -> Result<Snapshot, String> {
-    let path = &options.config.index;
+    let path = &options.settings.index;
     // No bars: an assistant's client reads stderr as a log.
-    let update = options.config.update_options(None);
+    let update = options.settings.update_options(None);
     let fresh = crate::index::lifecycle::open_fresh(
         path,
         &update,
@@ -116,7 +116,7 @@ fn open(options: &Options) -> Result<Snapshot, String> {
         Some(reader) => Engine::with_reader(fresh.index, reader),
         None => Engine::open(fresh.index).map_err(|e| e.to_string())?,
     };
-    let vectors = match &options.config.model {
+    let vectors = match &options.settings.model {
         Some(_) => engine.vectors().map_err(|e| e.to_string())?,
         None => None,
     };

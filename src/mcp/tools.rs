@@ -26,8 +26,8 @@ use crate::search::{Request, Results, Target};
 
 /// Most hits a search answers with; a larger `limit` is cut to this.
 pub const MAX_LIMIT: usize = 50;
-/// Hits when `limit` is not given (as `folio quotes`).
-pub const DEFAULT_LIMIT: usize = 10;
+/// Hits when `limit` is not given: as many as `folio quotes` shows.
+pub const DEFAULT_LIMIT: usize = crate::config::DEFAULT_HITS;
 /// Most bytes of JSON in one answer's structured content.
 pub const MAX_BYTES: usize = 64 * 1024;
 /// Longest query, in characters (as `folio serve`).

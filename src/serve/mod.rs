@@ -33,7 +33,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use crate::config::Config;
+use crate::config::Settings;
 use crate::embed::Model;
 use crate::embed::store::VectorStore;
 use crate::search::Engine;
@@ -42,7 +42,7 @@ use crate::search::Engine;
 #[derive(Debug, Clone)]
 pub struct Options {
     /// Index folder, note folders, threads.
-    pub config: Config,
+    pub settings: Settings,
     /// Address to listen on.
     pub listen: SocketAddr,
     /// Host names (beyond loopback names and IP addresses) the `Host`
@@ -128,14 +128,14 @@ pub fn run(options: Options) -> anyhow::Result<()> {
     }
     let state = Arc::new(AppState {
         live: RwLock::new(None),
-        model: options.config.model.clone(),
-        index: options.config.index.clone(),
+        model: options.settings.model.clone(),
+        index: options.settings.index.clone(),
         allow_hosts: options.allow_hosts.iter().map(|h| h.to_ascii_lowercase()).collect(),
         refreshes: std::sync::atomic::AtomicU64::new(0),
     });
     // The refresher opens (or builds) the index and keeps it fresh; until
     // its first engine is in, the API answers 503.
-    let _watcher = watch::start(options.config.clone(), state.clone(), options.debounce)?;
+    let _watcher = watch::start(options.settings.clone(), state.clone(), options.debounce)?;
 
     let runtime = crate::config::server_runtime()?;
     runtime.block_on(serve(options, state))

@@ -20,7 +20,7 @@ use notify::event::{AccessKind, AccessMode};
 use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 
 use super::AppState;
-use crate::config::Config;
+use crate::config::Settings;
 use crate::error::Error;
 use crate::index::update::{self, UpdateOptions};
 use crate::index::{FolderState, Payload, folder_state, lifecycle};
@@ -89,25 +89,32 @@ impl Pending {
 /// Opens (or starts building) the index, starts watching its note folders
 /// and the refresher thread. Errors here (no note folder, an index folder
 /// that is not folio's) stop `folio serve` before it listens.
-pub fn start(config: Config, state: Arc<AppState>, debounce: Duration) -> anyhow::Result<Watching> {
-    let path = config.index.clone();
+pub fn start(
+    settings: Settings,
+    state: Arc<AppState>,
+    debounce: Duration,
+) -> anyhow::Result<Watching> {
+    let path = settings.index.clone();
+    // No bars: the server's stderr is a log.
+    let options = settings.update_options(None);
     let roots = match folder_state(&path)? {
         FolderState::Empty => {
             crate::output::say(format_args!(
                 "building the index in {} (the API answers 503 until done)",
                 path.display()
             ));
-            update::resolve_roots(&config.roots, &Payload::default())?
+            update::resolve_roots(&options.roots, &Payload::default(), &options.default_roots)?
         }
         _ => {
             // Serve the last commit at once (an index of an older format
             // is rebuilt first); the first refresh catches up.
             let ix = crate::index::lifecycle::open_upgraded(
                 &path,
-                &crate::config::Config::new(None).update_options(crate::output::report::bars(true)),
+                &options,
                 &crate::output::report::Stderr,
             )?;
-            let roots = update::resolve_roots(&config.roots, &ix.payload()?)?;
+            let roots =
+                update::resolve_roots(&options.roots, &ix.payload()?, &options.default_roots)?;
             state.set_engine(Engine::open(ix)?);
             roots
         }
@@ -145,7 +152,7 @@ pub fn start(config: Config, state: Arc<AppState>, debounce: Duration) -> anyhow
             .watch(root, RecursiveMode::Recursive)
             .map_err(|e| anyhow::anyhow!("cannot watch {}: {e}", root.display()))?;
     }
-    let options = UpdateOptions { roots, ..config.update_options(None) };
+    let options = UpdateOptions { roots, ..options };
     std::thread::Builder::new()
         .name("folio-refresh".into())
         .spawn(move || refresh_loop(path, options, state, seen, debounce))?;

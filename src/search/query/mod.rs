@@ -158,6 +158,7 @@ mod tests {
             .expect("an index");
         let options = UpdateOptions {
             roots: vec![folder],
+            default_roots: Vec::new(),
             threads: 1,
             memory_mb: 60,
             progress: None,
