@@ -353,11 +353,19 @@ impl FolioIndex {
         threads: usize,
         memory_mb: usize,
     ) -> Result<Writer<D>> {
-        let lock = match &self.lock {
-            Some(lock) => Arc::clone(lock),
-            None => Arc::new(WriterLock::acquire(&self.path)?),
-        };
-        if self.lock.is_none() && live_dir(&self.path)?.as_deref() != Some(&self.dir) {
+        let lock = self.write_lock()?;
+        self.writer_with(lock, threads, memory_mb)
+    }
+
+    /// The folder's writer lock, as [`FolioIndex::writer`] takes it, without
+    /// the Tantivy writer: enough to decide whether there is anything to
+    /// write (a no-op refresh never starts the writer's threads).
+    pub fn write_lock(&self) -> Result<Arc<WriterLock>> {
+        if let Some(lock) = &self.lock {
+            return Ok(Arc::clone(lock));
+        }
+        let lock = Arc::new(WriterLock::acquire(&self.path)?);
+        if live_dir(&self.path)?.as_deref() != Some(&self.dir) {
             return Err(Error::io(
                 &self.path,
                 std::io::Error::other(
@@ -365,6 +373,16 @@ impl FolioIndex {
                 ),
             ));
         }
+        Ok(lock)
+    }
+
+    /// The Tantivy writer, under a `lock` from [`FolioIndex::write_lock`].
+    pub fn writer_with<D: tantivy::schema::document::Document>(
+        &self,
+        lock: Arc<WriterLock>,
+        threads: usize,
+        memory_mb: usize,
+    ) -> Result<Writer<D>> {
         let threads = threads.clamp(1, 8);
         let total = memory_mb.max(15) * 1_000_000;
         // Tantivy needs at least 15 MB per thread.
@@ -417,7 +435,16 @@ impl FolioIndex {
     /// The stamps of every indexed file, by file id.
     pub fn stamps(&self, reader: &IndexReader) -> Result<FxHashMap<String, FileStamp>> {
         let searcher = reader.searcher();
-        let mut stamps = FxHashMap::default();
+        // At most one entry per stamped (note) row: sized once, not grown
+        // by rehashing as it fills.
+        let fingerprints = self.fields.schema.get_field_name(self.fields.fingerprint);
+        let rows: usize = searcher
+            .segment_readers()
+            .iter()
+            .filter_map(|segment| segment.fast_fields().u64(fingerprints).ok())
+            .map(|column| column.values.num_vals() as usize)
+            .sum();
+        let mut stamps = FxHashMap::with_capacity_and_hasher(rows, Default::default());
         let context = |e| Error::tantivy("reading the index's file stamps", e);
         for segment in searcher.segment_readers() {
             let fast = segment.fast_fields();

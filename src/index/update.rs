@@ -187,7 +187,10 @@ fn update_scoped(
     let roots = resolve_roots(&options.roots, &payload)?;
     let threads = options.threads.max(1);
     // Fail fast when another folio process is writing (before any work).
-    let writer = ix.writer(threads, options.memory_mb)?;
+    // The Tantivy writer (its threads, its own lock, its sweep of unused
+    // files) only starts when there is something to write: a no-op
+    // refresh decides without it.
+    let lock = ix.write_lock()?;
 
     let reader = ix.reader()?;
     let roots_changed = payload.roots != roots || payload.folio_format != FORMAT_VERSION;
@@ -204,21 +207,23 @@ fn update_scoped(
         survey.files.iter().map(|(file, old)| (file, *old)).collect();
     let removed = survey.removed;
 
-    let mut batch = Batch::new(ix, &writer, survey.unchanged);
     let mut fresh: Vec<(u64, String)> = Vec::new();
     if work.is_empty() && removed.is_empty() && !roots_changed {
         let plan = match &options.model {
-            Some(model) => vectors::plan(ix, &reader, &payload, model, &batch.gone, fresh)?,
+            Some(model) => vectors::plan(ix, &reader, &payload, model, &HashSet::new(), fresh)?,
             None => None,
         };
-        let summary = batch.summary;
+        let summary = Summary { unchanged: survey.unchanged, ..Summary::default() };
         let Some(plan) = plan else {
-            drop(writer);
+            drop(lock);
             return finish(ix, reader, summary, started);
         };
         // Nothing changed but the vectors (a model is new, or another one).
+        let writer = ix.writer_with(lock, threads, options.memory_mb)?;
         return commit(ix, writer, reader, summary, started, payload.roots, Some(plan), options);
     }
+    let writer = ix.writer_with(lock, threads, options.memory_mb)?;
+    let mut batch = Batch::new(ix, &writer, survey.unchanged);
 
     for id in &removed {
         batch.remove(id);
@@ -704,6 +709,38 @@ mod tests {
         let after = full(&ix);
         assert_eq!(counts(&after), (0, 0, 0));
         assert_eq!(after.notes, 3, "a2, b and d");
+    }
+
+    #[test]
+    fn a_same_size_edit_a_nanosecond_later_is_noticed() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let notes = dir.path().join("notes");
+        let note = notes.join("a.md");
+        write(&note, "title: A\n\nalpha\n");
+        write(&notes.join("b.md"), "title: B\n\nbravo\n");
+        let time = std::time::UNIX_EPOCH + std::time::Duration::new(1_700_000_000, 5);
+        let set_mtime = |time| {
+            let file = std::fs::File::options().write(true).open(&note).expect("open");
+            file.set_modified(time).expect("set mtime");
+        };
+        set_mtime(time);
+        let ix = FolioIndex::open_or_create(&dir.path().join("index"), false).expect("create");
+        let options = UpdateOptions {
+            roots: vec![notes.clone()],
+            threads: 2,
+            memory_mb: 60,
+            progress: None,
+            model: None,
+        };
+        let report = |_: &NoteError| {};
+        assert_eq!(counts(&update(&ix, &options, &report).expect("build")), (2, 0, 0));
+        let nothing = update(&ix, &options, &report).expect("no-op");
+        assert_eq!((counts(&nothing), nothing.unchanged, nothing.committed), ((0, 0, 0), 2, false));
+
+        write(&note, "title: A\n\nomega\n");
+        set_mtime(time + std::time::Duration::from_nanos(1));
+        let summary = update(&ix, &options, &report).expect("update");
+        assert_eq!((counts(&summary), summary.committed), ((0, 1, 0), true));
     }
 
     #[cfg(unix)]
