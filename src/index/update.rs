@@ -372,7 +372,7 @@ fn survey_all(
         let stamps = ix.stamps(reader);
         (walking.join(), stamps)
     });
-    let mut stamps = stamps?;
+    let stamps = stamps?;
     let walked = walked.map_err(|_| Error::Io {
         path: ix.path.clone(),
         source: std::io::Error::other("walking the note folders failed"),
@@ -381,14 +381,34 @@ fn survey_all(
         report(&NoteError { path: PathBuf::new(), line: None, message: warning.clone() });
     }
     let mut survey = Survey { files: Vec::new(), removed: Vec::new(), unchanged: 0 };
+    // Both lists are in byte order: a UTF-8 path is its own id, so the
+    // two are read side by side (no lookup per file); an id of another
+    // form (`note_id`) is looked up.
+    let mut seen = vec![false; stamps.len()];
+    let mut next = 0;
     for file in walked.files {
-        // What is left in `stamps` after the walk was removed from disk.
-        match stamps.remove(id_of(&file.path).as_ref()) {
+        let found = match file.path.to_str() {
+            Some(id) => {
+                while next < stamps.len() && stamps.id(next) < id.as_bytes() {
+                    next += 1;
+                }
+                (stamps.id(next) == id.as_bytes() && next < stamps.len()).then_some(next)
+            }
+            None => stamps.find(id_of(&file.path).as_bytes()),
+        };
+        if let Some(i) = found {
+            seen[i] = true;
+        }
+        match found.and_then(|i| stamps.stamp(i)) {
             Some(s) if s.size == file.size && s.mtime == file.mtime => survey.unchanged += 1,
             old => survey.files.push((file, old)),
         }
     }
-    survey.removed = stamps.into_keys().collect();
+    // What the walk did not meet was removed from disk.
+    survey.removed = (0..stamps.len())
+        .filter(|&i| !seen[i])
+        .map(|i| String::from_utf8_lossy(stamps.id(i)).into_owned())
+        .collect();
     Ok(survey)
 }
 
