@@ -132,23 +132,17 @@ fn collect(builder: WalkBuilder) -> Walk {
     let found = Mutex::new(Walk::default());
     builder.build_parallel().run(|| {
         let found = &found;
+        // Each walking thread keeps the folder it is in open, to ask for
+        // the facts of its files by name instead of by whole path.
+        let mut facts = Facts::default();
         Box::new(move |entry| {
             match entry {
                 Ok(entry) => {
                     if entry.file_type().is_some_and(|t| t.is_file())
                         && (is_note_file(entry.path()) || crate::note::is_export_only(entry.path()))
                     {
-                        let file = match entry.metadata() {
-                            Ok(meta) => Ok(Found {
-                                path: entry.into_path(),
-                                size: meta.len(),
-                                mtime: meta
-                                    .modified()
-                                    .ok()
-                                    .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-                                    .map(|d| d.as_nanos() as u64)
-                                    .unwrap_or(0),
-                            }),
+                        let file = match facts.of(&entry) {
+                            Ok((size, mtime)) => Ok(Found { path: entry.into_path(), size, mtime }),
                             Err(err) => Err(format!("{}: {err}", entry.path().display())),
                         };
                         if let Ok(mut walk) = found.lock() {
@@ -175,4 +169,108 @@ fn collect(builder: WalkBuilder) -> Walk {
     walk.files.dedup_by(|a, b| a.path.as_os_str() == b.path.as_os_str());
     walk.warnings.sort();
     walk
+}
+
+/// A file's size and modification time (ns since the epoch, 0 when unknown
+/// or before it), as `std::fs::symlink_metadata` gives them.
+///
+/// On Linux the file is asked for by its name within its folder, which the
+/// walking thread keeps open while it visits that folder's files (the walk
+/// visits a folder's files one after another): the kernel then looks up one
+/// name per file instead of every folder of the path again. That was a
+/// fifth of a no-op refresh's time at 100,000 notes. Anywhere else, or when
+/// the folder cannot be opened, the whole path is asked for.
+#[derive(Default)]
+struct Facts {
+    #[cfg(target_os = "linux")]
+    folder: Option<(PathBuf, rustix::fd::OwnedFd)>,
+}
+
+impl Facts {
+    fn of(&mut self, entry: &ignore::DirEntry) -> std::io::Result<(u64, u64)> {
+        #[cfg(target_os = "linux")]
+        if let Some(facts) = self.by_name(entry.path()) {
+            return Ok(facts);
+        }
+        let meta = entry.metadata().map_err(std::io::Error::other)?;
+        let mtime = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0);
+        Ok((meta.len(), mtime))
+    }
+
+    /// `None` when the folder or the file could not be asked: the caller
+    /// asks by path, and words the error as ever.
+    #[cfg(target_os = "linux")]
+    fn by_name(&mut self, path: &Path) -> Option<(u64, u64)> {
+        use rustix::fs::{AtFlags, Mode, OFlags, StatxFlags};
+        let (parent, name) = (path.parent()?, path.file_name()?);
+        if self.folder.as_ref().is_none_or(|(open, _)| open.as_path() != parent) {
+            self.folder = None;
+            let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
+            let fd = rustix::fs::open(parent, flags, Mode::empty()).ok()?;
+            self.folder = Some((parent.to_path_buf(), fd));
+        }
+        let (_, fd) = self.folder.as_ref()?;
+        let facts = rustix::fs::statx(
+            fd,
+            name,
+            AtFlags::SYMLINK_NOFOLLOW,
+            StatxFlags::SIZE | StatxFlags::MTIME,
+        )
+        .ok()?;
+        let time = facts.stx_mtime;
+        // Before the epoch is unknown, as `duration_since` has it.
+        let mtime = u64::try_from(time.tv_sec)
+            .map(|s| (u128::from(s) * 1_000_000_000 + u128::from(time.tv_nsec)) as u64)
+            .unwrap_or(0);
+        Some((facts.stx_size, mtime))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, SystemTime};
+
+    fn set_mtime(path: &Path, time: SystemTime) {
+        let file = std::fs::File::options().write(true).open(path).expect("open");
+        file.set_modified(time).expect("set mtime");
+    }
+
+    #[test]
+    fn a_files_facts_are_its_metadata_to_the_nanosecond() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().canonicalize().expect("canonical");
+        let base = UNIX_EPOCH + Duration::new(1_700_000_000, 123_456_789);
+        let files = [
+            ("a.md", base),
+            ("deep/er/b.md", base + Duration::from_nanos(1)),
+            ("deep/c.txt", base + Duration::from_secs(1)),
+            ("old.md", UNIX_EPOCH - Duration::from_secs(5)),
+        ];
+        for (name, time) in files {
+            let path = root.join(name);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(&path, name.repeat(3)).expect("write");
+            set_mtime(&path, time);
+        }
+        let walked = walk(std::slice::from_ref(&root), None, 2);
+        assert_eq!(walked.files.len(), files.len(), "{walked:?}");
+        for found in &walked.files {
+            let meta = std::fs::symlink_metadata(&found.path).expect("metadata");
+            let mtime = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos() as u64);
+            assert_eq!((found.size, found.mtime), (meta.len(), mtime), "{}", found.path.display());
+        }
+        let mtimes: Vec<u64> = walked.files.iter().map(|f| f.mtime).collect();
+        assert_eq!(mtimes[0] + 1, mtimes[2], "a.md and deep/er/b.md are 1 ns apart: {mtimes:?}");
+        assert_eq!(mtimes[3], 0, "before the epoch is unknown");
+    }
 }

@@ -24,7 +24,6 @@ use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use tantivy::columnar::ColumnIndex;
 use tantivy::directory::error::LockError;
@@ -353,11 +352,19 @@ impl FolioIndex {
         threads: usize,
         memory_mb: usize,
     ) -> Result<Writer<D>> {
-        let lock = match &self.lock {
-            Some(lock) => Arc::clone(lock),
-            None => Arc::new(WriterLock::acquire(&self.path)?),
-        };
-        if self.lock.is_none() && live_dir(&self.path)?.as_deref() != Some(&self.dir) {
+        let lock = self.write_lock()?;
+        self.writer_with(lock, threads, memory_mb)
+    }
+
+    /// The folder's writer lock, as [`FolioIndex::writer`] takes it, without
+    /// the Tantivy writer: enough to decide whether there is anything to
+    /// write (a no-op refresh never starts the writer's threads).
+    pub fn write_lock(&self) -> Result<Arc<WriterLock>> {
+        if let Some(lock) = &self.lock {
+            return Ok(Arc::clone(lock));
+        }
+        let lock = Arc::new(WriterLock::acquire(&self.path)?);
+        if live_dir(&self.path)?.as_deref() != Some(&self.dir) {
             return Err(Error::io(
                 &self.path,
                 std::io::Error::other(
@@ -365,6 +372,16 @@ impl FolioIndex {
                 ),
             ));
         }
+        Ok(lock)
+    }
+
+    /// The Tantivy writer, under a `lock` from [`FolioIndex::write_lock`].
+    pub fn writer_with<D: tantivy::schema::document::Document>(
+        &self,
+        lock: Arc<WriterLock>,
+        threads: usize,
+        memory_mb: usize,
+    ) -> Result<Writer<D>> {
         let threads = threads.clamp(1, 8);
         let total = memory_mb.max(15) * 1_000_000;
         // Tantivy needs at least 15 MB per thread.
@@ -414,10 +431,10 @@ impl FolioIndex {
         Ok(metas.payload.and_then(|p| serde_json::from_str(&p).ok()).unwrap_or_default())
     }
 
-    /// The stamps of every indexed file, by file id.
-    pub fn stamps(&self, reader: &IndexReader) -> Result<FxHashMap<String, FileStamp>> {
+    /// The stamps of every indexed file, sorted by file id.
+    pub fn stamps(&self, reader: &IndexReader) -> Result<Stamps> {
         let searcher = reader.searcher();
-        let mut stamps = FxHashMap::default();
+        let mut stamps = Stamps::default();
         let context = |e| Error::tantivy("reading the index's file stamps", e);
         for segment in searcher.segment_readers() {
             let fast = segment.fast_fields();
@@ -428,12 +445,6 @@ impl FolioIndex {
             let size = fast.u64(name(self.fields.size)).map_err(context)?;
             let mtime = fast.u64(name(self.fields.mtime)).map_err(context)?;
             let fingerprint = fast.u64(name(self.fields.fingerprint)).map_err(context)?;
-            // Read the dictionary once in order instead of a lookup per doc.
-            let mut names = Vec::with_capacity(ids.num_terms());
-            let mut stream = ids.dictionary().stream().map_err(|e| Error::io(&self.path, e))?;
-            while stream.advance() {
-                names.push(String::from_utf8_lossy(stream.key()).into_owned());
-            }
             // Only note documents carry the stamps: walk the fingerprint
             // column's own rows instead of asking every document (quotes
             // too) whether it has one. `size` and `mtime` are set on exactly
@@ -446,27 +457,36 @@ impl FolioIndex {
                 ),
                 _ => Box::new(std::iter::empty()),
             };
+            // The stamp of each id, by its ordinal; the other notes of a
+            // file (stamped already) carry the same stamp.
+            let mut by_ord: Vec<Option<FileStamp>> = vec![None; ids.num_terms()];
             for (row, doc) in rows {
                 if alive.is_some_and(|a| a.is_deleted(doc)) {
                     continue;
                 }
                 let Some(ord) = ids.ords().first(doc) else { continue };
-                // Take the id, no copy; the other notes of a file (taken
-                // already) carry the same stamp.
-                let Some(name) = names.get_mut(ord as usize).map(std::mem::take) else { continue };
-                if name.is_empty() {
-                    continue;
-                }
-                stamps.insert(
-                    name,
-                    FileStamp {
+                if let Some(slot @ None) = by_ord.get_mut(ord as usize) {
+                    *slot = Some(FileStamp {
                         size: size.values.get_val(row),
                         mtime: mtime.values.get_val(row),
                         fingerprint: fingerprint.values.get_val(row),
-                    },
-                );
+                    });
+                }
+            }
+            // The dictionary read once, in order (ordinals are that order),
+            // the stamped ids copied into one buffer: no string per file.
+            let mut stream = ids.dictionary().stream().map_err(|e| Error::io(&self.path, e))?;
+            let mut ord = 0;
+            while stream.advance() {
+                if let Some(Some(stamp)) = by_ord.get(ord)
+                    && !stream.key().is_empty()
+                {
+                    stamps.push(stream.key(), *stamp);
+                }
+                ord += 1;
             }
         }
+        stamps.sort();
         Ok(stamps)
     }
 
@@ -568,6 +588,57 @@ impl FolioIndex {
             .search(&query, &tantivy::collector::Count)
             .map_err(|e| Error::tantivy("counting documents", e))?;
         Ok(count as u64)
+    }
+}
+
+/// The stamps of the indexed files ([`FolioIndex::stamps`]), sorted by
+/// file id: every id in one buffer, so reading 100,000 of them allocates
+/// a few times instead of once per file (a no-op refresh reads them all).
+#[derive(Debug, Default)]
+pub struct Stamps {
+    ids: Vec<u8>,
+    /// Where each id lies in `ids`, and its stamp.
+    entries: Vec<(usize, usize, FileStamp)>,
+}
+
+impl Stamps {
+    fn push(&mut self, id: &[u8], stamp: FileStamp) {
+        let start = self.ids.len();
+        self.ids.extend_from_slice(id);
+        self.entries.push((start, self.ids.len(), stamp));
+    }
+
+    /// Each segment's ids come sorted; together they are sorted here. An
+    /// id alive in two segments (which a commit never leaves) is kept once.
+    fn sort(&mut self) {
+        let ids = &self.ids;
+        self.entries.sort_by(|a, b| ids[a.0..a.1].cmp(&ids[b.0..b.1]));
+        self.entries.dedup_by(|a, b| ids[a.0..a.1] == ids[b.0..b.1]);
+    }
+
+    /// How many files.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether no file is stamped.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The id of the `i`th file, in byte order.
+    pub fn id(&self, i: usize) -> &[u8] {
+        self.entries.get(i).map_or(&[], |&(start, end, _)| &self.ids[start..end])
+    }
+
+    /// The stamp of the `i`th file.
+    pub fn stamp(&self, i: usize) -> Option<FileStamp> {
+        self.entries.get(i).map(|&(_, _, stamp)| stamp)
+    }
+
+    /// Where the file with id `id` is, when it is stamped.
+    pub fn find(&self, id: &[u8]) -> Option<usize> {
+        self.entries.binary_search_by(|&(start, end, _)| self.ids[start..end].cmp(id)).ok()
     }
 }
 

@@ -198,7 +198,10 @@ fn update_scoped(
     let roots = resolve_roots(&options.roots, &payload, &options.default_roots)?;
     let threads = options.threads.max(1);
     // Fail fast when another folio process is writing (before any work).
-    let writer = ix.writer(threads, options.memory_mb)?;
+    // The Tantivy writer (its threads, its own lock, its sweep of unused
+    // files) only starts when there is something to write: a no-op
+    // refresh decides without it.
+    let lock = ix.write_lock()?;
 
     let reader = ix.reader()?;
     let roots_changed = payload.roots != roots || payload.folio_format != FORMAT_VERSION;
@@ -215,21 +218,23 @@ fn update_scoped(
         survey.files.iter().map(|(file, old)| (file, *old)).collect();
     let removed = survey.removed;
 
-    let mut batch = Batch::new(ix, &writer, survey.unchanged);
     let mut fresh: Vec<(u64, String)> = Vec::new();
     if work.is_empty() && removed.is_empty() && !roots_changed {
         let plan = match &options.model {
-            Some(model) => vectors::plan(ix, &reader, &payload, model, &batch.gone, fresh)?,
+            Some(model) => vectors::plan(ix, &reader, &payload, model, &HashSet::new(), fresh)?,
             None => None,
         };
-        let summary = batch.summary;
+        let summary = Summary { unchanged: survey.unchanged, ..Summary::default() };
         let Some(plan) = plan else {
-            drop(writer);
+            drop(lock);
             return finish(ix, reader, summary, started);
         };
         // Nothing changed but the vectors (a model is new, or another one).
+        let writer = ix.writer_with(lock, threads, options.memory_mb)?;
         return commit(ix, writer, reader, summary, started, payload.roots, Some(plan), options);
     }
+    let writer = ix.writer_with(lock, threads, options.memory_mb)?;
+    let mut batch = Batch::new(ix, &writer, survey.unchanged);
 
     for id in &removed {
         batch.remove(id);
@@ -378,7 +383,7 @@ fn survey_all(
         let stamps = ix.stamps(reader);
         (walking.join(), stamps)
     });
-    let mut stamps = stamps?;
+    let stamps = stamps?;
     let walked = walked.map_err(|_| Error::Io {
         path: ix.path.clone(),
         source: std::io::Error::other("walking the note folders failed"),
@@ -387,14 +392,34 @@ fn survey_all(
         report(&NoteError { path: PathBuf::new(), line: None, message: warning.clone() });
     }
     let mut survey = Survey { files: Vec::new(), removed: Vec::new(), unchanged: 0 };
+    // Both lists are in byte order: a UTF-8 path is its own id, so the
+    // two are read side by side (no lookup per file); an id of another
+    // form (`note_id`) is looked up.
+    let mut seen = vec![false; stamps.len()];
+    let mut next = 0;
     for file in walked.files {
-        // What is left in `stamps` after the walk was removed from disk.
-        match stamps.remove(id_of(&file.path).as_ref()) {
+        let found = match file.path.to_str() {
+            Some(id) => {
+                while next < stamps.len() && stamps.id(next) < id.as_bytes() {
+                    next += 1;
+                }
+                (stamps.id(next) == id.as_bytes() && next < stamps.len()).then_some(next)
+            }
+            None => stamps.find(id_of(&file.path).as_bytes()),
+        };
+        if let Some(i) = found {
+            seen[i] = true;
+        }
+        match found.and_then(|i| stamps.stamp(i)) {
             Some(s) if s.size == file.size && s.mtime == file.mtime => survey.unchanged += 1,
             old => survey.files.push((file, old)),
         }
     }
-    survey.removed = stamps.into_keys().collect();
+    // What the walk did not meet was removed from disk.
+    survey.removed = (0..stamps.len())
+        .filter(|&i| !seen[i])
+        .map(|i| String::from_utf8_lossy(stamps.id(i)).into_owned())
+        .collect();
     Ok(survey)
 }
 
@@ -716,6 +741,38 @@ mod tests {
         let after = full(&ix);
         assert_eq!(counts(&after), (0, 0, 0));
         assert_eq!(after.notes, 3, "a2, b and d");
+    }
+
+    #[test]
+    fn a_same_size_edit_a_nanosecond_later_is_noticed() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let notes = dir.path().join("notes");
+        let note = notes.join("a.md");
+        write(&note, "title: A\n\nalpha\n");
+        write(&notes.join("b.md"), "title: B\n\nbravo\n");
+        let time = std::time::UNIX_EPOCH + std::time::Duration::new(1_700_000_000, 5);
+        let set_mtime = |time| {
+            let file = std::fs::File::options().write(true).open(&note).expect("open");
+            file.set_modified(time).expect("set mtime");
+        };
+        set_mtime(time);
+        let ix = FolioIndex::open_or_create(&dir.path().join("index"), false).expect("create");
+        let options = UpdateOptions {
+            roots: vec![notes.clone()],
+            threads: 2,
+            memory_mb: 60,
+            progress: None,
+            model: None,
+        };
+        let report = |_: &NoteError| {};
+        assert_eq!(counts(&update(&ix, &options, &report).expect("build")), (2, 0, 0));
+        let nothing = update(&ix, &options, &report).expect("no-op");
+        assert_eq!((counts(&nothing), nothing.unchanged, nothing.committed), ((0, 0, 0), 2, false));
+
+        write(&note, "title: A\n\nomega\n");
+        set_mtime(time + std::time::Duration::from_nanos(1));
+        let summary = update(&ix, &options, &report).expect("update");
+        assert_eq!((counts(&summary), summary.committed), ((0, 1, 0), true));
     }
 
     #[cfg(unix)]
