@@ -759,6 +759,7 @@ mod tests {
         let ix = FolioIndex::open_or_create(&dir.path().join("index"), false).expect("create");
         let options = UpdateOptions {
             roots: vec![notes.clone()],
+            default_roots: Vec::new(),
             threads: 2,
             memory_mb: 60,
             progress: None,
