@@ -1,18 +1,25 @@
-//! The BERT network folio runs: candle's BERT encoder behind an
-//! embedding layer of its own, whose word-piece table is read from the
-//! file row by row, when a text needs it, instead of at load.
+//! The BERT network folio runs, in candle's operations: an embedding
+//! layer whose word-piece table is read from the file row by row, when a
+//! text needs it, instead of at load; then BERT's layers, with fewer
+//! passes over the attention scores than candle's own `BertModel`.
 //!
-//! Why: the word-piece table is more than half of all-MiniLM-L6-v2's
-//! weights (30,522 × 384 floats, 47 MB of 91), and a query needs a dozen
-//! of its rows. Copying it into a tensor at every load cost a query
-//! process as much as the six layers did; now a few rows are read with
-//! `pread` (no map, no `unsafe`), and a batch job that needs many reads
-//! the table once, the first time a batch is large. Everything else is
-//! candle's: the layers (`BertEncoder`, loaded from the mapped file by
-//! [`super::mapped`]) and the same operations in the same order as
-//! candle's `BertModel` (rows + token type, + position, layer norm;
-//! the same attention mask), so the vectors are the same to the bit
-//! (`the_lazy_table_gives_candles_vectors` in `super`'s tests).
+//! Why the table is read lazily: it is more than half of
+//! all-MiniLM-L6-v2's weights (30,522 × 384 floats, 47 MB of 91), and a
+//! query needs a dozen of its rows. Copying it into a tensor at every load
+//! cost a query process as much as the six layers did; now a few rows are
+//! read with `pread` (no map, no `unsafe`), and a batch job that needs
+//! many reads the table once, the first time a batch is large. The layers
+//! are copied from the mapped file ([`super::mapped`]).
+//!
+//! Why own layers: for passages of a few hundred word pieces the
+//! `(batch, heads, len, len)` attention scores are the largest tensors of
+//! the network, and candle's layer makes six of them per layer (scale,
+//! mask, then max, subtract, exp and divide), each a fresh allocation the
+//! kernel zeroes; here there are three (product, mask, candle's one-pass
+//! softmax), the scale applied to the queries instead. The embeddings are
+//! candle's operations in candle's order. The vectors agree with candle's
+//! `BertModel` within 1e-6 per component (`the_network_gives_candles_vectors`
+//! in `super`'s tests, and its real-model twin).
 //!
 //! If model.safetensors is rewritten in place while folio runs, rows read
 //! afterwards come from the new file (the vectors then mean nothing until
@@ -26,8 +33,8 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use candle_core::{DType, Device, Module, Tensor};
-use candle_nn::{Embedding, LayerNorm, VarBuilder};
-use candle_transformers::models::bert::{BertEncoder, Config};
+use candle_nn::{Embedding, LayerNorm, Linear, VarBuilder};
+use candle_transformers::models::bert::{Config, HiddenAct};
 
 /// A batch of at most this many tokens reads its rows one by one; a larger
 /// one reads (once) the whole table. A query is a few dozen tokens; a
@@ -43,9 +50,24 @@ pub(super) struct Bert {
     position: Embedding,
     token_type: Embedding,
     norm: LayerNorm,
-    encoder: BertEncoder,
+    layers: Vec<Layer>,
     hidden: usize,
     device: Device,
+}
+
+/// One transformer layer, BERT's: self-attention, then the feed-forward
+/// network, each added to its input and layer-normed.
+struct Layer {
+    query: Linear,
+    key: Linear,
+    value: Linear,
+    attention_out: Linear,
+    attention_norm: LayerNorm,
+    up: Linear,
+    down: Linear,
+    out_norm: LayerNorm,
+    heads: usize,
+    act: HiddenAct,
 }
 
 /// The word-piece table.
@@ -131,8 +153,10 @@ impl Bert {
             )?;
             let norm =
                 candle_nn::layer_norm(hidden, config.layer_norm_eps, embeddings.pp("LayerNorm"))?;
-            let encoder = BertEncoder::load(vb.pp("encoder"), config)?;
-            Ok(Bert { words, position, token_type, norm, encoder, hidden, device: device.clone() })
+            let layers = (0..config.num_hidden_layers)
+                .map(|i| Layer::load(vb.pp(format!("encoder.layer.{i}")), config))
+                .collect::<candle_core::Result<Vec<_>>>()?;
+            Ok(Bert { words, position, token_type, norm, layers, hidden, device: device.clone() })
         })
     }
 
@@ -168,7 +192,70 @@ impl Bert {
         let mask = mask.unsqueeze(1)?.unsqueeze(1)?.to_dtype(DType::F32)?;
         let mask = (mask.ones_like()? - &mask)?
             .broadcast_mul(&Tensor::try_from(f32::MIN)?.to_device(&self.device)?)?;
-        self.encoder.forward(&embedded, &mask)
+        let mut states = embedded;
+        for layer in &self.layers {
+            states = layer.forward(&states, &mask)?;
+        }
+        Ok(states)
+    }
+}
+
+impl Layer {
+    fn load(vb: VarBuilder, config: &Config) -> candle_core::Result<Self> {
+        let (hidden, inner) = (config.hidden_size, config.intermediate_size);
+        let eps = config.layer_norm_eps;
+        let attention = vb.pp("attention");
+        let own = attention.pp("self");
+        Ok(Layer {
+            query: candle_nn::linear(hidden, hidden, own.pp("query"))?,
+            key: candle_nn::linear(hidden, hidden, own.pp("key"))?,
+            value: candle_nn::linear(hidden, hidden, own.pp("value"))?,
+            attention_out: candle_nn::linear(hidden, hidden, attention.pp("output").pp("dense"))?,
+            attention_norm: candle_nn::layer_norm(
+                hidden,
+                eps,
+                attention.pp("output").pp("LayerNorm"),
+            )?,
+            up: candle_nn::linear(hidden, inner, vb.pp("intermediate").pp("dense"))?,
+            down: candle_nn::linear(inner, hidden, vb.pp("output").pp("dense"))?,
+            out_norm: candle_nn::layer_norm(hidden, eps, vb.pp("output").pp("LayerNorm"))?,
+            heads: config.num_attention_heads,
+            act: config.hidden_act,
+        })
+    }
+
+    /// The layer's output for `states` `(batch, len, hidden)`; `mask` is
+    /// added to the attention scores (0 for a real token, f32::MIN for
+    /// padding). The arithmetic of candle's `BertLayer` with fewer passes
+    /// over the `(batch, heads, len, len)` scores, which for passages of a
+    /// few hundred word pieces are the largest tensors of the network, and
+    /// each pass a fresh allocation the kernel must zero: the scale
+    /// 1/√d is applied to the queries (`len × hidden` values, not
+    /// `heads × len × len`), and softmax is candle's one-pass kernel
+    /// instead of max, subtract, exp, sum and divide as separate tensors.
+    /// The vectors agree with candle's to about 1e-6 (the tests).
+    fn forward(&self, states: &Tensor, mask: &Tensor) -> candle_core::Result<Tensor> {
+        let (batch, len, hidden) = states.dims3()?;
+        let size = hidden / self.heads;
+        let split = |t: Tensor| -> candle_core::Result<Tensor> {
+            t.reshape((batch, len, self.heads, size))?.transpose(1, 2)?.contiguous()
+        };
+        let query = split((self.query.forward(states)? * (1.0 / (size as f64).sqrt()))?)?;
+        let key = split(self.key.forward(states)?)?;
+        let value = split(self.value.forward(states)?)?;
+        let scores = query.matmul(&key.t()?)?.broadcast_add(mask)?;
+        let weights = candle_nn::ops::softmax_last_dim(&scores)?;
+        let context = weights.matmul(&value)?.transpose(1, 2)?.contiguous()?;
+        let context = context.flatten_from(2)?;
+        let attended =
+            self.attention_norm.forward(&(self.attention_out.forward(&context)? + states)?)?;
+        let inner = self.up.forward(&attended)?;
+        let inner = match self.act {
+            HiddenAct::Gelu => inner.gelu_erf()?,
+            HiddenAct::GeluApproximate => inner.gelu()?,
+            HiddenAct::Relu => inner.relu()?,
+        };
+        self.out_norm.forward(&(self.down.forward(&inner)? + attended)?)
     }
 }
 
