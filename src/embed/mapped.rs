@@ -1,45 +1,57 @@
-//! The transformer's weights read through a memory map: the one place
+//! The transformer's layers read through a memory map: the one place
 //! folio uses `unsafe` (Cargo.toml denies it everywhere else).
 //!
-//! Why: reading model.safetensors (90 MB for all-MiniLM-L6-v2) into a
-//! fresh buffer and then copying every tensor out of it costs two passes
-//! over the bytes and a 90 MB allocation on every `folio quotes`; mapped,
-//! each tensor is copied once, straight from the page cache.
+//! Why: reading model.safetensors into a fresh buffer and then copying
+//! every tensor out of it costs two passes over the bytes and a large
+//! allocation on every `folio quotes`; mapped, each tensor is copied once,
+//! straight from the page cache. The word-piece table, more than half of
+//! the file, is not copied at all: [`super::bert`] reads its rows when a
+//! text needs them, with `pread`, outside the map.
 //!
 //! Why it is sound: candle's loader is `unsafe` because a mapped file may
 //! change while it is mapped, which Rust's `&[u8]` does not allow for. The
-//! map lives only while [`load_bert`] copies the tensors out (candle's CPU
-//! tensors own their memory); it is gone before the model runs, so the
-//! window is the load's few milliseconds. folio itself never writes a
-//! model file in place: `folio model fetch` renames a new folder into
-//! place and the old file's bytes stay as they were while mapped. If
-//! something else rewrites model.safetensors in place during the load,
-//! the model may get a mix of old and new weights (its vectors then mean
-//! nothing until the next load), and if it truncates the file the process
-//! is killed by SIGBUS; nothing on disk is harmed either way.
+//! map lives only while [`with_weights`] runs the loader, which copies the
+//! tensors out (candle's CPU tensors own their memory); it is gone before
+//! the model runs, so the window is the load's few milliseconds. folio
+//! itself never writes a model file in place: `folio model fetch` renames
+//! a new folder into place and the old file's bytes stay as they were
+//! while mapped. If something else rewrites model.safetensors in place
+//! during the load, the model may get a mix of old and new weights (its
+//! vectors then mean nothing until the next load), and if it truncates the
+//! file the process is killed by SIGBUS; nothing on disk is harmed either
+//! way.
 #![allow(unsafe_code)]
 
-use std::path::Path;
+use std::fs::File;
 
 use candle_core::{DType, Device};
 use candle_nn::VarBuilder;
-use candle_transformers::models::bert::{BertModel, Config};
 
-/// The BERT model `config` describes, its weights copied from the mapped
-/// file `path`; the error says what is wrong with the file.
-pub(super) fn load_bert(
-    path: &Path,
-    config: &Config,
+/// Maps `file` (safetensors weights), runs `load` on a builder reading
+/// from the map, and unmaps it; `hot` (offset, length) is the byte range
+/// `load` will copy, its page table filled in one call instead of one
+/// fault per page. The error says what is wrong with the file.
+pub(super) fn with_weights<R>(
+    file: &File,
+    hot: Option<(u64, u64)>,
     device: &Device,
-) -> Result<BertModel, String> {
-    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    load: impl FnOnce(VarBuilder) -> candle_core::Result<R>,
+) -> Result<R, String> {
     // SAFETY: see the module doc: the map is dropped when this function
-    // returns (every tensor has been copied into memory of its own by
-    // then), and folio never writes a model file in place. `populate`
-    // fills the page table in one call instead of one fault per page.
-    let map = unsafe { memmap2::MmapOptions::new().populate().map(&file) }
-        .map_err(|e| format!("cannot map it ({e})"))?;
+    // returns (`load` copies every tensor it keeps into memory of its own:
+    // candle's CPU tensors own their bytes, and nothing borrowed from the
+    // builder outlives the call), and folio never writes a model file in
+    // place.
+    let map = unsafe { memmap2::Mmap::map(file) }.map_err(|e| format!("cannot map it ({e})"))?;
+    if let Some((offset, len)) = hot {
+        let (offset, len) = (offset as usize, len as usize);
+        if offset.saturating_add(len) <= map.len() {
+            // Only a hint: on a kernel without MADV_POPULATE_READ (before
+            // Linux 5.14) the pages are faulted in one by one instead.
+            let _ = map.advise_range(memmap2::Advice::PopulateRead, offset, len);
+        }
+    }
     let weights = VarBuilder::from_slice_safetensors(&map, DType::F32, device)
         .map_err(|e| format!("not safetensors weights ({e})"))?;
-    BertModel::load(weights, config).map_err(|e| format!("does not match config.json ({e})"))
+    load(weights).map_err(|e| format!("does not match config.json ({e})"))
 }
