@@ -146,7 +146,7 @@ pub fn documents(
     doc.add_text(fields.card, &card_json);
     let title = note.titles.first().map(|t| t.text.as_str());
     // The note's meaning: its own prose's passages and its quotes.
-    for (key, _, _) in super::passages::keyed_chunks(title, &note.body, &spans.quote_ranges()) {
+    for key in super::passages::chunk_keys(title, &note.body, &spans.quote_ranges()) {
         doc.add_u64(fields.chunk_hash, key);
     }
     for quote in &spans.quotes {
