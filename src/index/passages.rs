@@ -124,7 +124,7 @@ fn write_chunk_text(title: Option<&str>, body: &str, chunk: &Chunk, out: &mut St
 fn push_folded(text: &str, start: usize, out: &mut String) {
     let mut rest = text;
     loop {
-        rest = rest.trim_start();
+        rest = skip_spaces(rest);
         let end = word_end(rest);
         if end == 0 {
             return;
@@ -135,6 +135,15 @@ fn push_folded(text: &str, start: usize, out: &mut String) {
         out.push_str(&rest[..end]);
         rest = &rest[end..];
     }
+}
+
+/// `text.trim_start()`, byte by byte over ASCII white space.
+fn skip_spaces(text: &str) -> &str {
+    let ascii =
+        text.bytes().take_while(|b| matches!(b, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r'));
+    let rest = &text[ascii.count()..];
+    // Non-ASCII white space (a no-break space, an ideographic space).
+    if rest.as_bytes().first().is_some_and(|&b| b >= 0x80) { rest.trim_start() } else { rest }
 }
 
 /// Where the word at the start of `text` ends: at its first white space
@@ -196,7 +205,7 @@ pub fn keyed_chunks(
 fn word_count(text: &str) -> usize {
     let (mut words, mut rest) = (0, text);
     loop {
-        rest = rest.trim_start();
+        rest = skip_spaces(rest);
         let end = word_end(rest);
         if end == 0 {
             return words;
