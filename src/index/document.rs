@@ -90,13 +90,11 @@ pub fn card(note: &Note) -> NoteCard {
     }
 }
 
-/// Which note of which file: the ids a note's documents carry.
+/// Which file a note's documents come from: the id they carry.
 #[derive(Debug, Clone, Copy)]
 pub struct Ids<'a> {
     /// The file's id (every note of the file shares it).
     pub file: &'a str,
-    /// The note's own id.
-    pub note: &'a str,
 }
 
 /// The note's documents: the note first, then one per quote. They must be
@@ -109,14 +107,15 @@ pub fn documents(
     ids: Ids<'_>,
     stamp: FileStamp,
 ) -> Vec<TantivyDocument> {
-    let id = ids.note;
     let card_json = serde_json::to_string(&card(note)).unwrap_or_default();
     let shared = Shared::new(note);
     let mut docs = Vec::with_capacity(1 + note.quotes.len());
 
     let mut doc = TantivyDocument::new();
     doc.add_text(fields.kind, KIND_NOTE);
-    doc.add_text(fields.note_id, id);
+    // No `note_id`: nothing read it (a hit's id comes from its card, a
+    // delete goes by file), and its 100,000 long unique terms were sorted
+    // and written by every build.
     doc.add_text(fields.file_id, ids.file);
     shared.add_to(fields, &mut doc, Kind::Note);
     let language = note.language.as_deref();
@@ -146,7 +145,7 @@ pub fn documents(
     doc.add_text(fields.card, &card_json);
     let title = note.titles.first().map(|t| t.text.as_str());
     // The note's meaning: its own prose's passages and its quotes.
-    for (key, _, _) in super::passages::keyed_chunks(title, &note.body, &spans.quote_ranges()) {
+    for key in super::passages::chunk_keys(title, &note.body, &spans.quote_ranges()) {
         doc.add_u64(fields.chunk_hash, key);
     }
     for quote in &spans.quotes {

@@ -21,10 +21,10 @@
 //! stored body at query time (only for the hits shown), which keeps the build
 //! from tokenizing the prose twice.
 //!
-//! A file may hold many notes (a Kindle clippings file: one per book). Each
-//! note has its own `note_id`; every document of a file carries its
-//! `file_id`, so a changed or removed file's notes are deleted together, by
-//! one term. Update bookkeeping lives in fast fields of note documents
+//! A file may hold many notes (a Kindle clippings file: one per book).
+//! Every document of a file carries its `file_id`, so a changed or removed
+//! file's notes are deleted together, by one term; a hit names its note by
+//! its card (`search::hit`), so notes need no id term of their own. Update bookkeeping lives in fast fields of note documents
 //! (`file_id`, `size`, `mtime`, `fingerprint`: the file's stamp, the same on
 //! each of its notes), so it commits atomically with the notes.
 //!
@@ -96,8 +96,8 @@ pub struct Fields {
     pub schema: Schema,
     /// `note` or `quote`.
     pub kind: Field,
-    /// The note's identity: its file's id, with `#n` after it when the file
-    /// holds several notes. Raw; on note documents only.
+    /// No longer written (nothing read it): kept so that indexes of this
+    /// format still open; drop it at the next format change.
     pub note_id: Field,
     /// The file's identity (its absolute path): raw and fast, on every
     /// document of the file, for delete-then-add and the stamps.

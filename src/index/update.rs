@@ -590,15 +590,10 @@ fn process(
             let stamp = FileStamp { size: bytes.len() as u64, mtime: file.mtime, fingerprint };
             let stamp =
                 if stamp.size == file.size { stamp } else { FileStamp { mtime: 0, ..stamp } };
-            let many = notes.len() > 1;
+            let ids = document::Ids { file: id };
             let notes = notes
                 .iter()
-                .enumerate()
-                .map(|(n, parsed)| {
-                    let note_id = if many { format!("{id}#{}", n + 1) } else { id.to_string() };
-                    let ids = document::Ids { file: id, note: &note_id };
-                    document::documents(fields, &parsed.note, ids, stamp)
-                })
+                .map(|parsed| document::documents(fields, &parsed.note, ids, stamp))
                 .collect();
             Outcome::Index { id: id.to_string(), existed, notes }
         }
@@ -610,10 +605,8 @@ fn process(
     }
 }
 
-/// A file's identity in the index: its absolute path as walked. A file
-/// holding one note gives the note this id; the notes of a file holding
-/// several (a clippings file, one per book) are `ID#1`, `ID#2`, … in file
-/// order.
+/// A file's identity in the index: its absolute path as walked, carried
+/// by every document of every note the file holds.
 ///
 /// A path that is not UTF-8 cannot be its own lossy text: `caf\xE9.md` and
 /// `caf\xE8.md` both read `caf�.md`, and one id for two files made every
