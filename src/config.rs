@@ -111,7 +111,7 @@ impl Settings {
     }
 
     /// Whether to tell the reader, now, how to turn meaning search on
-    /// ([`first_meaning_hint`]).
+    /// (said once per user: see `first_meaning_hint`).
     pub fn meaning_hint_due(&self) -> bool {
         first_meaning_hint(self.model_given.as_deref(), self.model.is_some())
     }
