@@ -127,13 +127,30 @@ fn yaml_header(yaml: &str, first_line: usize, warnings: &mut Vec<Warning>) -> Ra
     let mut header = RawHeader::default();
     let docs = match YamlLoader::load_from_str(yaml) {
         Ok(docs) => docs,
-        Err(err) => {
-            warnings.push(Warning {
-                line: Some(err.marker().line() + first_line - 1),
-                message: format!("front matter is not valid YAML ({err}); header ignored"),
-            });
-            return header;
+        // Templates repeat a key (Kindle plugins write an empty `date:`
+        // and a filled one further down); YAML forbids it, but a reader
+        // would lose the whole header for it. Each repeated top-level key
+        // keeps its first value that is not empty, said once.
+        Err(err) if err.info().ends_with("duplicated key in mapping") => {
+            match without_repeated_keys(yaml) {
+                Some((kept, repeated)) => match YamlLoader::load_from_str(&kept) {
+                    Ok(docs) => {
+                        warnings.push(Warning {
+                            line: Some(err.marker().line() + first_line - 1),
+                            message: format!(
+                                "front matter gives {} more than once; the first value that is \
+                                 not empty is kept",
+                                repeated.join(", ")
+                            ),
+                        });
+                        docs
+                    }
+                    Err(_) => return not_yaml(&err, first_line, warnings),
+                },
+                None => return not_yaml(&err, first_line, warnings),
+            }
         }
+        Err(err) => return not_yaml(&err, first_line, warnings),
     };
     let Some(Yaml::Hash(map)) = docs.into_iter().next() else { return header };
     for (key, value) in map {
@@ -282,6 +299,76 @@ pub fn derive_year(text: &str) -> Option<u64> {
     None
 }
 
+/// The warning for front matter that is not YAML; the header is dropped.
+fn not_yaml(
+    err: &yaml_rust2::ScanError,
+    first_line: usize,
+    warnings: &mut Vec<Warning>,
+) -> RawHeader {
+    warnings.push(Warning {
+        line: Some(err.marker().line() + first_line - 1),
+        message: format!("front matter is not valid YAML ({err}); header ignored"),
+    });
+    RawHeader::default()
+}
+
+/// `yaml` with each repeated top-level key given once: the first of its
+/// entries with a value, else its first; an entry is its `key:` line and
+/// the indented or empty lines under it. Also the keys that repeated;
+/// `None` when none did (the YAML is wrong some other way).
+fn without_repeated_keys(yaml: &str) -> Option<(String, Vec<String>)> {
+    // Entries: (key, text, has a value), in order; text before the first
+    // key (comments) is kept as it is.
+    let mut entries: Vec<(Option<String>, String, bool)> = Vec::new();
+    for line in yaml.split_inclusive('\n') {
+        let top_level_key = (!line.starts_with([' ', '\t', '#', '-']))
+            .then(|| line.split_once(':'))
+            .flatten()
+            .filter(|(key, _)| !key.trim().is_empty() && !key.contains(['"', '\'', '{', '[']));
+        match top_level_key {
+            Some((key, rest)) => {
+                let has_value = !rest.trim().is_empty();
+                entries.push((Some(key.trim().to_string()), line.to_string(), has_value));
+            }
+            None => match entries.last_mut() {
+                Some((_, text, has_value)) => {
+                    *has_value |= !line.trim().is_empty() && !line.trim_start().starts_with('#');
+                    text.push_str(line);
+                }
+                None => entries.push((None, line.to_string(), false)),
+            },
+        }
+    }
+    let mut repeated: Vec<String> = Vec::new();
+    let mut chosen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (at, (key, _, has_value)) in entries.iter().enumerate() {
+        let Some(key) = key.as_deref() else { continue };
+        match chosen.get(key).copied() {
+            None => {
+                chosen.insert(key, at);
+            }
+            Some(first) => {
+                if !repeated.iter().any(|k| k == key) {
+                    repeated.push(key.to_string());
+                }
+                if !entries[first].2 && *has_value {
+                    chosen.insert(key, at);
+                }
+            }
+        }
+    }
+    if repeated.is_empty() {
+        return None;
+    }
+    let kept = entries
+        .iter()
+        .enumerate()
+        .filter(|(at, (key, _, _))| key.as_deref().is_none_or(|key| chosen.get(key) == Some(at)))
+        .map(|(_, (_, text, _))| text.as_str())
+        .collect();
+    Some((kept, repeated))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -371,6 +458,28 @@ mod tests {
         let (note, _) = note_from("---\nauthors:\n  - A One\n  - B Two\ntags: solo\n---\nText.\n");
         assert_eq!(note.authors, ["A One", "B Two"]);
         assert_eq!(note.tags, ["solo"]);
+    }
+
+    #[test]
+    fn a_key_given_twice_keeps_the_header_and_its_first_filled_value() {
+        // A Kindle plugin template: `date:` empty, then filled further down.
+        let (note, warnings) = note_from(
+            "---\ntitle: \"The Meritocracy Trap\"\nauthor: Daniel Markovits\nrating:\n\
+             tags:\n  - economics\ndate:\nstatus: undefined\ndate: 2023-05-10 08:55\n\
+             rating: 4\ntags: [ignored]\n---\nText.\n",
+        );
+        assert_eq!(note.titles[0].text, "The Meritocracy Trap");
+        assert_eq!(note.authors, ["Daniel Markovits"]);
+        assert_eq!(note.fields["rating"], ["4"], "the filled value, not the empty one");
+        assert_eq!(note.fields["date"], ["2023-05-10 08:55"]);
+        assert_eq!(note.tags, ["economics"], "the first filled value wins");
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert_eq!(warnings[0].line, Some(9), "the second `date:`: {warnings:?}");
+        assert!(warnings[0].message.contains("date, rating, tags"), "{warnings:?}");
+        // Wrong in another way: still dropped, with the parser's reason.
+        let (note, warnings) = note_from("---\ntitle: [unclosed\ntitle: again\n---\nText.\n");
+        assert!(warnings[0].message.contains("not valid YAML"), "{warnings:?}");
+        assert_eq!(note.titles[0].text, "test");
     }
 
     #[test]
