@@ -679,6 +679,18 @@ mod tests {
         std::fs::write(path, text).expect("write a note");
     }
 
+    /// A small two-thread update of the folder `notes`, words only.
+    fn options(notes: &Path) -> UpdateOptions {
+        UpdateOptions {
+            roots: vec![notes.to_path_buf()],
+            default_roots: Vec::new(),
+            threads: 2,
+            memory_mb: 60,
+            progress: None,
+            model: None,
+        }
+    }
+
     fn counts(summary: &Summary) -> (usize, usize, usize) {
         (summary.added, summary.updated, summary.removed)
     }
@@ -693,14 +705,7 @@ mod tests {
         write(&notes.join(".gitignore"), "ignored/\n");
         let notes = notes.canonicalize().expect("canonical");
         let ix = FolioIndex::open_or_create(&dir.path().join("index"), false).expect("create");
-        let options = UpdateOptions {
-            roots: vec![notes.clone()],
-            default_roots: Vec::new(),
-            threads: 2,
-            memory_mb: 60,
-            progress: None,
-            model: None,
-        };
+        let options = options(&notes);
         let report = |_: &NoteError| {};
         let full = |ix: &FolioIndex| update(ix, &options, &report).expect("update");
         let only = |ix: &FolioIndex, paths: &[&str]| {
@@ -750,14 +755,7 @@ mod tests {
         };
         set_mtime(time);
         let ix = FolioIndex::open_or_create(&dir.path().join("index"), false).expect("create");
-        let options = UpdateOptions {
-            roots: vec![notes.clone()],
-            default_roots: Vec::new(),
-            threads: 2,
-            memory_mb: 60,
-            progress: None,
-            model: None,
-        };
+        let options = options(&notes);
         let report = |_: &NoteError| {};
         assert_eq!(counts(&update(&ix, &options, &report).expect("build")), (2, 0, 0));
         let nothing = update(&ix, &options, &report).expect("no-op");
