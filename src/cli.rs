@@ -159,10 +159,9 @@ impl BenchArgs {
     pub fn given(&self) -> Given {
         Given {
             threads: self.threads,
-            memory_mb: Some(crate::config::BUILD_MEMORY_MB),
             model: self.model.clone(),
             words_only: self.model.is_none(),
-            ..Given::default()
+            ..Given::benchmark()
         }
     }
 }

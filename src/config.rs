@@ -60,6 +60,19 @@ pub struct Given {
     pub words_only: bool,
 }
 
+impl Given {
+    /// What a benchmark run in code is given: two threads (so figures
+    /// compare across machines), a whole build's memory, words only.
+    pub fn benchmark() -> Self {
+        Given {
+            threads: Some(2),
+            memory_mb: Some(BUILD_MEMORY_MB),
+            words_only: true,
+            ..Given::default()
+        }
+    }
+}
+
 /// The resolved settings of one run.
 #[derive(Debug, Clone)]
 pub struct Settings {

@@ -59,12 +59,7 @@ impl Default for Options {
         Options {
             notes: 10_000,
             seed: 42,
-            settings: Settings::resolve(Given {
-                threads: Some(2),
-                memory_mb: Some(crate::config::BUILD_MEMORY_MB),
-                words_only: true,
-                ..Given::default()
-            }),
+            settings: Settings::resolve(Given::benchmark()),
             corpus: None,
             keep: None,
             queries: None,

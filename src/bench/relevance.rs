@@ -72,12 +72,7 @@ impl Options {
             split: "test".to_string(),
             limit: 100,
             k: 10,
-            settings: Settings::resolve(Given {
-                threads: Some(2),
-                memory_mb: Some(crate::config::BUILD_MEMORY_MB),
-                words_only: true,
-                ..Given::default()
-            }),
+            settings: Settings::resolve(Given::benchmark()),
             all_first: true,
             fusions: vec![Fusion::NOTES],
             keep: None,
