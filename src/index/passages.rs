@@ -119,21 +119,29 @@ fn write_chunk_text(title: Option<&str>, body: &str, chunk: &Chunk, out: &mut St
 
 /// Appends the words of `text` to `out`, one space between words (also
 /// before the first when `out` holds words past `start`): what
-/// `split_whitespace` then `join(" ")` give, in one pass over mostly ASCII
-/// bytes instead of char by char.
+/// `split_whitespace` then `join(" ")` give.
 fn push_folded(text: &str, start: usize, out: &mut String) {
-    let mut rest = text;
-    loop {
-        rest = skip_spaces(rest);
-        let end = word_end(rest);
-        if end == 0 {
-            return;
-        }
+    for word in Words(text) {
         if out.len() > start {
             out.push(' ');
         }
-        out.push_str(&rest[..end]);
-        rest = &rest[end..];
+        out.push_str(word);
+    }
+}
+
+/// The words of a text, as `split_whitespace` gives them, in one pass over
+/// mostly ASCII bytes instead of char by char.
+struct Words<'a>(&'a str);
+
+impl<'a> Iterator for Words<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let rest = skip_spaces(self.0);
+        let end = word_end(rest);
+        let (word, after) = rest.split_at(end);
+        self.0 = after;
+        (end > 0).then_some(word)
     }
 }
 
@@ -201,18 +209,9 @@ pub fn keyed_chunks(
         .collect()
 }
 
-/// `text.split_whitespace().count()`, byte by byte where it is ASCII.
+/// `text.split_whitespace().count()`.
 fn word_count(text: &str) -> usize {
-    let (mut words, mut rest) = (0, text);
-    loop {
-        rest = skip_spaces(rest);
-        let end = word_end(rest);
-        if end == 0 {
-            return words;
-        }
-        words += 1;
-        rest = &rest[end..];
-    }
+    Words(text).count()
 }
 
 /// A paragraph of `words` words cut into chunks of about even length, at
