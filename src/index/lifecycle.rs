@@ -418,13 +418,19 @@ fn settle(
     summary: &Summary,
     reader: tantivy::IndexReader,
 ) -> Result<tantivy::IndexReader> {
-    if !summary.committed || merge::segment_count(ix)? <= merge::MAX_SEGMENTS {
+    if !summary.committed {
         return Ok(reader);
     }
-    drop(reader);
-    merge::merge_down(ix, merge::MAX_SEGMENTS, merge::MERGE_MAX_BYTES)?;
-    let reader = ix.new_reader()?;
-    ix.reader = Some(reader.clone());
+    let reader = if merge::segment_count(ix)? <= merge::MAX_SEGMENTS {
+        reader
+    } else {
+        drop(reader);
+        merge::merge_down(ix, merge::MAX_SEGMENTS, merge::MERGE_MAX_BYTES)?;
+        let reader = ix.new_reader()?;
+        ix.reader = Some(reader.clone());
+        reader
+    };
+    ix.write_bounds();
     Ok(reader)
 }
 

@@ -9,6 +9,7 @@
 //! are [`document`].
 
 pub mod analyzer;
+pub mod bounds;
 pub mod document;
 pub mod lifecycle;
 pub mod merge;
@@ -417,6 +418,13 @@ impl FolioIndex {
         }
     }
 
+    /// Writes the block bounds of the segments that have none
+    /// ([`bounds`]). A failure only costs speed (a segment without bounds
+    /// is searched in full), so it does not fail the build that committed.
+    pub fn write_bounds(&self) {
+        let _ = bounds::write_missing(&self.dir, &self.fields);
+    }
+
     fn new_reader(&self) -> Result<IndexReader> {
         self.index
             .reader_builder()
@@ -683,6 +691,11 @@ pub(crate) fn remove_index_files(path: &Path, keep: &[&str]) -> Result<()> {
     let meta = path.join("meta.json");
     if !keep.contains(&"meta.json") && meta.is_file() {
         std::fs::remove_file(&meta).map_err(|e| Error::io(&meta, e))?;
+    }
+    // The block bounds' folder is folio's own ([`bounds`]).
+    let bounds = path.join(bounds::FOLDER);
+    if !keep.contains(&bounds::FOLDER) && bounds.is_dir() {
+        std::fs::remove_dir_all(&bounds).map_err(|e| Error::io(&bounds, e))?;
     }
     let entries = std::fs::read_dir(path).map_err(|e| Error::io(path, e))?;
     for entry in entries {

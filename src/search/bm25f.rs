@@ -33,7 +33,10 @@ use tantivy::query::{
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
 
+use super::join::QuotesOfNote;
 use super::ranking::K1;
+use crate::index::bounds::{BoundFiles, MIN_DOC_FREQ, Runs};
+use crate::index::schema::{QUOTE_BLOCK, quote_block_parts};
 
 /// A field of a [`Bm25F`] word: its term, weight and length normalisation.
 #[derive(Debug, Clone)]
@@ -63,6 +66,9 @@ pub struct Bm25F {
     /// same buffered union as the fields, as [`super::best_field`] would
     /// combine them.
     other: Option<(Box<dyn Query>, Score)>,
+    /// The index's block bounds: with them, a top-k search skips runs of
+    /// documents that cannot enter the top ([`Bm25FWeight::for_each_pruning`]).
+    bounds: Option<Arc<BoundFiles>>,
 }
 
 impl Clone for Bm25F {
@@ -72,6 +78,7 @@ impl Clone for Bm25F {
             documents: self.documents,
             sought: self.sought,
             other: self.other.as_ref().map(|(q, tie)| (q.box_clone(), *tie)),
+            bounds: self.bounds.clone(),
         }
     }
 }
@@ -80,7 +87,7 @@ impl Bm25F {
     /// The word of `fields` (one [`FieldTerm`] per field, same word), over
     /// `documents` documents of the target's kind.
     pub fn new(fields: Vec<FieldTerm>, documents: u64) -> Self {
-        Bm25F { fields, documents, sought: false, other: None }
+        Bm25F { fields, documents, sought: false, other: None, bounds: None }
     }
 
     /// The word, scored as the best of its BM25F and `other` plus `tie` ×
@@ -94,10 +101,18 @@ impl Bm25F {
     pub fn sought(self, sought: bool) -> Self {
         Bm25F { sought, ..self }
     }
-}
 
-impl Query for Bm25F {
-    fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+    /// The same word, skipping what cannot reach the top with `bounds`.
+    pub fn with_bounds(self, bounds: Option<Arc<BoundFiles>>) -> Self {
+        Bm25F { bounds, ..self }
+    }
+
+    /// Whether a top-k search of this word can skip runs of documents.
+    pub fn has_bounds(&self) -> bool {
+        self.bounds.is_some()
+    }
+
+    fn typed_weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Bm25FWeight> {
         let mut fields = Vec::with_capacity(self.fields.len());
         let (mut doc_freq, n) = (0u64, self.documents.max(1));
         if let EnableScoring::Enabled { statistics_provider, .. } = scoring {
@@ -117,15 +132,32 @@ impl Query for Bm25F {
             Some((q, tie)) => Some((q.weight(scoring)?, *tie)),
             None => None,
         };
-        Ok(Box::new(Bm25FWeight {
+        // The quote join's word, typed, for its bounds.
+        let joined = match (&self.other, &self.bounds) {
+            (Some((q, tie)), Some(_)) if scoring.is_scoring_enabled() => q
+                .downcast_ref::<QuotesOfNote>()
+                .and_then(|join| join.inner().downcast_ref::<Bm25F>())
+                .map(|word| word.typed_weight(scoring).map(|w| (Box::new(w), *tie)))
+                .transpose()?,
+            _ => None,
+        };
+        Ok(Bm25FWeight {
             other,
+            joined,
             fields,
             idf: (1.0 + idf).ln(),
             doc_freq,
             documents: n,
             scoring: scoring.is_scoring_enabled(),
             sought: self.sought,
-        }))
+            bounds: self.bounds.clone(),
+        })
+    }
+}
+
+impl Query for Bm25F {
+    fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(self.typed_weight(scoring)?))
     }
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
@@ -173,6 +205,9 @@ struct Bm25FWeight {
     scoring: bool,
     sought: bool,
     other: Option<(Box<dyn Weight>, Score)>,
+    /// The quote join's word (the `other` part, typed), for its bounds.
+    joined: Option<(Box<Bm25FWeight>, Score)>,
+    bounds: Option<Arc<BoundFiles>>,
 }
 
 /// BM25's saturation of a combined frequency, times idf and `(k1 + 1)`
@@ -203,8 +238,15 @@ impl Bm25FWeight {
     }
 }
 
-impl Weight for Bm25FWeight {
-    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+impl Bm25FWeight {
+    /// The word's scorer: Tantivy's buffered union of the fields when
+    /// walked end to end, a merge of their cursors when `sought`.
+    fn scorer_walking(
+        &self,
+        reader: &SegmentReader,
+        boost: Score,
+        sought: bool,
+    ) -> tantivy::Result<Box<dyn Scorer>> {
         let mut fields = self.cursors(reader)?;
         let other = match &self.other {
             Some((w, _)) => Some(w.scorer(reader, boost)?).filter(|s| s.doc() != TERMINATED),
@@ -223,7 +265,7 @@ impl Weight for Bm25FWeight {
                 None => Box::new(EmptyScorer),
             });
         }
-        if !self.sought {
+        if !sought {
             // Walked end to end: Tantivy's buffered union of the fields
             // (and the other part), each scoring its weighted frequency,
             // summed and saturated by the combiner, as the best-field walk
@@ -255,6 +297,51 @@ impl Weight for Bm25FWeight {
         let mut scorer = Bm25FScorer { fields, docs, doc: 0, idf: self.idf * boost, other };
         scorer.doc = scorer.smallest();
         Ok(Box::new(scorer))
+    }
+}
+
+impl Weight for Bm25FWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        self.scorer_walking(reader, boost, self.sought)
+    }
+
+    /// Top-k collection: with block bounds, a run of documents whose bound
+    /// does not beat the k-th best score so far is skipped unscored.
+    fn for_each_pruning(
+        &self,
+        mut threshold: Score,
+        reader: &SegmentReader,
+        callback: &mut dyn FnMut(DocId, Score) -> Score,
+    ) -> tantivy::Result<()> {
+        let mut bounds = self.segment_bounds(reader)?;
+        // Skipping seeks: the buffered union would have walked ahead of
+        // every skip already (4,096 documents at a time).
+        let mut scorer = self.scorer_walking(reader, 1.0, self.sought || bounds.is_some())?;
+        let mut doc = scorer.doc();
+        while doc != TERMINATED {
+            let end = match bounds.as_mut() {
+                Some(bounds) => {
+                    let (end, bound) = bounds.window(doc);
+                    if bound <= threshold {
+                        if end >= TERMINATED - 1 {
+                            break;
+                        }
+                        doc = scorer.seek(end + 1);
+                        continue;
+                    }
+                    end
+                }
+                None => TERMINATED,
+            };
+            while doc <= end && doc != TERMINATED {
+                let score = scorer.score();
+                if score > threshold {
+                    threshold = callback(doc, score);
+                }
+                doc = scorer.advance();
+            }
+        }
+        Ok(())
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
@@ -335,6 +422,186 @@ impl Bm25FWeight {
         }
         out.add_detail(combined);
         Ok(out)
+    }
+}
+
+impl Bm25FWeight {
+    /// The bounds of this word in one segment, or `None` when a field
+    /// holding it there has none (an index written before bounds): then
+    /// every match is scored.
+    fn segment_bounds(&self, reader: &SegmentReader) -> tantivy::Result<Option<WindowBounds>> {
+        let Some(files) = &self.bounds else { return Ok(None) };
+        if !self.scoring {
+            return Ok(None);
+        }
+        let Some(own) = self.field_bounds(reader, files)? else { return Ok(None) };
+        let joined = match &self.joined {
+            Some((word, tie)) => match word.field_bounds(reader, files)? {
+                Some(fields) => {
+                    let column = reader.fast_fields().u64(QUOTE_BLOCK)?;
+                    Some(JoinedBounds { fields, idf: word.idf, tie: *tie, column })
+                }
+                None => return Ok(None),
+            },
+            None if self.other.is_some() => return Ok(None),
+            None => None,
+        };
+        Ok(Some(WindowBounds { own, idf: self.idf, joined }))
+    }
+
+    /// Each field's bounds in `reader`'s segment (fields without the word
+    /// are left out).
+    fn field_bounds(
+        &self,
+        reader: &SegmentReader,
+        files: &BoundFiles,
+    ) -> tantivy::Result<Option<Vec<FieldBounds>>> {
+        let segment = files.segment(reader.segment_id());
+        let mut out = Vec::with_capacity(self.fields.len());
+        for f in &self.fields {
+            let field = f.term.field();
+            let inverted = reader.inverted_index(field)?;
+            let Some(info) = inverted.get_term_info(&f.term)? else { continue };
+            if info.doc_freq < MIN_DOC_FREQ {
+                // Few postings: their runs are read here, shorter than the
+                // file's, as they are sparse.
+                let mut postings =
+                    inverted.read_postings_from_terminfo(&info, IndexRecordOption::WithFreqs)?;
+                let norms = reader
+                    .fieldnorms_readers()
+                    .get_field(field)?
+                    .unwrap_or_else(|| FieldNormReader::constant(reader.max_doc(), 1));
+                let mut runs: Vec<(DocId, DocId, Score)> = Vec::new();
+                let mut in_run = 0;
+                let mut doc = postings.doc();
+                while doc != TERMINATED {
+                    let part = postings.term_freq() as Score
+                        * f.per_norm[norms.fieldnorm_id(doc) as usize];
+                    match runs.last_mut() {
+                        Some(run) if in_run < READ_RUN => {
+                            run.1 = doc;
+                            run.2 = run.2.max(part);
+                            in_run += 1;
+                        }
+                        _ => {
+                            runs.push((doc, doc, part));
+                            in_run = 1;
+                        }
+                    }
+                    doc = postings.advance();
+                }
+                let runs = Runs::read(runs, f.average);
+                out.push(FieldBounds { runs, scale: SLACK, at: 0 });
+                continue;
+            }
+            let Some(segment) = &segment else { return Ok(None) };
+            let Some(ord) = inverted.terms().term_ord(f.term.serialized_value_bytes())? else {
+                continue;
+            };
+            let Some(runs) = segment.runs(field, f.b, ord) else { return Ok(None) };
+            // The runs were normalised by the average then; any length's
+            // normalisation moves by at most the ratio of the averages.
+            let scale = f.weight * (f.average / runs.average).max(1.0) * SLACK;
+            out.push(FieldBounds { runs, scale, at: 0 });
+        }
+        Ok(Some(out))
+    }
+}
+
+/// Headroom over a bound for float rounding: a bound is summed in another
+/// order than the score it bounds.
+const SLACK: Score = 1.0 + 1e-4;
+
+/// Postings per run read at query time (a word in few documents, whose
+/// runs span many documents each).
+const READ_RUN: usize = 16;
+
+/// One field's bounds in a segment: the word's runs of postings there.
+struct FieldBounds {
+    runs: Runs,
+    /// The field's weight, with the averages' ratio and [`SLACK`].
+    scale: Score,
+    /// The first run not wholly before the current window.
+    at: usize,
+}
+
+impl FieldBounds {
+    /// The first run that ends at or after `doc`: its first and last
+    /// document and its bound; `None` when the field has no posting left.
+    fn from(&mut self, doc: DocId) -> Option<(DocId, DocId, Score)> {
+        while self.at < self.runs.len() && self.runs.get(self.at).1 < doc {
+            self.at += 1;
+        }
+        (self.at < self.runs.len()).then(|| {
+            let (first, last, value) = self.runs.get(self.at);
+            (first, last, value * self.scale)
+        })
+    }
+
+    /// The highest bound over the documents `lo..=hi`.
+    fn over(&mut self, lo: DocId, hi: DocId) -> Score {
+        let Some((first, _, mut highest)) = self.from(lo) else { return 0.0 };
+        if first > hi {
+            return 0.0;
+        }
+        for i in self.at + 1..self.runs.len() {
+            let (first, _, value) = self.runs.get(i);
+            if first > hi {
+                break;
+            }
+            highest = highest.max(value * self.scale);
+        }
+        highest
+    }
+}
+
+/// A word's bounds in a segment: a window of documents from a given one,
+/// and the best score any document in it could have.
+struct WindowBounds {
+    own: Vec<FieldBounds>,
+    idf: Score,
+    joined: Option<JoinedBounds>,
+}
+
+/// The quote join's part of [`WindowBounds`]: a note scores its first
+/// matching quote, so the window's notes' quotes bound it.
+struct JoinedBounds {
+    fields: Vec<FieldBounds>,
+    idf: Score,
+    tie: Score,
+    column: tantivy::columnar::Column<u64>,
+}
+
+impl WindowBounds {
+    /// The window `doc..=end` the fields' runs allow, and its bound: it
+    /// ends where a field's run ends or the next one starts, so the runs
+    /// it sums are those holding `doc`.
+    fn window(&mut self, doc: DocId) -> (DocId, Score) {
+        let mut end = TERMINATED - 1;
+        for field in &mut self.own {
+            if let Some((first, last, _)) = field.from(doc) {
+                end = end.min(if first > doc { first - 1 } else { last });
+            }
+        }
+        let tf: Score = self
+            .own
+            .iter_mut()
+            .filter_map(|field| field.from(doc))
+            .filter(|&(first, _, _)| first <= end)
+            .map(|(_, _, bound)| bound)
+            .sum();
+        let own = saturate(self.idf, tf);
+        let Some(joined) = &mut self.joined else { return (end, own) };
+        // The quotes of the window's notes run to the last note's block end.
+        let quotes_end = if end >= TERMINATED - 1 {
+            TERMINATED - 1
+        } else {
+            let ahead = joined.column.first(end).map_or(0, |v| quote_block_parts(v).1);
+            end.saturating_add(ahead)
+        };
+        let tf: Score = joined.fields.iter_mut().map(|f| f.over(doc, quotes_end)).sum();
+        let quotes = saturate(joined.idf, tf);
+        (end, own.max(quotes) + joined.tie * own.min(quotes))
     }
 }
 

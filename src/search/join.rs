@@ -34,6 +34,11 @@ impl QuotesOfNote {
     pub fn new(inner: Box<dyn Query>) -> Self {
         QuotesOfNote { inner }
     }
+
+    /// The query on quote documents.
+    pub fn inner(&self) -> &dyn Query {
+        &*self.inner
+    }
 }
 
 impl Clone for QuotesOfNote {

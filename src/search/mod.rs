@@ -85,6 +85,7 @@ impl Request {
 pub struct Engine {
     ix: FolioIndex,
     reader: tantivy::IndexReader,
+    bounds: std::sync::Arc<crate::index::bounds::BoundFiles>,
 }
 
 impl Engine {
@@ -97,7 +98,8 @@ impl Engine {
     /// A searcher on a reader already open on `ix` (as
     /// [`crate::index::update::update_and_read`] hands back).
     pub fn with_reader(ix: FolioIndex, reader: tantivy::IndexReader) -> Self {
-        Engine { ix, reader }
+        let bounds = std::sync::Arc::new(crate::index::bounds::BoundFiles::new(&ix.dir));
+        Engine { ix, reader, bounds }
     }
 
     /// The index searched.
@@ -120,6 +122,7 @@ impl Engine {
         let limit = limit.max(1);
         let mut builder = Builder::new(&self.ix.fields, &searcher, request.target);
         builder.explaining = request.explain;
+        builder.bounds = Some(self.bounds.clone());
         let mut seen: HashSet<DocAddress> = HashSet::new();
         let mut ranked: Vec<(f32, DocAddress)> = Vec::new();
         // Each pass's query, and the pass of each hit (for explanations).
@@ -373,7 +376,10 @@ fn fill(
             searcher.search(query, &(top_docs, Count)).map_err(|e| Error::tantivy(doing, e))?;
         (top, Total { count: n, exact: true })
     } else {
-        let top = searcher.search(query, &top_docs).map_err(|e| Error::tantivy(doing, e))?;
+        // A lone required clause is searched as itself, so that its own
+        // top-k collection (a word's block bounds) runs.
+        let top =
+            top_pruned(searcher, sole_clause(query), want).map_err(|e| Error::tantivy(doing, e))?;
         let total = if top.len() < want {
             Total { count: top.len(), exact: true }
         } else {
@@ -389,12 +395,17 @@ fn fill(
     Ok(total)
 }
 
-/// Whether Tantivy's top-k collection can skip blocks of `query` (block-max
-/// WAND): a term query, or a boolean query whose clauses all are (what
-/// `BooleanWeight::for_each_pruning` specialises).
+/// Whether top-k collection can skip blocks of `query`: a term query, or
+/// a boolean query whose clauses all are (what Tantivy's
+/// `BooleanWeight::for_each_pruning` specialises, block-max WAND); or a
+/// word scored by BM25F with the index's block bounds, alone or as the
+/// only required clause ([`bm25f::Bm25F`]).
 pub fn prunable(query: &dyn tantivy::query::Query) -> bool {
     use tantivy::query::{BooleanQuery, Occur, TermQuery};
     if query.downcast_ref::<TermQuery>().is_some() {
+        return true;
+    }
+    if sole_clause(query).downcast_ref::<bm25f::Bm25F>().is_some_and(bm25f::Bm25F::has_bounds) {
         return true;
     }
     query.downcast_ref::<BooleanQuery>().is_some_and(|b| {
@@ -403,6 +414,73 @@ pub fn prunable(query: &dyn tantivy::query::Query) -> bool {
                 *occur != Occur::MustNot && q.downcast_ref::<TermQuery>().is_some()
             })
     })
+}
+
+/// The `k` best documents of `query`, best first (ties: the first in the
+/// index), each segment's search skipping what cannot beat the k-th best
+/// found so far in *any* segment: Tantivy's `TopDocs` starts every
+/// segment from nothing, so with 31 segments each one scored its matches
+/// until its own top k filled up.
+fn top_pruned(
+    searcher: &Searcher,
+    query: &dyn tantivy::query::Query,
+    k: usize,
+) -> tantivy::Result<Vec<(f32, DocAddress)>> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    let weight = query.weight(tantivy::query::EnableScoring::enabled_from_searcher(searcher))?;
+    // The k best so far, worst on top: (score, reversed address), so that
+    // of two equal scores the later document is dropped first.
+    let mut best: BinaryHeap<Reverse<(ByScore, Reverse<DocAddress>)>> = BinaryHeap::new();
+    let floor = |best: &BinaryHeap<Reverse<(ByScore, Reverse<DocAddress>)>>| {
+        if best.len() < k { f32::MIN } else { best.peek().map_or(f32::MIN, |w| w.0.0.0) }
+    };
+    for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+        let alive = reader.alive_bitset();
+        let threshold = floor(&best);
+        weight.for_each_pruning(threshold, reader, &mut |doc, score| {
+            if alive.is_some_and(|a| a.is_deleted(doc)) {
+                return floor(&best);
+            }
+            best.push(Reverse((ByScore(score), Reverse(DocAddress::new(ord as u32, doc)))));
+            if best.len() > k {
+                best.pop();
+            }
+            floor(&best)
+        })?;
+    }
+    let mut top: Vec<(f32, DocAddress)> =
+        best.into_iter().map(|Reverse((score, Reverse(addr)))| (score.0, addr)).collect();
+    top.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    Ok(top)
+}
+
+/// A score ordered by `total_cmp`.
+#[derive(Clone, Copy, PartialEq)]
+struct ByScore(f32);
+
+impl Eq for ByScore {}
+
+impl PartialOrd for ByScore {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for ByScore {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+/// The query a boolean query of one required clause scores as: that
+/// clause (recursively); any other query itself.
+fn sole_clause(query: &dyn tantivy::query::Query) -> &dyn tantivy::query::Query {
+    use tantivy::query::{BooleanQuery, Occur};
+    match query.downcast_ref::<BooleanQuery>().map(BooleanQuery::clauses) {
+        Some([(Occur::Must, only)]) => sole_clause(&**only),
+        _ => query,
+    }
 }
 
 /// Counts the live documents `query` matches, without scoring, stopping at

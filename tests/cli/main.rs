@@ -17,6 +17,9 @@ mod index;
 /// `folio search` and `folio quotes` on the seed notes.
 mod search;
 
+/// Top-k searches that skip blocks return the hits of scoring everything.
+mod pruning;
+
 /// `folio bench --relevance` on a tiny test collection.
 mod bench;
 

@@ -59,6 +59,9 @@ pub struct Builder<'a> {
     languages: std::cell::OnceCell<Vec<&'static str>>,
     /// [`Builder::language_counts`], by language.
     language_counts: std::cell::RefCell<std::collections::HashMap<&'static str, (u64, u64)>>,
+    /// The index's block bounds, handed to each word (top-k searches skip
+    /// what cannot reach the top).
+    pub bounds: Option<std::sync::Arc<crate::index::bounds::BoundFiles>>,
 }
 
 impl<'a> Builder<'a> {
@@ -88,6 +91,7 @@ impl<'a> Builder<'a> {
             explaining: false,
             languages: std::cell::OnceCell::new(),
             language_counts: Default::default(),
+            bounds: None,
         }
     }
 
@@ -571,11 +575,13 @@ impl<'a> Builder<'a> {
         };
         let mut parts: Vec<Box<dyn Query>> = Vec::with_capacity(2);
         let quotes = (!quoted.is_empty()).then(|| {
-            let inner = Bm25F::new(quoted, quote_docs).sought(self.sought);
+            let inner =
+                Bm25F::new(quoted, quote_docs).sought(self.sought).with_bounds(self.bounds.clone());
             Box::new(QuotesOfNote::new(Box::new(inner))) as Box<dyn Query>
         });
         if !own.is_empty() {
-            let word = Bm25F::new(own, documents).sought(self.sought);
+            let word =
+                Bm25F::new(own, documents).sought(self.sought).with_bounds(self.bounds.clone());
             match quotes {
                 // Both parts in one walk (one buffered union, or one merge
                 // when sought), not a walk of walks.

@@ -1,0 +1,385 @@
+//! Block bounds: for each common word of each ranked text field of a
+//! segment, the highest length-normalised frequency in each run of
+//! [`CHUNK`] of its postings. A top-k search reads them to skip runs of
+//! documents that cannot enter the top (`search::bm25f`, block-max
+//! pruning), as Tantivy's block-max WAND does for a single field.
+//!
+//! Tantivy stores a block maximum of its own, but for its BM25 with the
+//! segment's average length over *every* document: a note field's average
+//! counts the quote documents as empty, about a quarter of folio's, so its
+//! maxima bound folio's BM25F only loosely, and not at all once folio
+//! weighs fields. These are folio's: `tf / (1 − b + b × length / average)`
+//! with the average over the documents of the field's kind, written per
+//! segment after each commit (and its merges), in `bounds/` beside the
+//! segments, one file per segment, named by its id.
+//!
+//! A search with another average `A` than the file's `A₀` (the index grew,
+//! or a language's own counts) scales the bound by `max(1, A / A₀)`: the
+//! normalisation `1 − b + b × L / A` moves by at most that ratio for any
+//! length. A segment without a file (written by an older folio, or before
+//! its bounds) is searched without skipping: bounds only ever make a search
+//! faster, never change its hits.
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use tantivy::directory::{Directory, MmapDirectory, OwnedBytes};
+use tantivy::index::SegmentId;
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{DocId, SegmentReader, Term};
+
+use super::schema::{Fields, KIND_NOTE, KIND_QUOTE};
+use crate::error::{Error, Result};
+
+/// Postings per bounded run: a run's bound is its best document's, so
+/// shorter runs bound closer. 1,000,000 notes, `history`: runs of 128
+/// postings skipped almost nothing (a run of notes spans ~2,000
+/// documents, and its quotes hold some short, high-scoring quote).
+pub const CHUNK: usize = 32;
+/// Words in fewer documents of a segment than this get no bounds: their
+/// postings are few enough to bound by reading them at query time.
+pub const MIN_DOC_FREQ: u32 = 1024;
+/// The `b` the bounds are computed with: BM25's default, folio's for
+/// every field. A query with another `b` skips nothing.
+pub const BOUND_B: f32 = 0.75;
+
+/// The folder of the bound files, inside an index's Tantivy folder.
+pub(crate) const FOLDER: &str = "bounds";
+const MAGIC: &[u8; 8] = b"FOLIOBB2";
+const EXTENSION: &str = "bounds";
+/// Bytes of one run: first and last document, highest bound.
+const RUN_BYTES: usize = 12;
+
+/// The text fields folio ranks by BM25F, with the kind of document whose
+/// count is their average's denominator.
+fn bounded_fields(fields: &Fields) -> Vec<(Field, &'static str)> {
+    let mut out = vec![
+        (fields.title, KIND_NOTE),
+        (fields.author, KIND_NOTE),
+        (fields.body, KIND_NOTE),
+        (fields.quote, KIND_QUOTE),
+        (fields.quote_title, KIND_QUOTE),
+        (fields.quote_author, KIND_QUOTE),
+    ];
+    if let Ok(note_text) = fields.schema.get_field("note_text") {
+        out.push((note_text, KIND_QUOTE));
+    }
+    out
+}
+
+fn file_name(segment: SegmentId) -> String {
+    format!("{}.{EXTENSION}", segment.uuid_string())
+}
+
+/// Writes the bounds of every segment of the index in `dir` that has none,
+/// and removes the files of segments gone (merged or deleted). Returns how
+/// many files were written.
+///
+/// The segments are opened here, one at a time, through an index handle
+/// of their own: a search's reader maps every segment, and the pages this
+/// pass reads would stay resident in it (1,000,000 notes: peak RSS 548 MB
+/// that way); mapped here, they are unmapped with each segment.
+pub fn write_missing(dir: &Path, fields: &Fields) -> Result<usize> {
+    let folder = dir.join(FOLDER);
+    std::fs::create_dir_all(&folder).map_err(|e| Error::io(&folder, e))?;
+    let index = tantivy::Index::open_in_dir(dir)
+        .map_err(|e| Error::tantivy("opening the index for its block bounds", e))?;
+    let segments =
+        index.searchable_segments().map_err(|e| Error::tantivy("listing segments", e))?;
+    let mut live = HashSet::new();
+    let mut written = 0;
+    for segment in segments {
+        let name = file_name(segment.id());
+        let path = folder.join(&name);
+        live.insert(name);
+        if path.exists() {
+            continue;
+        }
+        let bytes = SegmentReader::open(&segment)
+            .and_then(|reader| segment_bounds(&reader, fields))
+            .map_err(|e| Error::tantivy("computing block bounds", e))?;
+        write_atomically(&path, &bytes)?;
+        written += 1;
+    }
+    if let Ok(entries) = std::fs::read_dir(&folder) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().to_string();
+            // A file of a segment no longer searched; a failed removal
+            // leaves a file nothing reads.
+            if !live.contains(&name) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+    Ok(written)
+}
+
+/// Writes to a temporary name, then renames: a reader never maps half a
+/// file, and a killed build leaves none.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let temp = path.with_extension("tmp");
+    let mut file = std::fs::File::create(&temp).map_err(|e| Error::io(&temp, e))?;
+    file.write_all(bytes).map_err(|e| Error::io(&temp, e))?;
+    drop(file);
+    std::fs::rename(&temp, path).map_err(|e| Error::io(path, e))
+}
+
+/// A word's bounded runs in one field: field entry, first run, run count.
+struct WordRuns {
+    term_ord: u64,
+    first: u32,
+    count: u32,
+}
+
+/// The file of one segment:
+///
+/// ```text
+/// magic "FOLIOBB2"
+/// u32 fields, u64 runs offset
+/// per field: u32 field id, f32 b, f32 average, u32 words, u64 words offset
+/// per field's words, by term ordinal: u64 term ordinal, u32 first run, u32 runs
+/// runs: u32 first and last document, f32 highest tf / (1 − b + b × length / average)
+/// ```
+///
+/// All little-endian.
+fn segment_bounds(segment: &SegmentReader, fields: &Fields) -> tantivy::Result<Vec<u8>> {
+    let kinds = segment.inverted_index(fields.kind)?;
+    let mut tables: Vec<(Field, f32, Vec<WordRuns>)> = Vec::new();
+    let mut runs: Vec<(DocId, DocId, f32)> = Vec::new();
+    for (field, kind) in bounded_fields(fields) {
+        let inverted = segment.inverted_index(field)?;
+        let documents = kinds.doc_freq(&Term::from_field_text(fields.kind, kind))?.max(1);
+        let average = (inverted.total_num_tokens() as f32 / documents as f32).max(1e-3);
+        let Some(norms) = segment.fieldnorms_readers().get_field(field)? else { continue };
+        let per_norm = normalisers(average);
+        let mut words = Vec::new();
+        let mut stream = inverted.terms().stream()?;
+        while stream.advance() {
+            let info = stream.value();
+            if info.doc_freq < MIN_DOC_FREQ {
+                continue;
+            }
+            let mut postings =
+                inverted.read_block_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?;
+            let first = runs.len() as u32;
+            loop {
+                let docs = postings.docs();
+                if docs.is_empty() {
+                    break;
+                }
+                let freqs = postings.freqs();
+                // A Tantivy block (128 postings, but for the last) in runs.
+                for (docs, freqs) in docs.chunks(CHUNK).zip(freqs.chunks(CHUNK)) {
+                    let highest = docs
+                        .iter()
+                        .zip(freqs)
+                        .map(|(&d, &tf)| tf as f32 * per_norm[norms.fieldnorm_id(d) as usize])
+                        .fold(0.0f32, f32::max);
+                    runs.push((docs[0], docs[docs.len() - 1], highest));
+                }
+                postings.advance();
+            }
+            words.push(WordRuns {
+                term_ord: stream.term_ord(),
+                first,
+                count: runs.len() as u32 - first,
+            });
+        }
+        tables.push((field, average, words));
+    }
+    let header = 8 + 4 + 8 + tables.len() * 24;
+    let words_bytes: usize = tables.iter().map(|t| t.2.len() * 16).sum();
+    let runs_offset = (header + words_bytes) as u64;
+    let mut out = Vec::with_capacity(header + words_bytes + runs.len() * RUN_BYTES);
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&(tables.len() as u32).to_le_bytes());
+    out.extend_from_slice(&runs_offset.to_le_bytes());
+    let mut offset = header as u64;
+    for (field, average, words) in &tables {
+        out.extend_from_slice(&field.field_id().to_le_bytes());
+        out.extend_from_slice(&BOUND_B.to_le_bytes());
+        out.extend_from_slice(&average.to_le_bytes());
+        out.extend_from_slice(&(words.len() as u32).to_le_bytes());
+        out.extend_from_slice(&offset.to_le_bytes());
+        offset += words.len() as u64 * 16;
+    }
+    for (_, _, words) in &tables {
+        for w in words {
+            out.extend_from_slice(&w.term_ord.to_le_bytes());
+            out.extend_from_slice(&w.first.to_le_bytes());
+            out.extend_from_slice(&w.count.to_le_bytes());
+        }
+    }
+    for (first, last, highest) in runs {
+        out.extend_from_slice(&first.to_le_bytes());
+        out.extend_from_slice(&last.to_le_bytes());
+        out.extend_from_slice(&highest.to_le_bytes());
+    }
+    Ok(out)
+}
+
+/// `1 / (1 − b + b × length / average)` for each field-norm id.
+fn normalisers(average: f32) -> [f32; 256] {
+    let mut out = [0.0; 256];
+    for (id, slot) in out.iter_mut().enumerate() {
+        let length = tantivy::fieldnorm::FieldNormReader::id_to_fieldnorm(id as u8) as f32;
+        *slot = 1.0 / (1.0 - BOUND_B + BOUND_B * length / average);
+    }
+    out
+}
+
+/// The bound files of an index, mapped as searches first need them.
+#[derive(Debug)]
+pub struct BoundFiles {
+    folder: PathBuf,
+    opened: Mutex<std::collections::HashMap<SegmentId, Arc<SegmentBounds>>>,
+}
+
+impl BoundFiles {
+    /// The bounds of the index whose Tantivy folder is `dir`.
+    pub fn new(dir: &Path) -> Self {
+        BoundFiles { folder: dir.join(FOLDER), opened: Mutex::default() }
+    }
+
+    /// The bounds of `segment`, when its file is there and reads well. A
+    /// missing file is looked for again next time: a long-running server
+    /// sees a segment before the commit that made it has written its
+    /// bounds.
+    pub fn segment(&self, segment: SegmentId) -> Option<Arc<SegmentBounds>> {
+        let mut opened = self.opened.lock().ok()?;
+        if let Some(found) = opened.get(&segment) {
+            return Some(found.clone());
+        }
+        let name = file_name(segment);
+        if !self.folder.join(&name).exists() {
+            return None;
+        }
+        let directory = MmapDirectory::open(&self.folder).ok()?;
+        let bytes = directory.open_read(Path::new(&name)).ok()?.read_bytes().ok()?;
+        let bounds = Arc::new(SegmentBounds::parse(bytes)?);
+        opened.insert(segment, bounds.clone());
+        Some(bounds)
+    }
+}
+
+/// One segment's bounds file, mapped.
+#[derive(Debug)]
+pub struct SegmentBounds {
+    bytes: OwnedBytes,
+    runs_offset: usize,
+    /// Field id, b, average, words, words offset.
+    fields: Vec<(u32, f32, f32, usize, usize)>,
+}
+
+/// A word's runs in one field of one segment: mapped from its file, or
+/// read from its postings at query time (a word in few documents).
+#[derive(Clone)]
+pub struct Runs {
+    source: RunSource,
+    /// The average length the runs were normalised with.
+    pub average: f32,
+}
+
+#[derive(Clone)]
+enum RunSource {
+    Mapped(OwnedBytes),
+    Read(Arc<[(DocId, DocId, f32)]>),
+}
+
+impl Runs {
+    /// Runs made at query time, normalised with `average`.
+    pub fn read(runs: Vec<(DocId, DocId, f32)>, average: f32) -> Self {
+        Runs { source: RunSource::Read(runs.into()), average }
+    }
+
+    /// How many runs.
+    pub fn len(&self) -> usize {
+        match &self.source {
+            RunSource::Mapped(bytes) => bytes.len() / RUN_BYTES,
+            RunSource::Read(runs) => runs.len(),
+        }
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Run `i`: its first and last document and its highest normalised
+    /// frequency.
+    pub fn get(&self, i: usize) -> (DocId, DocId, f32) {
+        match &self.source {
+            RunSource::Mapped(bytes) => {
+                let (b, at) = (bytes.as_slice(), i * RUN_BYTES);
+                (read_u32(b, at), read_u32(b, at + 4), f32::from_bits(read_u32(b, at + 8)))
+            }
+            RunSource::Read(runs) => runs.get(i).copied().unwrap_or((0, 0, 0.0)),
+        }
+    }
+}
+
+fn read_u32(b: &[u8], at: usize) -> u32 {
+    b.get(at..at + 4).and_then(|s| s.try_into().ok()).map_or(0, u32::from_le_bytes)
+}
+
+fn read_u64(b: &[u8], at: usize) -> u64 {
+    b.get(at..at + 8).and_then(|s| s.try_into().ok()).map_or(0, u64::from_le_bytes)
+}
+
+impl SegmentBounds {
+    fn parse(bytes: OwnedBytes) -> Option<Self> {
+        let b = bytes.as_slice();
+        if b.get(..8)? != MAGIC {
+            return None;
+        }
+        let count = read_u32(b, 8) as usize;
+        let runs_offset = read_u64(b, 12) as usize;
+        let mut fields = Vec::with_capacity(count);
+        for i in 0..count {
+            let at = 20 + i * 24;
+            b.get(at..at + 24)?;
+            fields.push((
+                read_u32(b, at),
+                f32::from_bits(read_u32(b, at + 4)),
+                f32::from_bits(read_u32(b, at + 8)),
+                read_u32(b, at + 12) as usize,
+                read_u64(b, at + 16) as usize,
+            ));
+        }
+        if runs_offset > b.len() {
+            return None;
+        }
+        Some(SegmentBounds { bytes, runs_offset, fields })
+    }
+
+    /// The runs of the word with ordinal `term_ord` in `field`, when it
+    /// has bounds computed with `b`.
+    pub fn runs(&self, field: Field, b: f32, term_ord: u64) -> Option<Runs> {
+        let &(_, written_b, average, words, offset) =
+            self.fields.iter().find(|f| f.0 == field.field_id())?;
+        if written_b != b {
+            return None;
+        }
+        let table = self.bytes.as_slice().get(offset..offset + words * 16)?;
+        let (mut lo, mut hi) = (0, words);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            let ord = read_u64(table, mid * 16);
+            if ord == term_ord {
+                let first = read_u32(table, mid * 16 + 8) as usize;
+                let count = read_u32(table, mid * 16 + 12) as usize;
+                let start = self.runs_offset + first * RUN_BYTES;
+                let end = start + count * RUN_BYTES;
+                if end > self.bytes.len() {
+                    return None;
+                }
+                let source = RunSource::Mapped(self.bytes.slice(start..end));
+                return Some(Runs { source, average });
+            }
+            if ord < term_ord { lo = mid + 1 } else { hi = mid }
+        }
+        None
+    }
+}
