@@ -533,6 +533,7 @@ fn commit(
         vectors::remove_stale(ix, name);
     }
     reader.reload().map_err(|e| Error::tantivy("reloading the reader", e))?;
+    ix.write_bounds();
     finish(ix, reader, summary, started)
 }
 
