@@ -18,6 +18,7 @@ pub mod query;
 pub mod ranking;
 pub mod semantic;
 pub mod snippet;
+pub mod topk;
 
 use std::collections::{HashMap, HashSet};
 
@@ -355,7 +356,7 @@ impl Total {
 /// quote join): its top-k collection only skips blocks (block-max WAND)
 /// for a single term or a boolean query of plain term queries. So matches
 /// are counted in the same pass unless the query is one Tantivy can prune
-/// ([`prunable`]) and no count was asked for: then only the top documents
+/// ([`topk::prunable`]) and no count was asked for: then only the top documents
 /// are collected, and when as many came back as were asked, matches are
 /// counted without scoring up to [`COUNT_CAP`]. On the benchmark mix at
 /// 20,000 notes, collecting without the count and counting up to the cap
@@ -371,15 +372,12 @@ fn fill(
 ) -> Result<Total> {
     let want = limit + ranked.len();
     let top_docs = TopDocs::with_limit(want).order_by_score();
-    let (top, total) = if count || !prunable(query) {
+    let (top, total) = if count || !topk::prunable(query) {
         let (top, n) =
             searcher.search(query, &(top_docs, Count)).map_err(|e| Error::tantivy(doing, e))?;
         (top, Total { count: n, exact: true })
     } else {
-        // A lone required clause is searched as itself, so that its own
-        // top-k collection (a word's block bounds) runs.
-        let top =
-            top_pruned(searcher, sole_clause(query), want).map_err(|e| Error::tantivy(doing, e))?;
+        let top = topk::top_k(searcher, query, want).map_err(|e| Error::tantivy(doing, e))?;
         let total = if top.len() < want {
             Total { count: top.len(), exact: true }
         } else {
@@ -393,94 +391,6 @@ fn fill(
         }
     }
     Ok(total)
-}
-
-/// Whether top-k collection can skip blocks of `query`: a term query, or
-/// a boolean query whose clauses all are (what Tantivy's
-/// `BooleanWeight::for_each_pruning` specialises, block-max WAND); or a
-/// word scored by BM25F with the index's block bounds, alone or as the
-/// only required clause ([`bm25f::Bm25F`]).
-pub fn prunable(query: &dyn tantivy::query::Query) -> bool {
-    use tantivy::query::{BooleanQuery, Occur, TermQuery};
-    if query.downcast_ref::<TermQuery>().is_some() {
-        return true;
-    }
-    if sole_clause(query).downcast_ref::<bm25f::Bm25F>().is_some_and(bm25f::Bm25F::has_bounds) {
-        return true;
-    }
-    query.downcast_ref::<BooleanQuery>().is_some_and(|b| {
-        !b.clauses().is_empty()
-            && b.clauses().iter().all(|(occur, q)| {
-                *occur != Occur::MustNot && q.downcast_ref::<TermQuery>().is_some()
-            })
-    })
-}
-
-/// The `k` best documents of `query`, best first (ties: the first in the
-/// index), each segment's search skipping what cannot beat the k-th best
-/// found so far in *any* segment: Tantivy's `TopDocs` starts every
-/// segment from nothing, so with 31 segments each one scored its matches
-/// until its own top k filled up.
-fn top_pruned(
-    searcher: &Searcher,
-    query: &dyn tantivy::query::Query,
-    k: usize,
-) -> tantivy::Result<Vec<(f32, DocAddress)>> {
-    use std::cmp::Reverse;
-    use std::collections::BinaryHeap;
-    let weight = query.weight(tantivy::query::EnableScoring::enabled_from_searcher(searcher))?;
-    // The k best so far, worst on top: (score, reversed address), so that
-    // of two equal scores the later document is dropped first.
-    let mut best: BinaryHeap<Reverse<(ByScore, Reverse<DocAddress>)>> = BinaryHeap::new();
-    let floor = |best: &BinaryHeap<Reverse<(ByScore, Reverse<DocAddress>)>>| {
-        if best.len() < k { f32::MIN } else { best.peek().map_or(f32::MIN, |w| w.0.0.0) }
-    };
-    for (ord, reader) in searcher.segment_readers().iter().enumerate() {
-        let alive = reader.alive_bitset();
-        let threshold = floor(&best);
-        weight.for_each_pruning(threshold, reader, &mut |doc, score| {
-            if alive.is_some_and(|a| a.is_deleted(doc)) {
-                return floor(&best);
-            }
-            best.push(Reverse((ByScore(score), Reverse(DocAddress::new(ord as u32, doc)))));
-            if best.len() > k {
-                best.pop();
-            }
-            floor(&best)
-        })?;
-    }
-    let mut top: Vec<(f32, DocAddress)> =
-        best.into_iter().map(|Reverse((score, Reverse(addr)))| (score.0, addr)).collect();
-    top.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-    Ok(top)
-}
-
-/// A score ordered by `total_cmp`.
-#[derive(Clone, Copy, PartialEq)]
-struct ByScore(f32);
-
-impl Eq for ByScore {}
-
-impl PartialOrd for ByScore {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for ByScore {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.0.total_cmp(&other.0)
-    }
-}
-
-/// The query a boolean query of one required clause scores as: that
-/// clause (recursively); any other query itself.
-fn sole_clause(query: &dyn tantivy::query::Query) -> &dyn tantivy::query::Query {
-    use tantivy::query::{BooleanQuery, Occur};
-    match query.downcast_ref::<BooleanQuery>().map(BooleanQuery::clauses) {
-        Some([(Occur::Must, only)]) => sole_clause(&**only),
-        _ => query,
-    }
 }
 
 /// Counts the live documents `query` matches, without scoring, stopping at
@@ -608,14 +518,14 @@ mod tests {
             (total.expect("searches"), ranked.len())
         };
         let plain = term(text, "common");
-        assert!(prunable(&*plain));
+        assert!(topk::prunable(&*plain));
         assert_eq!(run(&*plain, false), (Total { count: COUNT_CAP, exact: false }, 10));
         assert_eq!(run(&*plain, true), (Total { count: 3000, exact: true }, 10));
         let both = BooleanQuery::new(vec![
             (Occur::Must, term(text, "common")),
             (Occur::Must, term(text, "even")),
         ]);
-        assert!(prunable(&both));
+        assert!(topk::prunable(&both));
         assert_eq!(run(&both, false).0, Total { count: COUNT_CAP, exact: false });
         // A few matches are all counted.
         let rare = BooleanQuery::new(vec![(Occur::Must, term(text, "nowhere"))]);
@@ -625,7 +535,7 @@ mod tests {
             Occur::Must,
             Box::new(DisjunctionMaxQuery::new(vec![term(text, "common")])) as Box<dyn Query>,
         )]);
-        assert!(!prunable(&dismax));
+        assert!(!topk::prunable(&dismax));
         assert_eq!(run(&dismax, false).0, Total { count: 3000, exact: true });
         Ok(())
     }

@@ -12,12 +12,16 @@ use crate::util::TestEnv;
 /// documents in a segment, so their runs are read from the bound files.
 const NOTES: usize = 3000;
 
-fn search(env: &TestEnv, command: &str, word: &str, count: bool) -> Value {
+fn search(env: &TestEnv, command: &str, query: &str, count: bool) -> Value {
     let mut args = vec![command, "--json", "--no-refresh", "-n", "10"];
     if count {
         args.push("--count");
     }
-    args.extend(["--", word]);
+    // `query` may carry flags (`--year`) before its words.
+    let (flags, words) = query.split_once(" -- ").unwrap_or(("", query));
+    args.extend(flags.split_whitespace());
+    args.push("--");
+    args.extend(words.split_whitespace());
     let run = env.folio(&args);
     run.check(matches!(run.code(), Some(0 | 1)), "search exits 0 (hits) or 1 (none)");
     run.json()
@@ -61,6 +65,15 @@ fn skipping_what_cannot_reach_the_top_returns_the_hits_of_scoring_everything() {
     let words = generator::words();
     let mut queries: Vec<&str> = vec!["the", "of", "and", "memory", "light", "history"];
     queries.extend(words.iter().step_by(97).take(24));
+    // Every word required, with and without a filter: scored in full
+    // today, they must agree all the same.
+    queries.extend([
+        "memory light",
+        "the of",
+        "the and light",
+        "--year 1950..2000 -- the",
+        "--year 1900..1990 -- memory the",
+    ]);
     let mut pruned = 0;
     for command in ["search", "quotes"] {
         for word in &queries {
