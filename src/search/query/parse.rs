@@ -192,22 +192,19 @@ pub fn word_parts(text: &str) -> Vec<&str> {
     parts.into_iter().filter_map(|(start, end)| text.get(start..end)).collect()
 }
 
-/// Whether `c` is a combining mark (or joiner) of a script that writes
-/// words without them being separate words: the analyser, like Tantivy's
-/// `SimpleTokenizer`, cuts words at the marks that are not alphabetic.
+/// Whether `c` is a combining mark (Unicode's general categories Mn, Mc,
+/// Me: a virama, a pulli, a Hebrew point, a decomposed accent) or a
+/// zero-width joiner or non-joiner: a part of a letter, which the
+/// analyser, like Tantivy's `SimpleTokenizer`, cuts words at when it is
+/// not alphabetic, not punctuation between words.
 fn is_mark(c: char) -> bool {
-    matches!(c as u32,
-        0x0300..=0x036F         // combining diacritical marks
-        | 0x0483..=0x0489       // Cyrillic
-        | 0x0591..=0x05BD | 0x05BF | 0x05C1..=0x05C2 | 0x05C4..=0x05C5 | 0x05C7 // Hebrew points
-        | 0x0610..=0x061A | 0x064B..=0x065F | 0x0670 | 0x06D6..=0x06ED   // Arabic
-        | 0x0900..=0x0963 | 0x0966..=0x096F | 0x0971..=0x0DF3   // Indic (not the dandas)
-        | 0x0E31..=0x0E3A | 0x0E47..=0x0E4E     // Thai
-        | 0x0EB1..=0x0EBC | 0x0EC8..=0x0ECD     // Lao
-        | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F
-        | 0x200C..=0x200D       // zero-width non-joiner and joiner
-        | 0xFE00..=0xFE0F       // variation selectors
-    )
+    use unicode_general_category::{GeneralCategory, get_general_category};
+    matches!(
+        get_general_category(c),
+        GeneralCategory::NonspacingMark
+            | GeneralCategory::SpacingMark
+            | GeneralCategory::EnclosingMark
+    ) || matches!(c, '\u{200C}' | '\u{200D}')
 }
 
 #[cfg(test)]
@@ -237,7 +234,7 @@ mod tests {
 
     #[test]
     fn words_are_cut_where_punctuation_or_script_cuts_them() {
-        let rows: [(&str, &[&str]); 11] = [
+        let rows: [(&str, &[&str]); 14] = [
             ("weight", &["weight"]),
             ("birth-weight", &["birth", "weight"]),
             ("pre-miRNA.", &["pre", "miRNA"]),
@@ -250,6 +247,11 @@ mod tests {
             ("東京。大阪", &["東京", "大阪"]),
             // A Tamil word the tokenizer cuts at its pulli is one word.
             ("பள்ளி", &["பள்ளி"]),
+            // So is a Hindi word cut at its virama, a pointed Hebrew word,
+            // and a word whose accent is a separate combining mark.
+            ("विद्या", &["विद्या"]),
+            ("שָׁלוֹם", &["שָׁלוֹם"]),
+            ("nai\u{308}ve", &["nai\u{308}ve"]),
             ("—", &[]),
         ];
         for (text, want) in rows {
