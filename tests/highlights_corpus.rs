@@ -11,10 +11,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use folio::index::FolioIndex;
-use folio::index::update::{UpdateOptions, update};
 use folio::note::{self, Note, ReferenceKind};
 use folio::search::{Engine, Hit, Request, Target};
+
+mod support;
 
 fn corpus() -> PathBuf {
     let Some(dir) = std::env::var_os("FOLIO_HIGHLIGHTS") else {
@@ -196,20 +196,9 @@ fn engine() -> &'static Engine {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     &FIXTURE
         .get_or_init(|| {
-            let dir = tempfile::tempdir().expect("temp dir");
-            let ix =
-                FolioIndex::open_or_create(&dir.path().join("ix"), false).expect("index opens");
-            let options = UpdateOptions {
-                roots: vec![corpus()],
-                default_roots: Vec::new(),
-                threads: 2,
-                memory_mb: 50,
-                progress: None,
-                model: None,
-            };
-            let summary = update(&ix, &options, &|_| {}).expect("builds");
-            assert!(summary.failed.is_empty(), "{:?}", summary.failed);
-            Fixture { engine: Engine::open(ix).expect("engine"), _dir: dir }
+            let built = support::build(vec![corpus()], None, &|_| {});
+            assert!(built.summary.failed.is_empty(), "{:?}", built.summary.failed);
+            Fixture { engine: Engine::open(built.ix).expect("engine"), _dir: built.dir }
         })
         .engine
 }

@@ -12,9 +12,9 @@ use std::collections::{BTreeSet, HashSet};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use folio::index::FolioIndex;
-use folio::index::update::{UpdateOptions, update};
 use folio::search::{Engine, Hit, Request, Target};
+
+mod support;
 
 fn corpus() -> PathBuf {
     let Some(dir) = std::env::var_os("FOLIO_MULTILINGUAL") else {
@@ -41,18 +41,8 @@ struct Fixture {
 fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let ix = FolioIndex::open_or_create(&dir.path().join("ix"), false).expect("index opens");
         let root = corpus().canonicalize().expect("the corpus folder");
-        let options = UpdateOptions {
-            roots: vec![root.clone()],
-            default_roots: Vec::new(),
-            threads: 2,
-            memory_mb: 50,
-            progress: None,
-            model: None,
-        };
-        let summary = update(&ix, &options, &|_| {}).expect("builds");
+        let support::Built { ix, summary, dir } = support::build(vec![root.clone()], None, &|_| {});
         assert!(summary.failed.is_empty(), "{:?}", summary.failed);
         let mut quotes = Vec::new();
         for lang in ["zh", "ja", "ko", "ru", "es"] {

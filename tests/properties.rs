@@ -23,6 +23,8 @@ use folio::index::update::{self, UpdateOptions};
 use folio::search::{Engine, Hit, Matching, Request, Results, Target};
 use proptest::prelude::*;
 
+mod support;
+
 /// Cases per property unless `PROPTEST_CASES` says otherwise.
 fn config(cases: u32) -> ProptestConfig {
     let cases = std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(cases);
@@ -223,14 +225,8 @@ fn fixture() -> &'static Fixture {
             std::fs::write(notes.join(name), text).expect("write a note");
         }
         let ix = FolioIndex::open_or_create(&dir.path().join("index"), false).expect("create");
-        let options = UpdateOptions {
-            roots: vec![notes.clone()],
-            default_roots: Vec::new(),
-            threads: 2,
-            memory_mb: 60,
-            progress: None,
-            model: None,
-        };
+        let options =
+            UpdateOptions { memory_mb: 60, ..support::options(vec![notes.clone()], None) };
         update::update(&ix, &options, &|_| {}).expect("build the index");
         // Words as written in the bodies and quotes (surface forms: case,
         // accents, inflections), for queries.

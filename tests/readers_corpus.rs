@@ -13,8 +13,10 @@
 use std::path::{Path, PathBuf};
 
 use folio::index::FolioIndex;
-use folio::index::update::{UpdateOptions, update};
+use folio::index::update::update;
 use folio::note::{self, Note};
+
+mod support;
 
 fn corpus() -> PathBuf {
     let Some(dir) = std::env::var_os("FOLIO_HIGHLIGHTS_EXTRA") else {
@@ -143,14 +145,7 @@ fn indexed_and_refreshed_without_duplicates() {
     let kobo_before = listing(&roots[0]);
     let dir = tempfile::tempdir().expect("temp dir");
     let ix = FolioIndex::open_or_create(&dir.path().join("ix"), false).expect("index opens");
-    let options = UpdateOptions {
-        roots,
-        default_roots: Vec::new(),
-        threads: 2,
-        memory_mb: 50,
-        progress: None,
-        model: None,
-    };
+    let options = support::options(roots, None);
     let first = update(&ix, &options, &|_| {}).expect("builds");
     assert!(first.failed.is_empty(), "{:?}", first.failed);
     assert_eq!(first.added, 31, "the database and the 30 notebooks");

@@ -6,9 +6,9 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use folio::index::FolioIndex;
-use folio::index::update::{UpdateOptions, update};
 use folio::search::{Engine, Hit, Request, Target};
+
+mod support;
 
 fn corpus() -> PathBuf {
     let dir = std::env::var_os("FOLIO_REAL_CORPUS")
@@ -28,21 +28,10 @@ fn engine() -> &'static Engine {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     &FIXTURE
         .get_or_init(|| {
-            let dir = tempfile::tempdir().expect("temp dir");
-            let ix =
-                FolioIndex::open_or_create(&dir.path().join("ix"), false).expect("index opens");
-            let options = UpdateOptions {
-                roots: vec![corpus()],
-                default_roots: Vec::new(),
-                threads: 2,
-                memory_mb: 50,
-                progress: None,
-                model: None,
-            };
-            let summary =
-                update(&ix, &options, &|e| panic!("unexpected warning: {e}")).expect("builds");
-            assert_eq!(summary.notes, 127);
-            Fixture { engine: Engine::open(ix).expect("engine"), _dir: dir }
+            let built =
+                support::build(vec![corpus()], None, &|e| panic!("unexpected warning: {e}"));
+            assert_eq!(built.summary.notes, 127);
+            Fixture { engine: Engine::open(built.ix).expect("engine"), _dir: built.dir }
         })
         .engine
 }
@@ -338,19 +327,10 @@ mod with_the_model {
                 .map(PathBuf::from)
                 .expect("FOLIO_MODEL must name the sentence model's folder (see .ci/run)");
             let model = Arc::new(Model::new(dir));
-            let dir = tempfile::tempdir().expect("temp dir");
-            let ix =
-                FolioIndex::open_or_create(&dir.path().join("ix"), false).expect("index opens");
-            let options = UpdateOptions {
-                roots: vec![corpus()],
-                default_roots: Vec::new(),
-                threads: 2,
-                memory_mb: 50,
-                progress: None,
-                model: Some(model.clone()),
-            };
-            let summary =
-                update(&ix, &options, &|e| panic!("unexpected warning: {e}")).expect("builds");
+            let super::support::Built { ix, summary, dir } =
+                super::support::build(vec![corpus()], Some(model.clone()), &|e| {
+                    panic!("unexpected warning: {e}")
+                });
             eprintln!(
                 "book reviews: {} notes, embedded {} passages and quotes in {:.1} s",
                 summary.notes, summary.embedded, summary.seconds

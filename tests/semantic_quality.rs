@@ -28,6 +28,8 @@ use folio::search::semantic::{Fusion, Meaning, RankMode};
 use folio::search::{Engine, Hit, Request, Target};
 use tantivy::tokenizer::TokenStream;
 
+mod support;
+
 fn env_dir(name: &str) -> PathBuf {
     let dir = std::env::var_os(name)
         .map(PathBuf::from)
@@ -44,14 +46,7 @@ struct Fixture {
 }
 
 fn options(roots: Vec<PathBuf>, model: &Arc<Model>) -> UpdateOptions {
-    UpdateOptions {
-        roots,
-        default_roots: Vec::new(),
-        threads: 2,
-        memory_mb: 100,
-        progress: None,
-        model: Some(model.clone()),
-    }
+    UpdateOptions { memory_mb: 100, ..support::options(roots, Some(model.clone())) }
 }
 
 /// The sentence model, loaded once for every test.
