@@ -17,6 +17,12 @@
 //! document at a time. A note's quote join, when given
 //! ([`Bm25F::with_other`]), joins the same walk.
 //!
+//! A top-k search (`search::topk`) need not score every match: the index's
+//! block bounds ([`crate::index::bounds`]) give, for a window of documents,
+//! the best score any of them could have (the quote join's included), and a
+//! window that cannot beat the k-th best so far is passed over with one
+//! seek.
+//!
 //! The word's rarity (idf) is taken from the field where it is most common
 //! (Lucene's and Elasticsearch's `cross_fields` blending does the same): a
 //! lower bound on the documents holding it in any field, and one idf for
