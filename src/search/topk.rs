@@ -14,6 +14,10 @@
 //! Tantivy's own walk of it: `memory light` 12.7 → 14.8 ms, while a word
 //! with a year filter went 14.8 → 12.6 ms (`BENCHMARKS.md`, "Top-k that
 //! skips").
+//!
+//! Not kept either: one word with filters, the word's walk scoring only
+//! the documents every filter holds. `history --year 1990..2010`: 15.1 →
+//! 13.1 ms at 1,000,000 notes, but 1.31 → 1.59 ms at 100,000.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;

@@ -72,6 +72,7 @@ fn skipping_what_cannot_reach_the_top_returns_the_hits_of_scoring_everything() {
         "the of",
         "the and light",
         "--year 1950..2000 -- the",
+        "--year 1980..2020 -- history",
         "--year 1900..1990 -- memory the",
     ]);
     let mut pruned = 0;
