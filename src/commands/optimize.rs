@@ -33,7 +33,6 @@ pub fn run(args: &OptimizeArgs) -> anyhow::Result<ExitCode> {
         &crate::output::report::Stderr,
     )?;
     let merged = merge::merge_down(&mut ix, 1, u64::MAX)?;
-    ix.write_bounds();
     let done = Optimized {
         segments_before: merged.before,
         segments_after: merged.after,

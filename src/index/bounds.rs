@@ -54,19 +54,16 @@ const RUN_BYTES: usize = 12;
 
 /// The text fields folio ranks by BM25F, with the kind of document whose
 /// count is their average's denominator.
-fn bounded_fields(fields: &Fields) -> Vec<(Field, &'static str)> {
-    let mut out = vec![
+fn bounded_fields(fields: &Fields) -> [(Field, &'static str); 7] {
+    [
         (fields.title, KIND_NOTE),
         (fields.author, KIND_NOTE),
         (fields.body, KIND_NOTE),
         (fields.quote, KIND_QUOTE),
         (fields.quote_title, KIND_QUOTE),
         (fields.quote_author, KIND_QUOTE),
-    ];
-    if let Ok(note_text) = fields.schema.get_field("note_text") {
-        out.push((note_text, KIND_QUOTE));
-    }
-    out
+        (fields.note_text, KIND_QUOTE),
+    ]
 }
 
 fn file_name(segment: SegmentId) -> String {
@@ -146,11 +143,13 @@ struct WordRuns {
 /// All little-endian.
 fn segment_bounds(segment: &SegmentReader, fields: &Fields) -> tantivy::Result<Vec<u8>> {
     let kinds = segment.inverted_index(fields.kind)?;
+    let count = |kind: &str| kinds.doc_freq(&Term::from_field_text(fields.kind, kind));
+    let (notes, quotes) = (count(KIND_NOTE)?.max(1), count(KIND_QUOTE)?.max(1));
     let mut tables: Vec<(Field, f32, Vec<WordRuns>)> = Vec::new();
     let mut runs: Vec<(DocId, DocId, f32)> = Vec::new();
     for (field, kind) in bounded_fields(fields) {
         let inverted = segment.inverted_index(field)?;
-        let documents = kinds.doc_freq(&Term::from_field_text(fields.kind, kind))?.max(1);
+        let documents = if kind == KIND_NOTE { notes } else { quotes };
         let average = (inverted.total_num_tokens() as f32 / documents as f32).max(1e-3);
         let Some(norms) = segment.fieldnorms_readers().get_field(field)? else { continue };
         let per_norm = normalisers(average);
@@ -234,13 +233,19 @@ fn normalisers(average: f32) -> [f32; 256] {
 #[derive(Debug)]
 pub struct BoundFiles {
     folder: PathBuf,
+    /// The folder, opened by the first search that finds it.
+    directory: std::sync::OnceLock<MmapDirectory>,
     opened: Mutex<std::collections::HashMap<SegmentId, Arc<SegmentBounds>>>,
 }
 
 impl BoundFiles {
     /// The bounds of the index whose Tantivy folder is `dir`.
     pub fn new(dir: &Path) -> Self {
-        BoundFiles { folder: dir.join(FOLDER), opened: Mutex::default() }
+        BoundFiles {
+            folder: dir.join(FOLDER),
+            directory: std::sync::OnceLock::new(),
+            opened: Mutex::default(),
+        }
     }
 
     /// The bounds of `segment`, when its file is there and reads well. A
@@ -252,11 +257,14 @@ impl BoundFiles {
         if let Some(found) = opened.get(&segment) {
             return Some(found.clone());
         }
+        let directory = match self.directory.get() {
+            Some(directory) => directory,
+            None => {
+                let directory = MmapDirectory::open(&self.folder).ok()?;
+                self.directory.get_or_init(|| directory)
+            }
+        };
         let name = file_name(segment);
-        if !self.folder.join(&name).exists() {
-            return None;
-        }
-        let directory = MmapDirectory::open(&self.folder).ok()?;
         let bytes = directory.open_read(Path::new(&name)).ok()?.read_bytes().ok()?;
         let bounds = Arc::new(SegmentBounds::parse(bytes)?);
         opened.insert(segment, bounds.clone());

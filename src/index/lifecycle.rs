@@ -418,19 +418,13 @@ fn settle(
     summary: &Summary,
     reader: tantivy::IndexReader,
 ) -> Result<tantivy::IndexReader> {
-    if !summary.committed {
+    if !summary.committed || merge::segment_count(ix)? <= merge::MAX_SEGMENTS {
         return Ok(reader);
     }
-    let reader = if merge::segment_count(ix)? <= merge::MAX_SEGMENTS {
-        reader
-    } else {
-        drop(reader);
-        merge::merge_down(ix, merge::MAX_SEGMENTS, merge::MERGE_MAX_BYTES)?;
-        let reader = ix.new_reader()?;
-        ix.reader = Some(reader.clone());
-        reader
-    };
-    ix.write_bounds();
+    drop(reader);
+    merge::merge_down(ix, merge::MAX_SEGMENTS, merge::MERGE_MAX_BYTES)?;
+    let reader = ix.new_reader()?;
+    ix.reader = Some(reader.clone());
     Ok(reader)
 }
 

@@ -90,6 +90,9 @@ pub fn merge_down(ix: &mut FolioIndex, target: usize, max_bytes: u64) -> Result<
         writer.merge(&group).wait().map_err(|e| Error::tantivy("merging segments", e))?;
     }
     writer.wait_merging_threads().map_err(|e| Error::tantivy("merging segments", e))?;
+    // The merged segments are new: their bounds are written here, as a
+    // commit's are in `update`.
+    ix.write_bounds();
     Ok(Merged { before, after: segments(ix)?.len() })
 }
 
