@@ -39,10 +39,9 @@ use tantivy::query::{
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
 
-use super::join::QuotesOfNote;
+use super::join::{Blocks, QuotesOfNote};
 use super::ranking::K1;
 use crate::index::bounds::{BoundFiles, MIN_DOC_FREQ, Runs};
-use crate::index::schema::{QUOTE_BLOCK, quote_block_parts};
 
 /// A field of a [`Bm25F`] word: its term, weight and length normalisation.
 #[derive(Debug, Clone)]
@@ -444,8 +443,8 @@ impl Bm25FWeight {
         let joined = match &self.joined {
             Some((word, tie)) => match word.field_bounds(reader, files)? {
                 Some(fields) => {
-                    let column = reader.fast_fields().u64(QUOTE_BLOCK)?;
-                    Some(JoinedBounds { fields, idf: word.idf, tie: *tie, column })
+                    let blocks = Blocks::of(reader, Some(files))?;
+                    Some(JoinedBounds { fields, idf: word.idf, tie: *tie, blocks })
                 }
                 None => return Ok(None),
             },
@@ -575,7 +574,7 @@ struct JoinedBounds {
     fields: Vec<FieldBounds>,
     idf: Score,
     tie: Score,
-    column: tantivy::columnar::Column<u64>,
+    blocks: Blocks,
 }
 
 impl WindowBounds {
@@ -599,12 +598,8 @@ impl WindowBounds {
         let own = saturate(self.idf, tf);
         let Some(joined) = &mut self.joined else { return (end, own) };
         // The quotes of the window's notes run to the last note's block end.
-        let quotes_end = if end >= TERMINATED - 1 {
-            TERMINATED - 1
-        } else {
-            let ahead = joined.column.first(end).map_or(0, |v| quote_block_parts(v).1);
-            end.saturating_add(ahead)
-        };
+        let quotes_end =
+            if end >= TERMINATED - 1 { TERMINATED - 1 } else { joined.blocks.end_of(end) };
         let tf: Score = joined.fields.iter_mut().map(|f| f.over(doc, quotes_end)).sum();
         let quotes = saturate(joined.idf, tf);
         (end, own.max(quotes) + joined.tie * own.min(quotes))

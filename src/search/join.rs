@@ -12,7 +12,9 @@
 //! note's documents are only ever deleted together.
 //!
 //! A common word matches most quotes, so the walk reads a block's bounds
-//! once per note and skips the note's other quotes.
+//! once per note and skips the note's other quotes. The bounds come from
+//! the segment's block starts ([`BlockStarts`], bits written beside its
+//! block bounds) when it has them, else from the column.
 
 use std::sync::Arc;
 
@@ -20,6 +22,7 @@ use tantivy::columnar::{ColumnIndex, ColumnValues};
 use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
 
+use crate::index::bounds::{BlockStarts, BoundFiles};
 use crate::index::schema::{QUOTE_BLOCK, quote_block_parts};
 
 /// Matches the notes of the quote documents `inner` matches; a note scores
@@ -27,12 +30,14 @@ use crate::index::schema::{QUOTE_BLOCK, quote_block_parts};
 #[derive(Debug)]
 pub struct QuotesOfNote {
     inner: Box<dyn Query>,
+    bounds: Option<Arc<BoundFiles>>,
 }
 
 impl QuotesOfNote {
-    /// `inner` is a query on quote documents.
-    pub fn new(inner: Box<dyn Query>) -> Self {
-        QuotesOfNote { inner }
+    /// `inner` is a query on quote documents; `bounds`, the index's bound
+    /// files, give each segment's block starts.
+    pub fn new(inner: Box<dyn Query>, bounds: Option<Arc<BoundFiles>>) -> Self {
+        QuotesOfNote { inner, bounds }
     }
 
     /// The query on quote documents.
@@ -43,13 +48,16 @@ impl QuotesOfNote {
 
 impl Clone for QuotesOfNote {
     fn clone(&self) -> Self {
-        QuotesOfNote { inner: self.inner.box_clone() }
+        QuotesOfNote { inner: self.inner.box_clone(), bounds: self.bounds.clone() }
     }
 }
 
 impl Query for QuotesOfNote {
     fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
-        Ok(Box::new(QuotesOfNoteWeight { inner: self.inner.weight(scoring)? }))
+        Ok(Box::new(QuotesOfNoteWeight {
+            inner: self.inner.weight(scoring)?,
+            bounds: self.bounds.clone(),
+        }))
     }
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
@@ -59,17 +67,13 @@ impl Query for QuotesOfNote {
 
 struct QuotesOfNoteWeight {
     inner: Box<dyn Weight>,
+    bounds: Option<Arc<BoundFiles>>,
 }
 
 impl Weight for QuotesOfNoteWeight {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
         let quotes = self.inner.scorer(reader, boost)?;
-        let column = reader.fast_fields().u64(QUOTE_BLOCK)?;
-        // Every document has a value: read the values directly.
-        let blocks = match column.index {
-            ColumnIndex::Full => column.values,
-            _ => column.first_or_default_col(0),
-        };
+        let blocks = Blocks::of(reader, self.bounds.as_deref())?;
         let mut scorer = NoteScorer { quotes, blocks, doc: 0, score: 0.0 };
         scorer.next_note();
         Ok(Box::new(scorer))
@@ -97,11 +101,57 @@ impl Weight for QuotesOfNoteWeight {
     }
 }
 
+/// The note blocks of one segment.
+#[derive(Clone)]
+pub(crate) enum Blocks {
+    /// Read from the segment's bound file.
+    Starts(BlockStarts),
+    /// Read from the `quote_block` column (a segment without a bound file).
+    Column(Arc<dyn ColumnValues<u64>>),
+}
+
+impl Blocks {
+    /// The blocks of `reader`'s segment.
+    pub(crate) fn of(reader: &SegmentReader, bounds: Option<&BoundFiles>) -> tantivy::Result<Self> {
+        let starts = bounds.and_then(|b| b.segment(reader.segment_id()));
+        if let Some(starts) = starts.as_ref().and_then(|s| s.block_starts()) {
+            return Ok(Blocks::Starts(starts.clone()));
+        }
+        let column = reader.fast_fields().u64(QUOTE_BLOCK)?;
+        // Every document has a value: read the values directly.
+        Ok(Blocks::Column(match column.index {
+            ColumnIndex::Full => column.values,
+            _ => column.first_or_default_col(0),
+        }))
+    }
+
+    /// The note of the document `doc`, and the last document of its block.
+    #[inline]
+    pub(crate) fn block_of(&self, doc: DocId) -> (DocId, DocId) {
+        match self {
+            Blocks::Starts(starts) => starts.block_of(doc),
+            Blocks::Column(values) => {
+                let (back, ahead) = quote_block_parts(values.get_val(doc));
+                (doc.saturating_sub(back), doc.saturating_add(ahead))
+            }
+        }
+    }
+
+    /// The last document of the block holding `doc`.
+    #[inline]
+    pub(crate) fn end_of(&self, doc: DocId) -> DocId {
+        match self {
+            Blocks::Starts(starts) => starts.end_of(doc),
+            Blocks::Column(values) => doc.saturating_add(quote_block_parts(values.get_val(doc)).1),
+        }
+    }
+}
+
 /// Walks the matching quotes in id order, one note at a time.
 struct NoteScorer {
     /// Positioned on the first matching quote not yet counted.
     quotes: Box<dyn Scorer>,
-    blocks: Arc<dyn ColumnValues<u64>>,
+    blocks: Blocks,
     doc: DocId,
     score: Score,
 }
@@ -109,8 +159,7 @@ struct NoteScorer {
 impl NoteScorer {
     /// The note of the document `quote`, and the last document of its block.
     fn block_of(&self, quote: DocId) -> (DocId, DocId) {
-        let (back, ahead) = quote_block_parts(self.blocks.get_val(quote));
-        (quote.saturating_sub(back), quote.saturating_add(ahead))
+        self.blocks.block_of(quote)
     }
 
     /// Takes every matching quote of the next note: that note is the doc.

@@ -577,7 +577,7 @@ impl<'a> Builder<'a> {
         let quotes = (!quoted.is_empty()).then(|| {
             let inner =
                 Bm25F::new(quoted, quote_docs).sought(self.sought).with_bounds(self.bounds.clone());
-            Box::new(QuotesOfNote::new(Box::new(inner))) as Box<dyn Query>
+            Box::new(QuotesOfNote::new(Box::new(inner), self.bounds.clone())) as Box<dyn Query>
         });
         if !own.is_empty() {
             let word =
@@ -632,7 +632,7 @@ impl<'a> Builder<'a> {
     /// query on quote text matches the quotes' notes.
     fn on_target(&self, field: Field, q: Box<dyn Query>) -> Box<dyn Query> {
         if self.target == Target::Notes && field == self.fields.quote {
-            Box::new(QuotesOfNote::new(q))
+            Box::new(QuotesOfNote::new(q, self.bounds.clone()))
         } else {
             q
         }
