@@ -418,8 +418,8 @@ impl FolioIndex {
         }
     }
 
-    /// Writes the block bounds of the segments that have none
-    /// ([`bounds`]). A failure only costs speed (a segment without bounds
+    /// Writes the block bounds and block starts of the segments that have
+    /// none, or have them in an older layout ([`bounds`]). A failure only costs speed (a segment without bounds
     /// is searched in full), so it does not fail the build that committed.
     pub fn write_bounds(&self) {
         let _ = bounds::write_missing(&self.dir, &self.fields);
