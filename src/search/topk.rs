@@ -13,7 +13,11 @@
 //! `advance` at a time (to skip between windows) was slower than
 //! Tantivy's own walk of it: `memory light` 12.7 → 14.8 ms, while a word
 //! with a year filter went 14.8 → 12.6 ms (`BENCHMARKS.md`, "Top-k that
-//! skips").
+//! skips"). Tried again once the join read block starts instead of the
+//! column, led by the rarest word and summing as Tantivy's intersection
+//! sums: 5.3 → 10.1 ms, and 6.3 → 7.5 ms with each word's window kept
+//! until the walk leaves it (`BENCHMARKS.md`, "Block starts"): the sum of
+//! two words' bounds seldom falls below the tenth best score.
 //!
 //! Not kept either: one word with filters, the word's walk scoring only
 //! the documents every filter holds. `history --year 1990..2010`: 15.1 →
