@@ -90,74 +90,83 @@ struct Table {
     all: OnceLock<Result<Vec<u8>, String>>,
 }
 
-/// A tensor's entry in the safetensors header.
-#[derive(serde::Deserialize)]
-struct Entry {
-    dtype: String,
-    shape: Vec<usize>,
-    data_offsets: (u64, u64),
-}
-
 impl Bert {
     /// The network `config` describes, from the safetensors file `path`;
     /// the error says what is wrong with the file.
     pub(super) fn load(path: &Path, config: &Config, device: &Device) -> Result<Self, String> {
         let file = File::open(path).map_err(|e| e.to_string())?;
-        let (header_len, entries) = header(&file)?;
-        let (prefix, words) = entries
-            .iter()
-            .find_map(|(name, entry)| Some((name.strip_suffix(WORDS)?.to_string(), entry)))
-            .ok_or_else(|| format!("no {WORDS} in it: not a BERT model's weights"))?;
-        let hidden = config.hidden_size;
         let table_file = file.try_clone().map_err(|e| e.to_string())?;
-        let lazy =
-            (words.dtype == "F32" && words.shape == [config.vocab_size, hidden]).then(|| Table {
+        super::mapped::with_weights(&file, device, |layout, vb| {
+            let tensors = layout.tensors();
+            let (prefix, words) = tensors
+                .iter()
+                .find_map(|(name, entry)| Some((name.strip_suffix(WORDS)?.to_string(), *entry)))
+                .ok_or_else(|| format!("no {WORDS} in it: not a BERT model's weights"))?;
+            let hidden = config.hidden_size;
+            let lazy = (words.dtype == safetensors::Dtype::F32
+                && words.shape == [config.vocab_size, hidden])
+            .then(|| Table {
                 file: table_file,
                 path: path.to_path_buf(),
-                start: 8 + header_len + words.data_offsets.0,
+                start: layout.data_start + words.data_offsets.0 as u64,
                 rows: config.vocab_size,
                 dims: hidden,
                 all: OnceLock::new(),
             });
-        // The layers are what the load copies: their pages are faulted in
-        // together, the word table's are never touched.
-        let layers = entries
-            .iter()
-            .filter(|(name, _)| name.starts_with(&format!("{prefix}encoder.")))
-            .map(|(_, e)| e.data_offsets);
-        let hot = layers.fold(None, |span: Option<(u64, u64)>, (s, e)| match span {
-            None => Some((s, e)),
-            Some((a, b)) => Some((a.min(s), b.max(e))),
-        });
-        let hot = hot.map(|(s, e)| (8 + header_len + s, e - s));
-        super::mapped::with_weights(&file, hot, device, |vb: VarBuilder| {
-            let vb = if prefix.is_empty() { vb } else { vb.pp(prefix.trim_end_matches('.')) };
-            let embeddings = vb.pp("embeddings");
-            let words = match lazy {
-                Some(table) => Words::Lazy(table),
-                None => Words::Loaded(candle_nn::embedding(
-                    config.vocab_size,
-                    hidden,
-                    embeddings.pp("word_embeddings"),
-                )?),
-            };
-            let position = candle_nn::embedding(
-                config.max_position_embeddings,
-                hidden,
-                embeddings.pp("position_embeddings"),
-            )?;
-            let token_type = candle_nn::embedding(
-                config.type_vocab_size,
-                hidden,
-                embeddings.pp("token_type_embeddings"),
-            )?;
-            let norm =
-                candle_nn::layer_norm(hidden, config.layer_norm_eps, embeddings.pp("LayerNorm"))?;
-            let layers = (0..config.num_hidden_layers)
-                .map(|i| Layer::load(vb.pp(format!("encoder.layer.{i}")), config))
-                .collect::<candle_core::Result<Vec<_>>>()?;
-            Ok(Bert { words, position, token_type, norm, layers, hidden, device: device.clone() })
+            // The layers are what the load copies: their pages are faulted
+            // in together, the word table's are never touched.
+            let layers = tensors
+                .iter()
+                .filter(|(name, _)| name.starts_with(&format!("{prefix}encoder.")))
+                .map(|(_, e)| e.data_offsets);
+            let hot = layers.fold(None, |span: Option<(usize, usize)>, (s, e)| match span {
+                None => Some((s, e)),
+                Some((a, b)) => Some((a.min(s), b.max(e))),
+            });
+            if let Some((start, end)) = hot {
+                layout.populate(layout.data_start + start as u64, (end - start) as u64);
+            }
+            Self::from_weights(vb, prefix, lazy, config, device)
+                .map_err(|e| format!("does not match config.json ({e})"))
         })
+    }
+
+    /// The network from the mapped weights `vb`, the word table `lazy`
+    /// when it is read row by row.
+    fn from_weights(
+        vb: VarBuilder,
+        prefix: String,
+        lazy: Option<Table>,
+        config: &Config,
+        device: &Device,
+    ) -> candle_core::Result<Self> {
+        let hidden = config.hidden_size;
+        let vb = if prefix.is_empty() { vb } else { vb.pp(prefix.trim_end_matches('.')) };
+        let embeddings = vb.pp("embeddings");
+        let words = match lazy {
+            Some(table) => Words::Lazy(table),
+            None => Words::Loaded(candle_nn::embedding(
+                config.vocab_size,
+                hidden,
+                embeddings.pp("word_embeddings"),
+            )?),
+        };
+        let position = candle_nn::embedding(
+            config.max_position_embeddings,
+            hidden,
+            embeddings.pp("position_embeddings"),
+        )?;
+        let token_type = candle_nn::embedding(
+            config.type_vocab_size,
+            hidden,
+            embeddings.pp("token_type_embeddings"),
+        )?;
+        let norm =
+            candle_nn::layer_norm(hidden, config.layer_norm_eps, embeddings.pp("LayerNorm"))?;
+        let layers = (0..config.num_hidden_layers)
+            .map(|i| Layer::load(vb.pp(format!("encoder.layer.{i}")), config))
+            .collect::<candle_core::Result<Vec<_>>>()?;
+        Ok(Bert { words, position, token_type, norm, layers, hidden, device: device.clone() })
     }
 
     /// The last layer's states, `(batch, len, hidden)`, for `ids` (`batch`
@@ -304,32 +313,4 @@ impl Table {
             self.path.display()
         )
     }
-}
-
-/// The safetensors header of `file`: its length in bytes and its entries.
-fn header(file: &File) -> Result<(u64, Vec<(String, Entry)>), String> {
-    let not = |why: &str| format!("not safetensors weights ({why})");
-    let mut len = [0u8; 8];
-    file.read_exact_at(&mut len, 0).map_err(|e| not(&e.to_string()))?;
-    let len = u64::from_le_bytes(len);
-    let size = file.metadata().map_err(|e| e.to_string())?.len();
-    if len > size.saturating_sub(8) || len > 100 << 20 {
-        return Err(not("its header is longer than the file"));
-    }
-    let mut text = vec![0u8; len as usize];
-    file.read_exact_at(&mut text, 8).map_err(|e| not(&e.to_string()))?;
-    let map: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_slice(&text).map_err(|e| not(&e.to_string()))?;
-    let mut entries = Vec::with_capacity(map.len());
-    for (name, value) in map {
-        if name == "__metadata__" {
-            continue;
-        }
-        let entry: Entry = serde_json::from_value(value).map_err(|e| not(&e.to_string()))?;
-        if entry.data_offsets.0 > entry.data_offsets.1 || 8 + len + entry.data_offsets.1 > size {
-            return Err(not(&format!("{name} runs past the end of the file")));
-        }
-        entries.push((name, entry));
-    }
-    Ok((len, entries))
 }

@@ -27,15 +27,40 @@ use std::fs::File;
 use candle_core::{DType, Device};
 use candle_nn::VarBuilder;
 
-/// Maps `file` (safetensors weights), runs `load` on a builder reading
-/// from the map, and unmaps it; `hot` (offset, length) is the byte range
-/// `load` will copy, its page table filled in one call instead of one
-/// fault per page. The error says what is wrong with the file.
+/// The weights' header, read by the `safetensors` crate from the map.
+pub(super) struct Layout<'a> {
+    map: &'a memmap2::Mmap,
+    /// Where the tensors' bytes start in the file (after the header).
+    pub data_start: u64,
+    metadata: safetensors::tensor::Metadata,
+}
+
+impl Layout<'_> {
+    /// Each tensor's name and entry (dtype, shape, byte range from
+    /// [`Layout::data_start`]).
+    pub fn tensors(&self) -> std::collections::HashMap<String, &safetensors::tensor::TensorInfo> {
+        self.metadata.tensors()
+    }
+
+    /// Fills in the page table of the bytes `offset..offset + len` in one
+    /// call instead of one fault per page: the range the load will copy.
+    pub fn populate(&self, offset: u64, len: u64) {
+        let (offset, len) = (offset as usize, len as usize);
+        if offset.saturating_add(len) <= self.map.len() {
+            // Only a hint: on a kernel without MADV_POPULATE_READ (before
+            // Linux 5.14) the pages are faulted in one by one instead.
+            let _ = self.map.advise_range(memmap2::Advice::PopulateRead, offset, len);
+        }
+    }
+}
+
+/// Maps `file` (safetensors weights), runs `load` on its header and a
+/// builder reading from the map, and unmaps it. The error says what is
+/// wrong with the file.
 pub(super) fn with_weights<R>(
     file: &File,
-    hot: Option<(u64, u64)>,
     device: &Device,
-    load: impl FnOnce(VarBuilder) -> candle_core::Result<R>,
+    load: impl FnOnce(&Layout, VarBuilder) -> Result<R, String>,
 ) -> Result<R, String> {
     // SAFETY: see the module doc: the map is dropped when this function
     // returns (`load` copies every tensor it keeps into memory of its own:
@@ -43,15 +68,10 @@ pub(super) fn with_weights<R>(
     // builder outlives the call), and folio never writes a model file in
     // place.
     let map = unsafe { memmap2::Mmap::map(file) }.map_err(|e| format!("cannot map it ({e})"))?;
-    if let Some((offset, len)) = hot {
-        let (offset, len) = (offset as usize, len as usize);
-        if offset.saturating_add(len) <= map.len() {
-            // Only a hint: on a kernel without MADV_POPULATE_READ (before
-            // Linux 5.14) the pages are faulted in one by one instead.
-            let _ = map.advise_range(memmap2::Advice::PopulateRead, offset, len);
-        }
-    }
+    let (header_len, metadata) = safetensors::SafeTensors::read_metadata(&map)
+        .map_err(|e| format!("not safetensors weights ({e})"))?;
+    let layout = Layout { map: &map, data_start: 8 + header_len as u64, metadata };
     let weights = VarBuilder::from_slice_safetensors(&map, DType::F32, device)
         .map_err(|e| format!("not safetensors weights ({e})"))?;
-    load(weights).map_err(|e| format!("does not match config.json ({e})"))
+    load(&layout, weights)
 }

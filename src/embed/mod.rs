@@ -783,9 +783,16 @@ mod tests {
         let err = Embedder::load(dir.path()).expect_err("should fail").to_string();
         assert!(err.contains("config.json") && err.contains("FOLIO_MODEL"), "{err}");
         tiny::write_tiny_model(dir.path(), 1).expect("test value");
-        std::fs::write(dir.path().join("model.safetensors"), b"not weights").expect("test value");
+        let weights = dir.path().join("model.safetensors");
+        let whole = std::fs::read(&weights).expect("test value");
+        std::fs::write(&weights, b"not weights").expect("test value");
         let err = Embedder::load(dir.path()).expect_err("should fail").to_string();
         assert!(err.contains("model.safetensors"), "{err}");
+        // Cut short (a download that stopped): the header promises more
+        // bytes than there are.
+        std::fs::write(&weights, &whole[..whole.len() / 2]).expect("test value");
+        let err = Embedder::load(dir.path()).expect_err("should fail").to_string();
+        assert!(err.contains("model.safetensors") && err.contains("not safetensors"), "{err}");
     }
 
     #[test]
