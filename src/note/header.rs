@@ -125,30 +125,18 @@ fn split_front_matter(text: &str, warnings: &mut Vec<Warning>) -> Split {
 /// The front matter's entries; `first_line` is the file line `yaml` starts on.
 fn yaml_header(yaml: &str, first_line: usize, warnings: &mut Vec<Warning>) -> RawHeader {
     let mut header = RawHeader::default();
-    let docs = match YamlLoader::load_from_str(yaml) {
-        Ok(docs) => docs,
-        // Templates repeat a key (Kindle plugins write an empty `date:`
-        // and a filled one further down); YAML forbids it, but a reader
-        // would lose the whole header for it. Each repeated top-level key
-        // keeps its first value that is not empty, said once.
-        Err(err) if err.info().ends_with("duplicated key in mapping") => {
-            match without_repeated_keys(yaml) {
-                Some((kept, repeated)) => match YamlLoader::load_from_str(&kept) {
-                    Ok(docs) => {
-                        warnings.push(Warning {
-                            line: Some(err.marker().line() + first_line - 1),
-                            message: format!(
-                                "front matter gives {} more than once; the first value that is \
-                                 not empty is kept",
-                                repeated.join(", ")
-                            ),
-                        });
-                        docs
-                    }
-                    Err(_) => return not_yaml(&err, first_line, warnings),
-                },
-                None => return not_yaml(&err, first_line, warnings),
-            }
+    let docs = match load_front_matter(yaml) {
+        Ok(Loaded { docs, repeated: None }) => docs,
+        Ok(Loaded { docs, repeated: Some((repeated, at)) }) => {
+            warnings.push(Warning {
+                line: Some(at.line() + first_line - 1),
+                message: format!(
+                    "front matter gives {} more than once; the first value that is not \
+                     empty is kept",
+                    repeated.join(", ")
+                ),
+            });
+            docs
         }
         Err(err) => return not_yaml(&err, first_line, warnings),
     };
@@ -297,6 +285,31 @@ pub fn derive_year(text: &str) -> Option<u64> {
         }
     }
     None
+}
+
+/// Front matter as YAML documents.
+pub(crate) struct Loaded {
+    pub docs: Vec<Yaml>,
+    /// The top-level keys given more than once, and where the parser met
+    /// the first repeat.
+    pub repeated: Option<(Vec<String>, yaml_rust2::scanner::Marker)>,
+}
+
+/// The YAML documents of the front matter `yaml`. Templates repeat a key
+/// (Kindle plugins write an empty `date:` and a filled one further down);
+/// YAML forbids it, but a reader would lose the whole header for it, so
+/// each repeated top-level key keeps its first value that is not empty.
+/// Every reader of front matter loads it here, so all read it alike.
+pub(crate) fn load_front_matter(yaml: &str) -> Result<Loaded, yaml_rust2::ScanError> {
+    match YamlLoader::load_from_str(yaml) {
+        Ok(docs) => Ok(Loaded { docs, repeated: None }),
+        Err(err) if err.info().ends_with("duplicated key in mapping") => {
+            let (kept, repeated) = without_repeated_keys(yaml).ok_or_else(|| err.clone())?;
+            let docs = YamlLoader::load_from_str(&kept).map_err(|_| err.clone())?;
+            Ok(Loaded { docs, repeated: Some((repeated, *err.marker())) })
+        }
+        Err(err) => Err(err),
+    }
 }
 
 /// The warning for front matter that is not YAML; the header is dropped.

@@ -28,7 +28,7 @@
 use std::sync::LazyLock;
 
 use regex::Regex;
-use yaml_rust2::{Yaml, YamlLoader};
+use yaml_rust2::Yaml;
 
 use super::{Book, Highlight};
 use crate::note::Warning;
@@ -569,7 +569,7 @@ fn kindle_sync(yaml: &str) -> Option<(String, Option<String>)> {
     if !yaml.contains("kindle-sync:") {
         return None;
     }
-    let docs = YamlLoader::load_from_str(yaml).ok()?;
+    let docs = crate::note::header::load_front_matter(yaml).ok()?.docs;
     let sync = &docs.first()?["kindle-sync"];
     if !matches!(sync, Yaml::Hash(_)) {
         return None;
@@ -582,7 +582,7 @@ fn kindle_sync(yaml: &str) -> Option<(String, Option<String>)> {
 /// Top-level `title:` and `author:` / `authors:` (a name, `[[Name]]`, or a
 /// list of them) of a template's own front matter.
 fn plain_front_matter(yaml: &str) -> Option<(String, Vec<String>)> {
-    let docs = YamlLoader::load_from_str(yaml).ok()?;
+    let docs = crate::note::header::load_front_matter(yaml).ok()?.docs;
     let doc = docs.first()?;
     let title = yaml_text(&doc["title"]).map(|t| name_of(&t)).unwrap_or_default();
     let mut authors = Vec::new();
@@ -626,6 +626,28 @@ mod tests {
         assert_eq!(h[1].note.as_deref(), Some("My own note."));
         assert_eq!((h[2].text.as_str(), h[2].page.as_deref()), ("Third on a page.", Some("52")));
         assert!(h.iter().all(|h| !h.text.contains("^ref")));
+    }
+
+    #[test]
+    fn a_key_given_twice_keeps_the_front_matters_title_and_author() {
+        // A custom template: an empty `date:`, filled again further down
+        // (YAML forbids it; the header reader keeps the first filled
+        // value). No heading in the body to fall back on.
+        let synced = "---\ndate:\nkindle-sync:\n  title: \"The Synced Title\"\n  author: Ada Byron\n\
+            date: 2024-01-01\n---\n\n## Highlights\n\n\
+            A passage. — location: [10](kindle://book?action=open&asin=B&location=10) ^ref-1\n";
+        let book = one(synced);
+        assert_eq!(
+            (book.title.as_str(), book.authors.as_slice()),
+            ("The Synced Title", &["Ada Byron".to_string()][..])
+        );
+        let plain = "---\ntitle:\ntitle: Plain Title\nauthor: Ada Byron\n---\n\n## Highlights\n\n\
+            A passage. — location: [10](kindle://book?action=open&asin=B&location=10) ^ref-1\n";
+        let book = one(plain);
+        assert_eq!(
+            (book.title.as_str(), book.authors.as_slice()),
+            ("Plain Title", &["Ada Byron".to_string()][..])
+        );
     }
 
     fn one(text: &str) -> Book {
