@@ -102,7 +102,9 @@ fn split_front_matter(text: &str, warnings: &mut Vec<Warning>) -> Split {
     let mut offset = 0;
     let mut yaml_start = 0;
     for (index, line) in text.split_inclusive('\n').enumerate() {
-        let content = line.trim_end_matches(['\n', '\r']);
+        // As the opening line: spaces an editor left after the `---` do
+        // not make it another line (the whole file was read as body).
+        let content = line.trim_end();
         if index == 0 {
             yaml_start = line.len();
         } else if content == "---" || content == "..." {
@@ -471,6 +473,15 @@ mod tests {
         let (note, _) = note_from("---\nauthors:\n  - A One\n  - B Two\ntags: solo\n---\nText.\n");
         assert_eq!(note.authors, ["A One", "B Two"]);
         assert_eq!(note.tags, ["solo"]);
+    }
+
+    #[test]
+    fn front_matter_closes_on_a_rule_with_trailing_spaces() {
+        let (note, warnings) =
+            note_from("--- \ntitle: Spaced Out\nauthor: Jo Doe\n---  \t\r\n\nBody text.\n");
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(note.titles[0].text, "Spaced Out");
+        assert_eq!(note.authors, ["Jo Doe"]);
     }
 
     #[test]

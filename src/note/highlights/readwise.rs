@@ -29,10 +29,14 @@ use super::{Book, Highlight};
 use crate::note::Warning;
 use crate::note::markup::{fold_spaces, inline_text};
 
-/// `- Author: …`, `- Full Title:: …`, `author:: …`, `url: …` (front matter).
+/// `- Author: …`, `- Full Title:: …`, `author:: …`, `url: …` (front matter);
+/// a template's own shapes too: any Markdown bullet (`*`, `+`) and a bold
+/// label (`**Author:** …`, `**Author**: …`).
 static META: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(?:-\s+)?(author|full[ _-]title|title|url|source)\s*::?\s*(.*?)\s*$")
-        .expect("valid regex")
+    Regex::new(
+        r"(?i)^\s*(?:[-*+]\s+)?(?:\*\*|__)?(author|full[ _-]title|title|url|source)(?:\*\*|__)?\s*::?\s*(?:\*\*|__)?\s*(.*?)\s*$",
+    )
+    .expect("valid regex")
 });
 /// The reference Readwise appends to a highlight (a template may put more
 /// after it: what follows is never the highlight's text).
@@ -470,6 +474,24 @@ mod tests {
         let mut books = parse(text, &mut w).expect("a Readwise export");
         assert_eq!(books.len(), 1);
         books.remove(0)
+    }
+
+    #[test]
+    fn a_templates_own_bullets_and_bold_labels_give_the_metadata() {
+        for (author, title) in [
+            ("* Author: [[Tessa Dare]]", "* Full Title: A Night to Surrender"),
+            ("+ Author: [[Tessa Dare]]", "+ Full Title: A Night to Surrender"),
+            ("- **Author:** [[Tessa Dare]]", "- **Full Title:** A Night to Surrender"),
+            ("**Author**: Tessa Dare", "**Full Title**: A Night to Surrender"),
+        ] {
+            let book = one(&format!(
+                "# A Night\n\n## Metadata\n{author}\n{title}\n\n## Highlights\n\
+                 * A passage. ([Location 930](https://readwise.io/to_kindle?location=930))\n"
+            ));
+            assert_eq!(book.authors, ["Tessa Dare"], "{author}");
+            assert_eq!(book.title, "A Night to Surrender", "{title}");
+            assert_eq!(book.highlights.len(), 1, "{author}");
+        }
     }
 
     #[test]
