@@ -328,3 +328,109 @@ fn a_word_of_the_readers_note_finds_its_highlight() {
     assert!(q.reference.as_ref().is_some_and(|r| r.display.starts_with("p. ")));
     assert!(Path::new(&q.path).ends_with("tshort76/My Clippings.txt"));
 }
+
+/// What a reader sees of each book in a file: title, authors, and each
+/// quote's text and reference.
+fn what_is_read(path: &Path, text: &str) -> Vec<(String, Vec<String>, Vec<(String, String)>)> {
+    let parsed = note::parse_many(path, text.as_bytes())
+        .unwrap_or_else(|err| panic!("{}: does not parse: {err}", path.display()));
+    parsed
+        .into_iter()
+        .map(|p| {
+            let title = p.note.titles.first().map(|t| t.text.clone()).unwrap_or_default();
+            let quotes = p
+                .note
+                .quotes
+                .iter()
+                .map(|q| {
+                    (q.text.clone(), format!("{:?}", q.reference.as_ref().map(|r| &r.display)))
+                })
+                .collect();
+            (title, p.note.authors, quotes)
+        })
+        .collect()
+}
+
+/// The same export as another person's editor or template leaves it: a
+/// byte-order mark, Windows line ends, spaces at the ends of lines (the
+/// front matter's `---` too), blank lines doubled, a key the template
+/// gives twice (an empty `date:`, then a filled one), `*` bullets instead
+/// of `-`. Each is read as the original is: the same books, authors,
+/// quotes and references. (Found missing before: the spaces lost the
+/// whole front matter, the repeated key a Kindle plugin file's title and
+/// author, the `*` bullets Readwise's author.) Kindle's `My Clippings.txt`
+/// is written by the device, not a template: it is not rewritten.
+#[test]
+fn a_templates_own_spacing_bullets_and_repeated_keys_read_alike() {
+    let roots = [corpus(), corpus().join("../highlights-extra")];
+    let mut files = Vec::new();
+    for root in &roots {
+        let mut stack = vec![root.clone()];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).expect("a folder").flatten() {
+                let path = entry.path();
+                if path.is_dir() && !path.ends_with("clippings") {
+                    stack.push(path);
+                } else if folio::walk::is_note_file(&path)
+                    && path.file_name().is_some_and(|n| n != "README.md")
+                {
+                    files.push(path);
+                }
+            }
+        }
+    }
+    files.sort();
+    assert!(files.len() > 200, "the exports: {}", files.len());
+    let mut compared = 0;
+    for path in &files {
+        let Ok(text) = std::fs::read_to_string(path) else { continue };
+        let original = what_is_read(path, &text);
+        let body_at = match text.strip_prefix("---\n").and_then(|rest| rest.find("\n---")) {
+            Some(end) => 4 + end + 4,
+            None => 0,
+        };
+        let mut variants = vec![
+            ("a byte-order mark", format!("\u{feff}{text}")),
+            ("Windows line ends", text.replace('\n', "\r\n")),
+            (
+                "spaces at the ends of lines",
+                text.split_inclusive('\n').map(|l| l.replace('\n', " \n")).collect(),
+            ),
+            ("blank lines doubled", text.replace("\n\n", "\n\n\n")),
+            (
+                "`*` bullets",
+                format!(
+                    "{}{}",
+                    &text[..body_at],
+                    text[body_at..]
+                        .split_inclusive('\n')
+                        .map(|l| {
+                            let indent = l.len() - l.trim_start().len();
+                            match l[indent..].strip_prefix("- ") {
+                                Some(rest) => format!("{}* {rest}", &l[..indent]),
+                                None => l.to_string(),
+                            }
+                        })
+                        .collect::<String>()
+                ),
+            ),
+        ];
+        if body_at > 0 {
+            let front = &text[4..body_at - 3];
+            variants.push((
+                "a key given twice",
+                format!("---\ndate:\n{front}date: 2024-01-01\n{}", &text[body_at - 3..]),
+            ));
+        }
+        for (what, variant) in variants {
+            assert_eq!(
+                what_is_read(path, &variant),
+                original,
+                "{} with {what}: read differently",
+                path.display()
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared > 1000, "variants compared: {compared}");
+}
