@@ -329,9 +329,12 @@ fn a_word_of_the_readers_note_finds_its_highlight() {
     assert!(Path::new(&q.path).ends_with("tshort76/My Clippings.txt"));
 }
 
-/// What a reader sees of each book in a file: title, authors, and each
-/// quote's text and reference.
-fn what_is_read(path: &Path, text: &str) -> Vec<(String, Vec<String>, Vec<(String, String)>)> {
+/// What a reader sees of a book: title, authors, and each quote's text
+/// and reference.
+type Read = (String, Vec<String>, Vec<(String, String)>);
+
+/// What a reader sees of each book in a file.
+fn what_is_read(path: &Path, text: &str) -> Vec<Read> {
     let parsed = note::parse_many(path, text.as_bytes())
         .unwrap_or_else(|err| panic!("{}: does not parse: {err}", path.display()));
     parsed
