@@ -19,7 +19,9 @@
 //! added …`), a no-break space in `Location 267`, plain `(Location 53)`,
 //! chapter headings inside the highlights, Logseq's tab-indented bullets
 //! under `Highlights first synced by #Readwise` with `author::` page
-//! properties, and highlights running over several lines.
+//! properties, and highlights running over several lines. A template may
+//! quote each highlight instead (`> …` lines, `> — [Location 12](…)`),
+//! the reader's note after it (`Note: …`).
 
 use std::sync::LazyLock;
 
@@ -42,7 +44,7 @@ static META: LazyLock<Regex> = LazyLock::new(|| {
 /// after it: what follows is never the highlight's text).
 static REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?s)\s*\((?:\[(?P<label>[^\]]*)\]\((?P<url>[^)\s]*)\)|(?P<plain>(?:Location|Page)[\s\u{a0}]+[0-9ivxlcdm]+(?:\s*-\s*[0-9]+)?))\)",
+        r"(?s)\s*(?:\((?:\[(?P<label>[^\]]*)\]\((?P<url>[^)\s]*)\)|(?P<plain>(?:Location|Page)[\s\u{a0}]+[0-9ivxlcdm]+(?:\s*-\s*[0-9]+)?))\)|[—–―]\s*\[(?P<dashed>(?:Location|Page)[\s\u{a0}]+[^\]]*)\]\((?P<dashed_url>[^)\s]*)\))",
     )
     .expect("valid regex")
 });
@@ -93,6 +95,10 @@ pub fn parse(text: &str, warnings: &mut Vec<Warning>) -> Option<Vec<Book>> {
     // Indentation of a highlight's bullet in the current section.
     let mut bullet_indent: Option<usize> = None;
     let mut current: Option<Building> = None;
+    // A template's highlight as a `>` quote instead of a bullet: whether
+    // the highlight being read is one, and whether its quote runs on (no
+    // blank line yet: the next `>` line is more of it).
+    let (mut quoted, mut quote_open) = (false, false);
 
     for (i, raw) in text.lines().enumerate() {
         let line_no = i + 1;
@@ -136,8 +142,54 @@ pub fn parse(text: &str, warnings: &mut Vec<Warning>) -> Option<Vec<Book>> {
             continue;
         }
         if trimmed.is_empty() {
+            quote_open = false;
             continue;
         }
+        if let Some(quote) = trimmed.strip_prefix('>')
+            && (current.is_none() || quoted)
+        {
+            let quote = quote.trim_start_matches(['>', ' ']).trim_end();
+            if !quote_open || current.is_none() {
+                finish(&mut current, &mut book, warnings);
+                current = Some(Building {
+                    line: line_no,
+                    text: Vec::new(),
+                    note: Vec::new(),
+                    chapter: chapter.clone(),
+                    place: None,
+                });
+                (quoted, quote_open) = (true, true);
+            }
+            if let Some(building) = current.as_mut()
+                && !quote.is_empty()
+            {
+                building.text.push(quote.to_string());
+            }
+            continue;
+        }
+        if quoted && current.is_some() {
+            // After a quoted highlight, until the next one: the reader's
+            // note on it (`Note: …`, or a bullet of one), its tags, or
+            // leftovers of the template; another bullet is a highlight.
+            let body = bullet(line).map_or(trimmed, |(_, body)| body);
+            let sub = SUB.captures(body);
+            if bullet(line).is_none() || sub.is_some() {
+                if let Some(building) = current.as_mut()
+                    && !LEFTOVER.is_match(body)
+                {
+                    match sub {
+                        Some(c) if c[1].eq_ignore_ascii_case("note") => {
+                            building.note.push(c[2].to_string())
+                        }
+                        Some(_) => {}
+                        None => building.note.push(body.to_string()),
+                    }
+                }
+                quote_open = false;
+                continue;
+            }
+        }
+        quoted = false;
         match bullet(line) {
             Some((_, body)) if is_highlights_heading(body) => {
                 // A later sync's section: its first bullet sets the level.
@@ -315,7 +367,11 @@ fn finish(current: &mut Option<Building>, book: &mut Book, warnings: &mut Vec<Wa
     let mut extra_note = String::new();
     let body = match REFERENCE.captures(&raw) {
         Some(c) => {
-            let place = c.name("label").or_else(|| c.name("plain")).map_or("", |m| m.as_str());
+            let place = c
+                .name("label")
+                .or_else(|| c.name("plain"))
+                .or_else(|| c.name("dashed"))
+                .map_or("", |m| m.as_str());
             if let Some(p) = PLACE.captures(place.trim()) {
                 let first = &p[2];
                 let last = p.get(3).map_or(first, |m| m.as_str());
@@ -474,6 +530,37 @@ mod tests {
         let mut books = parse(text, &mut w).expect("a Readwise export");
         assert_eq!(books.len(), 1);
         books.remove(0)
+    }
+
+    #[test]
+    fn a_template_that_quotes_each_highlight_reads_it_with_its_place_and_note() {
+        let book = one(
+            "# Deep Work\n\n## Metadata\n- Author: [[Cal Newport]]\n\n## Highlights\n\n\
+             > Clarity about what matters.\n\
+             > — [Location 1203](https://readwise.io/to_kindle?action=open&asin=B&location=1203)\n\n\
+             **Note:** my own thought\nTags: #focus\n\n\
+             > A second one,\n> over two lines.\n\
+             > — [Page 52](https://readwise.io/to_kindle?action=open&asin=B&page=52)\n\
+             - Note: a bulleted note\n\n\
+             > Third, with no place.\n\n\
+             - And a bulleted one. (Location 7)\n",
+        );
+        assert_eq!(book.authors, ["Cal Newport"]);
+        let h = &book.highlights;
+        assert_eq!(h.len(), 4, "{h:?}");
+        assert_eq!(
+            (h[0].text.as_str(), h[0].location, h[0].note.as_deref()),
+            ("Clarity about what matters.", Some([1203, 1203]), Some("my own thought"))
+        );
+        assert_eq!(
+            (h[1].text.as_str(), h[1].page.as_deref(), h[1].note.as_deref()),
+            ("A second one,\nover two lines.", Some("52"), Some("a bulleted note"))
+        );
+        assert_eq!(
+            (h[2].text.as_str(), h[2].location, h[2].page.as_deref()),
+            ("Third, with no place.", None, None)
+        );
+        assert_eq!((h[3].text.as_str(), h[3].location), ("And a bulleted one.", Some([7, 7])));
     }
 
     #[test]
