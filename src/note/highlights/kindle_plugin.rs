@@ -152,54 +152,69 @@ fn items(body: &str, first_line: usize) -> Vec<Item> {
     let mut start = first_line;
     let mut quoted = false;
     let mut fenced = false;
-    let end = |lines: &mut Vec<String>, out: &mut Vec<Item>, start: usize| {
-        if !lines.is_empty() {
-            out.push(Item::Text {
-                line: start,
-                lines: std::mem::take(lines),
-                place: None,
-                block_id: false,
-            });
-        }
-    };
+    // The place a callout's title gives (`> [!quote] Location: [12](…)`):
+    // it is the place of the text under it, not of the text before.
+    let mut titled: Option<Place> = None;
+    let end =
+        |lines: &mut Vec<String>, out: &mut Vec<Item>, start: usize, titled: &mut Option<Place>| {
+            if !lines.is_empty() || titled.is_some() {
+                out.push(Item::Text {
+                    line: start,
+                    lines: std::mem::take(lines),
+                    place: titled.take(),
+                    block_id: false,
+                });
+            }
+        };
     for (i, raw) in body.lines().enumerate() {
         let line_no = first_line + i;
         let trimmed = raw.trim_end_matches('\r').trim();
         if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
             fenced = !fenced;
-            end(&mut lines, &mut out, start);
+            end(&mut lines, &mut out, start, &mut titled);
             continue;
         }
         if fenced {
             continue;
         }
         if trimmed.is_empty() {
-            end(&mut lines, &mut out, start);
+            end(&mut lines, &mut out, start, &mut titled);
             continue;
         }
         if is_rule(trimmed) {
-            end(&mut lines, &mut out, start);
+            end(&mut lines, &mut out, start, &mut titled);
             out.push(Item::Rule);
             continue;
         }
         if let Some((level, name)) = heading(trimmed) {
-            end(&mut lines, &mut out, start);
+            end(&mut lines, &mut out, start, &mut titled);
             out.push(Item::Heading(level, name));
             continue;
         }
         let is_quote = trimmed.starts_with('>');
         let mut content = trimmed.trim_start_matches(['>', ' ', '\t']);
         let callout = is_quote && content.starts_with("[!");
-        if let Some(rest) = content.strip_prefix("[!") {
-            // A callout's type and title (`> [!quote] Highlight`): not
-            // text, unless the title holds the place.
-            let title =
-                rest.find(']').map_or("", |at| rest[at + 1..].trim_start_matches(['-', '+']));
-            content = if find_place(title).is_some() { title.trim() } else { "" };
-        }
         let bullet = strip_bullet(content);
         if is_quote != quoted || bullet.is_some() || callout {
-            end(&mut lines, &mut out, start);
+            end(&mut lines, &mut out, start, &mut titled);
+        }
+        if let Some(rest) = content.strip_prefix("[!") {
+            // A callout's type and title (`> [!quote] Highlight`): not
+            // text. A place in the title is the place of the callout's
+            // text, which follows it.
+            let title =
+                rest.find(']').map_or("", |at| rest[at + 1..].trim_start_matches(['-', '+']));
+            quoted = is_quote;
+            match find_place(title.trim()) {
+                Some((before, place)) if before.is_empty() => {
+                    titled = Some(place);
+                    start = line_no;
+                    continue;
+                }
+                // The title holds a highlight and its place: read as text.
+                Some(_) => content = title.trim(),
+                None => continue,
+            }
         }
         quoted = is_quote;
         let content = bullet.unwrap_or(content).trim();
@@ -219,7 +234,7 @@ fn items(body: &str, first_line: usize) -> Vec<Item> {
         }
         if let Some((before, place)) = find_place(content) {
             if before.is_empty() {
-                end(&mut lines, &mut out, start);
+                end(&mut lines, &mut out, start, &mut titled);
                 out.push(Item::Text {
                     line: line_no,
                     lines: Vec::new(),
@@ -242,7 +257,7 @@ fn items(body: &str, first_line: usize) -> Vec<Item> {
             close_with_id(&mut lines, &mut out, start);
         }
     }
-    end(&mut lines, &mut out, start);
+    end(&mut lines, &mut out, start, &mut titled);
     out
 }
 
@@ -626,6 +641,28 @@ mod tests {
         assert_eq!(h[1].note.as_deref(), Some("My own note."));
         assert_eq!((h[2].text.as_str(), h[2].page.as_deref()), ("Third on a page.", Some("52")));
         assert!(h.iter().all(|h| !h.text.contains("^ref")));
+    }
+
+    #[test]
+    fn a_callout_titled_with_its_place_holds_the_highlight_under_it() {
+        let book = one(
+            "---\nkindle-sync:\n  title: \"Deep Work\"\n  author: Cal Newport\n---\n\n## Highlights\n\n\
+             > [!quote] Location: [1203](kindle://book?action=open&asin=B&location=1203)\n\
+             > Clarity about what matters.\n\n\
+             > [!quote] Location: [402](kindle://book?action=open&asin=B&location=402)\n\
+             > To produce at your peak level,\n> work for extended periods.\n\n\
+             > [!quote] Highlight\n> Placed after. — location: [9](kindle://book?action=open&asin=B&location=9)\n",
+        );
+        let h: Vec<(&str, Option<[u64; 2]>)> =
+            book.highlights.iter().map(|h| (h.text.as_str(), h.location)).collect();
+        assert_eq!(
+            h,
+            [
+                ("Clarity about what matters.", Some([1203, 1203])),
+                ("To produce at your peak level,\nwork for extended periods.", Some([402, 402])),
+                ("Placed after.", Some([9, 9])),
+            ]
+        );
     }
 
     #[test]
