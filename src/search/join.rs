@@ -88,13 +88,12 @@ impl Weight for QuotesOfNoteWeight {
         }
         let mut out = Explanation::new("the note's first matching quote", scorer.score());
         // The quote the walk scored: the first match in the note's block.
-        let column = reader.fast_fields().u64(QUOTE_BLOCK)?;
-        let ahead = column.first(doc).map_or(0, |v| quote_block_parts(v).1);
+        let last = Blocks::of(reader, self.bounds.as_deref())?.end_of(doc);
         let mut quotes = self.inner.scorer(reader, 1.0)?;
         if quotes.doc() <= doc {
             quotes.seek(doc);
         }
-        if quotes.doc() <= doc.saturating_add(ahead) {
+        if quotes.doc() <= last {
             out.add_detail(self.inner.explain(reader, quotes.doc())?);
         }
         Ok(out)
@@ -157,11 +156,6 @@ struct NoteScorer {
 }
 
 impl NoteScorer {
-    /// The note of the document `quote`, and the last document of its block.
-    fn block_of(&self, quote: DocId) -> (DocId, DocId) {
-        self.blocks.block_of(quote)
-    }
-
     /// Takes every matching quote of the next note: that note is the doc.
     fn next_note(&mut self) -> DocId {
         let first = self.quotes.doc();
@@ -169,7 +163,7 @@ impl NoteScorer {
             self.doc = TERMINATED;
             return TERMINATED;
         }
-        let (note, last) = self.block_of(first);
+        let (note, last) = self.blocks.block_of(first);
         let score = self.quotes.score();
         // The rest of the block's quotes are skipped, not scored: a common
         // word matches most quotes, and scoring them all cost a third of
@@ -196,7 +190,8 @@ impl DocSet for NoteScorer {
         if self.quotes.doc() < target {
             self.quotes.seek(target);
         }
-        while self.quotes.doc() != TERMINATED && self.block_of(self.quotes.doc()).0 < target {
+        while self.quotes.doc() != TERMINATED && self.blocks.block_of(self.quotes.doc()).0 < target
+        {
             self.quotes.advance();
         }
         self.next_note()
