@@ -151,13 +151,7 @@ pub fn parse(text: &str, warnings: &mut Vec<Warning>) -> Option<Vec<Book>> {
             let quote = quote.trim_start_matches(['>', ' ']).trim_end();
             if !quote_open || current.is_none() {
                 finish(&mut current, &mut book, warnings);
-                current = Some(Building {
-                    line: line_no,
-                    text: Vec::new(),
-                    note: Vec::new(),
-                    chapter: chapter.clone(),
-                    place: None,
-                });
+                current = Some(Building::at(line_no, chapter.clone()));
                 (quoted, quote_open) = (true, true);
             }
             if let Some(building) = current.as_mut()
@@ -171,19 +165,14 @@ pub fn parse(text: &str, warnings: &mut Vec<Warning>) -> Option<Vec<Book>> {
             // After a quoted highlight, until the next one: the reader's
             // note on it (`Note: …`, or a bullet of one), its tags, or
             // leftovers of the template; another bullet is a highlight.
-            let body = bullet(line).map_or(trimmed, |(_, body)| body);
-            let sub = SUB.captures(body);
-            if bullet(line).is_none() || sub.is_some() {
+            let bulleted = bullet(line);
+            let body = bulleted.map_or(trimmed, |(_, body)| body);
+            if bulleted.is_none() || SUB.is_match(body) {
                 if let Some(building) = current.as_mut()
                     && !LEFTOVER.is_match(body)
+                    && !building.sub_field(body)
                 {
-                    match sub {
-                        Some(c) if c[1].eq_ignore_ascii_case("note") => {
-                            building.note.push(c[2].to_string())
-                        }
-                        Some(_) => {}
-                        None => building.note.push(body.to_string()),
-                    }
+                    building.note.push(body.to_string());
                 }
                 quote_open = false;
                 continue;
@@ -199,22 +188,14 @@ pub fn parse(text: &str, warnings: &mut Vec<Warning>) -> Option<Vec<Book>> {
             Some((indent, body)) if bullet_indent.is_none_or(|b| indent <= b) => {
                 finish(&mut current, &mut book, warnings);
                 bullet_indent = Some(indent);
-                current = Some(Building {
-                    line: line_no,
-                    text: vec![body.to_string()],
-                    note: Vec::new(),
-                    chapter: chapter.clone(),
-                    place: None,
-                });
+                let mut building = Building::at(line_no, chapter.clone());
+                building.text.push(body.to_string());
+                current = Some(building);
             }
             Some((_, body)) => {
                 let Some(building) = current.as_mut() else { continue };
-                match SUB.captures(body) {
-                    Some(c) if c[1].eq_ignore_ascii_case("note") => {
-                        building.note.push(c[2].to_string());
-                    }
-                    Some(_) => {} // tags: not text
-                    None => building.text.push(format!("- {body}")),
+                if !building.sub_field(body) {
+                    building.text.push(format!("- {body}"));
                 }
             }
             None if LEFTOVER.is_match(trimmed) => {}
@@ -357,6 +338,24 @@ struct Building {
     chapter: Option<String>,
     /// A location given apart from the text (a `Goto:` line).
     place: Option<u64>,
+}
+
+impl Building {
+    /// A highlight starting on `line`, in `chapter`.
+    fn at(line: usize, chapter: Option<String>) -> Self {
+        Building { line, text: Vec::new(), note: Vec::new(), chapter, place: None }
+    }
+
+    /// Takes `body` when it is one of the highlight's fields: the reader's
+    /// note (`**Note:** …`) or its tags (not text); whether it was.
+    fn sub_field(&mut self, body: &str) -> bool {
+        match SUB.captures(body) {
+            Some(c) if c[1].eq_ignore_ascii_case("note") => self.note.push(c[2].to_string()),
+            Some(_) => {}
+            None => return false,
+        }
+        true
+    }
 }
 
 /// Turns the highlight being read into a [`Highlight`] of the book.
