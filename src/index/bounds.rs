@@ -55,7 +55,10 @@ pub const BOUND_B: f32 = 0.75;
 /// The folder of the bound files, inside an index's Tantivy folder.
 pub(crate) const FOLDER: &str = "bounds";
 const MAGIC: &[u8; 8] = b"FOLIOBB3";
-const EXTENSION: &str = "bounds";
+/// Named by the layout (`FOLIOBB3`): a file of an older layout has
+/// another name, so it is written again by the next commit and swept as a
+/// segment's gone, without opening every file to read its magic.
+const EXTENSION: &str = "bounds3";
 /// Bytes of one run: first and last document, highest bound.
 const RUN_BYTES: usize = 12;
 /// Bytes before the fields' table.
@@ -100,7 +103,7 @@ pub fn write_missing(dir: &Path, fields: &Fields) -> Result<usize> {
         let name = file_name(segment.id());
         let path = folder.join(&name);
         live.insert(name);
-        if is_current(&path) {
+        if path.exists() {
             continue;
         }
         let bytes = SegmentReader::open(&segment)
@@ -120,14 +123,6 @@ pub fn write_missing(dir: &Path, fields: &Fields) -> Result<usize> {
         }
     }
     Ok(written)
-}
-
-/// Whether `path` is a bound file of this folio's layout (an older one
-/// is written again).
-fn is_current(path: &Path) -> bool {
-    use std::io::Read;
-    let mut magic = [0u8; 8];
-    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && &magic == MAGIC
 }
 
 /// Writes to a temporary name, then renames: a reader never maps half a
