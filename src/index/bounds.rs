@@ -82,6 +82,13 @@ fn file_name(segment: SegmentId) -> String {
     format!("{}.{EXTENSION}", segment.uuid_string())
 }
 
+/// Whether a segment among `segments` of the index in `dir` has no bound
+/// file of the current layout: a stat per segment.
+pub fn any_missing(dir: &Path, segments: impl IntoIterator<Item = SegmentId>) -> bool {
+    let folder = dir.join(FOLDER);
+    segments.into_iter().any(|segment| !folder.join(file_name(segment)).exists())
+}
+
 /// Writes the bounds of every segment of the index in `dir` that has none,
 /// and removes the files of segments gone (merged or deleted). Returns how
 /// many files were written.

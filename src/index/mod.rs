@@ -425,6 +425,20 @@ impl FolioIndex {
         let _ = bounds::write_missing(&self.dir, &self.fields);
     }
 
+    /// [`FolioIndex::write_bounds`] when a segment `reader` searches has
+    /// no current bound file: a refresh with nothing else to write still
+    /// gives an index last written by an older folio (older bound files,
+    /// or none) the bounds its searches skip by, instead of leaving it
+    /// searched in full until a note changes. A stat per segment when
+    /// none is missing.
+    pub fn write_bounds_if_missing(&self, reader: &IndexReader) {
+        let searcher = reader.searcher();
+        let segments = searcher.segment_readers().iter().map(|r| r.segment_id());
+        if bounds::any_missing(&self.dir, segments) {
+            self.write_bounds();
+        }
+    }
+
     fn new_reader(&self) -> Result<IndexReader> {
         self.index
             .reader_builder()

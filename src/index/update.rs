@@ -226,6 +226,7 @@ fn update_scoped(
         };
         let summary = Summary { unchanged: survey.unchanged, ..Summary::default() };
         let Some(plan) = plan else {
+            ix.write_bounds_if_missing(&reader);
             drop(lock);
             return finish(ix, reader, summary, started);
         };
@@ -323,6 +324,7 @@ fn update_scoped(
     };
     if !changed && !roots_changed && plan.is_none() {
         // Only mtimes moved: nothing to write.
+        ix.write_bounds_if_missing(&reader);
         drop(writer);
         return finish(ix, reader, summary, started);
     }

@@ -105,3 +105,52 @@ fn skipping_what_cannot_reach_the_top_returns_the_hits_of_scoring_everything() {
     }
     assert!(pruned > 0, "some searches took the skipping path (their count is a lower bound)");
 }
+
+/// The bound files in the index's live generation, by name.
+fn bound_files(env: &TestEnv) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(env.path("index"))
+        .expect("the index folder")
+        .flatten()
+        .filter_map(|generation| std::fs::read_dir(generation.path().join("bounds")).ok())
+        .flat_map(|files| files.flatten())
+        .map(|file| file.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_refresh_with_nothing_to_write_still_gives_an_older_index_its_bounds() {
+    let env = TestEnv::new();
+    let pools = Pools::new(7);
+    for i in 0..40 {
+        env.write(&format!("notes/note-{i:03}.md"), generator::note(&pools, 7, i, 0));
+    }
+    let run = env.folio(&["index", "notes"]);
+    run.check(run.code() == Some(0), "the build succeeds");
+    let current = bound_files(&env);
+    assert!(
+        !current.is_empty() && current.iter().all(|name| name.ends_with(".bounds3")),
+        "the build wrote bound files of the current layout: {current:?}"
+    );
+
+    // What an index written by the folio before block starts holds: the
+    // same files under the older layout's name, which searches do not read.
+    for generation in std::fs::read_dir(env.path("index")).expect("the index folder").flatten() {
+        let folder = generation.path().join("bounds");
+        for file in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+            let older = file.path().with_extension("bounds");
+            std::fs::rename(file.path(), older).expect("the bound file is renamed");
+        }
+    }
+    assert!(bound_files(&env).iter().all(|name| name.ends_with(".bounds")));
+
+    let run = env.folio(&["index", "notes", "--json"]);
+    run.check(run.code() == Some(0), "the refresh succeeds");
+    assert_eq!(run.json()["committed"], Value::Bool(false), "no note changed: nothing committed");
+    assert_eq!(
+        bound_files(&env),
+        current,
+        "the refresh wrote the bounds again, and swept the older files"
+    );
+}
