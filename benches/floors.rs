@@ -1,14 +1,19 @@
-//! The floor under a build: how long Tantivy alone takes to index the
-//! documents folio makes of a folder, with nothing else to do, beside how
-//! long folio takes to make them. Issue 23 asks for a build at 0.9× of
-//! tantivy-cli's; this says how much of folio's build is Tantivy's own
-//! work on folio's documents, measured rather than estimated from a
-//! profile's shares.
+//! The floors under issue 23's targets, measured rather than estimated
+//! from a profile's shares.
 //!
 //! ```sh
-//! cargo bench --bench build_floor -- /tmp/bench100k/notes [threads]
+//! cargo bench --bench floors -- build /tmp/bench100k/notes [threads]
+//! cargo bench --bench floors -- walk /tmp/bench100k/notes [threads]
 //! ```
 //!
+//! `walk` is what a refresh cannot do without: folio's walk of the
+//! folder, with the size and time of every file (a whole process, to time
+//! beside `rg --files` and a no-op `folio index` with `hyperfine`). It
+//! prints how many files it found.
+//!
+//! `build` is how long Tantivy alone takes to index the documents folio
+//! makes of a folder, with nothing else to do, beside how long folio takes
+//! to make them (issue 23 asks for a build at 0.9× of tantivy-cli's).
 //! Without a folder it generates 2,000 notes in a temporary folder. It
 //! runs the two halves one after the other:
 //!
@@ -36,9 +41,22 @@ use tantivy::indexer::UserOperation;
 fn main() {
     // `cargo bench` passes `--bench` to every bench target: skip it.
     let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
-    let threads: usize = args.get(1).and_then(|t| t.parse().ok()).unwrap_or(2);
+    let threads: usize = args.get(2).and_then(|t| t.parse().ok()).unwrap_or(2);
+    match args.first().map(String::as_str) {
+        Some("walk") => {
+            let Some(folder) = args.get(1) else { return eprintln!("walk needs a folder") };
+            let roots = vec![PathBuf::from(folder).canonicalize().expect("the folder exists")];
+            println!("{} files", folio::walk::walk(&roots, None, threads).files.len());
+        }
+        Some("build") | None => build(args.get(1), threads),
+        Some(other) => eprintln!("unknown floor {other:?}: build or walk"),
+    }
+}
+
+/// The build's two halves, timed one after the other.
+fn build(folder: Option<&String>, threads: usize) {
     let scratch = tempfile::tempdir().expect("a temporary folder");
-    let notes = match args.first() {
+    let notes = match folder {
         Some(folder) => PathBuf::from(folder),
         None => {
             let folder = scratch.path().join("notes");
