@@ -152,11 +152,31 @@ fn kindle_plugin_custom_template_every_highlight_apart_from_its_note() {
     assert!(!q.text.contains("Question"), "{:?}", q.text);
 }
 
-/// Moon+ Reader's callouts are read as the notes they are: 197 quotes.
+/// Moon+ Reader's callouts are read as the notes they are: 197 quotes,
+/// each the passage alone; a header's chapter and day are the quote's, a
+/// `**Note:**` in the callout its note.
 #[test]
 fn moonreader_callouts_stay_quotes() {
     let notes = extra_notes("moonreader");
     assert_eq!(quotes(&notes), 197);
+    for q in notes.iter().flat_map(|n| &n.quotes) {
+        assert!(!q.text.contains("[!quote]"), "the callout's marker is no passage: {:?}", q.text);
+        assert!(!q.text.contains("Note:"), "the reader's note is no passage: {:?}", q.text);
+    }
+    let dated: Vec<_> =
+        notes.iter().flat_map(|n| &n.quotes).filter(|q| q.added.is_some()).collect();
+    assert_eq!(dated.len(), 13, "the 13 headers with a chapter and a day");
+    assert!(
+        dated
+            .iter()
+            .all(|q| q.reference.as_ref().is_some_and(|r| r.kind == ReferenceKind::Chapter))
+    );
+    let coffin = notes.iter().find(|n| n.titles[0].text == "Coffin Moon").expect("Coffin Moon");
+    let q = &coffin.quotes[0];
+    assert_eq!(q.text, "flashlight");
+    assert_eq!(q.note_text.as_deref(), Some("this is my favorite part"));
+    assert_eq!(q.added.as_deref(), Some("2026-02-02"));
+    assert_eq!(q.reference.as_ref().map(|r| r.display.as_str()), Some("Chapter 37"));
 }
 
 #[test]
