@@ -251,7 +251,7 @@ impl BodyWriter<'_> {
         let Some((start, _)) = self.quote_start else { return };
         if self.quote_depth != 1
             || self.note_start.is_some()
-            || !self.callout.as_ref().is_some_and(|c| !c.prose)
+            || self.callout.as_ref().is_none_or(|c| c.prose)
             || self.text[start.min(self.text.len())..].trim().is_empty()
         {
             return;
