@@ -1,6 +1,7 @@
 //! KOReader's highlights, read into [`Book`]s: the `BOOK.sdr/metadata.EXT.lua`
-//! sidecar KOReader keeps next to each book, and the JSON that its exporter
-//! plugin writes (the `json` submodule). This module owns what KOReader's
+//! sidecar KOReader keeps next to each book, and the JSON, Markdown and text
+//! files that its exporter plugin writes (the `json` and `exported`
+//! submodules). This module owns what KOReader's
 //! fields mean; the `lua` submodule reads the Lua syntax; finding the files
 //! is the caller's job.
 //!
@@ -30,6 +31,7 @@
 //! the book's file) yields a book with an empty title, for the caller to
 //! name after the file.
 
+mod exported;
 mod json;
 mod lua;
 
@@ -63,6 +65,9 @@ pub fn parse(text: &str, warnings: &mut Vec<Warning>) -> Option<Vec<Book>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim_start().starts_with('{') {
         return json::parse(text, warnings);
+    }
+    if let Some(books) = exported::parse_markdown(text).or_else(|| exported::parse_text(text)) {
+        return Some(books);
     }
     let has_header = text.trim_start().starts_with(HEADER);
     let (table, error) = match lua::read(text) {
