@@ -157,7 +157,23 @@ pub fn parse(text: &str, warnings: &mut Vec<Warning>) -> Option<Vec<Book>> {
             if let Some(building) = current.as_mut()
                 && !quote.is_empty()
             {
-                building.text.push(quote.to_string());
+                if let Some(title) = callout_title(quote) {
+                    // A callout's header: its title may name the place;
+                    // the passage is the callout's text under it.
+                    let label = title.strip_prefix('[').and_then(|t| t.split_once(']'));
+                    let place = label.map_or(title, |(label, _)| label);
+                    building.place = building
+                        .place
+                        .or_else(|| {
+                            PLACE
+                                .captures(place.trim())
+                                .filter(|p| p[1].eq_ignore_ascii_case("location"))
+                                .and_then(|p| p[2].parse().ok())
+                        })
+                        .or_else(|| TO_KINDLE.captures(title).and_then(|c| c["n"].parse().ok()));
+                } else if !building.sub_field(quote) {
+                    building.text.push(quote.to_string());
+                }
             }
             continue;
         }
@@ -478,8 +494,34 @@ fn bullet(line: &str) -> Option<(usize, &str)> {
     let body = line.trim_start_matches([' ', '\t']);
     let lead = &line[..line.len() - body.len()];
     let indent = lead.chars().map(|c| if c == '\t' { 4 } else { 1 }).sum();
-    let text = body.strip_prefix("- ").or_else(|| body.strip_prefix("* "))?;
+    let text = body
+        .strip_prefix("- ")
+        .or_else(|| body.strip_prefix("* "))
+        .or_else(|| body.strip_prefix("+ "))
+        .or_else(|| numbered(body))?;
     Some((indent, text.trim()))
+}
+
+/// The text of a numbered list item (`1. …`, `12) …`), as a template that
+/// numbers its highlights writes them.
+fn numbered(body: &str) -> Option<&str> {
+    let digits = body.bytes().take_while(u8::is_ascii_digit).count();
+    if !(1..=4).contains(&digits) {
+        return None;
+    }
+    let rest = &body[digits..];
+    rest.strip_prefix(". ").or_else(|| rest.strip_prefix(") "))
+}
+
+/// A callout's header line inside a quote (`[!quote] [Location 1024](…)`):
+/// its title, after the `[!kind]` marker.
+fn callout_title(quote: &str) -> Option<&str> {
+    let rest = quote.strip_prefix("[!")?;
+    let end = rest.find(']')?;
+    if rest[..end].is_empty() || rest[..end].contains(char::is_whitespace) {
+        return None;
+    }
+    Some(rest[end + 1..].trim_start_matches(['+', '-']).trim())
 }
 
 /// A Readwise export has its metadata (a `Full Title`, the cover, an
@@ -560,6 +602,42 @@ mod tests {
             ("Third, with no place.", None, None)
         );
         assert_eq!((h[3].text.as_str(), h[3].location), ("And a bulleted one.", Some([7, 7])));
+    }
+
+    #[test]
+    fn a_template_that_numbers_its_highlights_reads_each_with_its_place_and_note() {
+        let book = one(
+            "# Sapiens\n\n## Metadata\n- Author: [[Yuval Noah Harari]]\n\n## Highlights\n\n\
+             1. History's biggest fraud. ([Location 1422](https://readwise.io/to_kindle?action=open&asin=B1&location=1422))\n\
+             \x20   * Note: wheat domesticated us\n\
+             2) Fiction lets us imagine together. ([Location 540](https://readwise.io/to_kindle?action=open&asin=B1&location=540))\n",
+        );
+        let texts: Vec<&str> = book.highlights.iter().map(|h| h.text.as_str()).collect();
+        assert_eq!(texts, ["History's biggest fraud.", "Fiction lets us imagine together."]);
+        assert_eq!(book.highlights[0].location, Some([1422, 1422]));
+        assert_eq!(book.highlights[0].note.as_deref(), Some("wheat domesticated us"));
+        assert_eq!(book.highlights[1].location, Some([540, 540]));
+    }
+
+    #[test]
+    fn a_callout_per_highlight_gives_its_place_from_the_title_and_its_note() {
+        let book = one(
+            "# The Left Hand of Darkness\n\n## Metadata\n- Author:: [[Ursula K. Le Guin]]\n\
+             - Full Title:: The Left Hand of Darkness\n\n## Highlights\n\n\
+             > [!quote] [Location 1024](https://readwise.io/to_kindle?action=open&asin=B0&location=1024)\n\
+             > Light is the left hand of darkness.\n>\n> **Note**: the Handdara verse\n\n\
+             > [!quote]+ [Location 2211](https://readwise.io/to_kindle?action=open&asin=B0&location=2211)\n\
+             > To oppose something is to maintain it.\n",
+        );
+        let texts: Vec<&str> = book.highlights.iter().map(|h| h.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            ["Light is the left hand of darkness.", "To oppose something is to maintain it."]
+        );
+        assert_eq!(book.highlights[0].location, Some([1024, 1024]));
+        assert_eq!(book.highlights[0].note.as_deref(), Some("the Handdara verse"));
+        assert_eq!(book.highlights[1].location, Some([2211, 2211]));
+        assert_eq!(book.highlights[1].note, None);
     }
 
     #[test]
