@@ -97,11 +97,17 @@ fn is_cjk(c: char) -> bool {
 /// Words of two and three characters of a language's quotes that 3 to 40
 /// quotes hold, a fixed sample of them (every n-th in byte order).
 fn cjk_words(lang: &str) -> Vec<String> {
+    cjk_words_of(lang, &[2, 3])
+}
+
+/// Words of `lengths` characters of a language's quotes that 3 to 40
+/// quotes hold, a fixed sample of them (every n-th in byte order).
+fn cjk_words_of(lang: &str, lengths: &[usize]) -> Vec<String> {
     let quotes = quotes_of(lang);
     let mut candidates = BTreeSet::new();
     for (_, _, text) in quotes {
         let chars: Vec<char> = text.chars().collect();
-        for n in [2, 3] {
+        for &n in lengths {
             for w in chars.windows(n) {
                 if w.iter().all(|&c| is_cjk(c)) {
                     candidates.insert(w.iter().collect::<String>());
@@ -119,8 +125,19 @@ fn cjk_words(lang: &str) -> Vec<String> {
 
 #[test]
 fn chinese_japanese_and_korean_words_find_every_quote_that_holds_them() {
+    recall_and_precision_of(cjk_words);
+}
+
+/// One character (`书`, `値`, `값`) is indexed inside the pairs of its
+/// text; it finds them all the same.
+#[test]
+fn one_character_words_find_every_quote_that_holds_them() {
+    recall_and_precision_of(|lang| cjk_words_of(lang, &[1]));
+}
+
+fn recall_and_precision_of(sample: impl Fn(&str) -> Vec<String>) {
     for lang in ["zh", "ja", "ko"] {
-        let words = cjk_words(lang);
+        let words = sample(lang);
         assert!(words.len() >= 20, "{lang}: only {} words to try", words.len());
         let quotes = quotes_of(lang);
         let (mut recall, mut precision) = (0.0, 0.0);

@@ -505,6 +505,9 @@ impl<'a> Builder<'a> {
                 if mode == Pass::Fuzzy && literal.delimiter == Delimiter::None {
                     words.extend(super::fuzzy::near_words(self.searcher, word, fields));
                 }
+                // A lone Chinese, Japanese or Korean character is indexed
+                // inside the two-character pairs of its text.
+                words.extend(super::cjk::pairs_with(self.searcher, word, fields));
                 if highlight {
                     for variant in also.iter().filter(|v| *v != word) {
                         if !self.highlights.words.contains(variant) {

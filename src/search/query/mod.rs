@@ -19,6 +19,7 @@
 //! `fuzzy` finds the indexed words near a misspelt one.
 
 mod build;
+mod cjk;
 mod fuzzy;
 mod parse;
 
