@@ -40,7 +40,8 @@
 //! (`super::analyzer::tag`), stored values included: read stored text
 //! through `super::analyzer::untag`. Format 11 added both and CJK bigrams;
 //! format 12 reads the language of short texts in other scripts than
-//! Latin (`crate::note::language`), so their words are stemmed.
+//! Latin (`crate::note::language`), so their words are stemmed, reads a
+//! word through a soft hyphen and lower-cases `İ` to a plain `i`.
 //!
 //! Every quote document carries `text_hash`: the key of the vector of its
 //! embedded text (`crate::embed::store::key` of [`embed_text`]), indexed
