@@ -38,7 +38,10 @@
 //! query knows which stemmers the index holds). Analysed text of a note in
 //! a language with a stemmer of its own starts with that language's marker
 //! (`super::analyzer::tag`), stored values included: read stored text
-//! through `super::analyzer::untag`. Format 11 added both and CJK bigrams.
+//! through `super::analyzer::untag`. Format 11 added both and CJK bigrams;
+//! format 12 reads the language of short texts in other scripts than
+//! Latin (`crate::note::language`), so their words are stemmed, reads a
+//! word through a soft hyphen and lower-cases `İ` to a plain `i`.
 //!
 //! Every quote document carries `text_hash`: the key of the vector of its
 //! embedded text (`crate::embed::store::key` of [`embed_text`]), indexed
@@ -56,7 +59,7 @@ pub const ANALYZER: &str = "folio_en";
 
 /// Version of the index layout this build writes and reads. Bump it when the
 /// schema or the meaning of a field changes.
-pub const FORMAT_VERSION: u32 = 11;
+pub const FORMAT_VERSION: u32 = 12;
 
 /// Fast field: a document's place in its note's block of documents (the
 /// note, then its quotes), packed by [`quote_block`].

@@ -5,10 +5,21 @@
 //! The index stems a note's words in its language when that language has
 //! a Snowball stemmer (the index's analyser lists them); Chinese,
 //! Japanese and Korean are cut into bigrams whatever the language says.
-//! A detection that is not reliable leaves the note English, so an English
-//! note is never stemmed as another language on a guess.
+//! A book from a highlight export is one note, so its language is told
+//! from all its highlights together, not from each short passage.
+//!
+//! A text in Latin letters whose detection is not reliable stays English,
+//! so an English note is never stemmed as another language on a guess.
+//! A text in another script cannot be English, and English stemming means
+//! nothing to it, so there the best guess among that script's languages
+//! is taken however short the text: whatlang's trigrams need some 25 words
+//! to call a Cyrillic text reliably, where a Kindle highlight has ten, so
+//! Cyrillic is told by the letters and words only one language of the
+//! script uses ([`cyrillic`]).
 
-use whatlang::Lang;
+use std::sync::LazyLock;
+
+use whatlang::{Detector, Lang, Script};
 
 use super::Note;
 
@@ -152,9 +163,38 @@ pub fn declared(value: &str) -> Option<&'static str> {
     })
 }
 
-/// The language `text` is reliably written in, as an ISO 639-1 code.
+/// The language `text` is written in, as an ISO 639-1 code: reliably
+/// detected for Latin letters, the best guess for other scripts; `None`
+/// when it cannot be told.
 pub fn detect(text: &str) -> Option<&'static str> {
     let letters = text.chars().filter(|c| c.is_alphabetic()).take(FEWEST_LETTERS).count();
+    match whatlang::detect_script(text)? {
+        Script::Latin => latin(text, letters),
+        Script::Cyrillic => cyrillic(text),
+        // Greek, Hangul, kana and the like name their language; Arabic,
+        // Hebrew and Devanagari letters are shared by a few, whose best
+        // guess is taken.
+        _ => whatlang::detect(text).and_then(|info| code(info.lang())),
+    }
+}
+
+/// Detects among the languages folio can name only: a short Turkish or
+/// Finnish text whose best guess was not reliable for the nearness of
+/// Azerbaijani or Estonian is called reliably sooner.
+static DETECTOR: LazyLock<Detector> = LazyLock::new(|| {
+    let known = Lang::all().iter().copied().filter(|&l| code(l).is_some()).collect();
+    Detector::with_allowlist(known)
+});
+
+/// The ISO 639-1 code of a whatlang language folio can name.
+fn code(lang: Lang) -> Option<&'static str> {
+    let code3 = lang.code();
+    LANGUAGES.iter().find(|l| l.1 == code3).map(|l| l.0)
+}
+
+/// The language of a text in Latin letters, when it is reliably detected
+/// from enough letters; `None` (English) otherwise.
+fn latin(text: &str, letters: usize) -> Option<&'static str> {
     if letters < FEWEST_LETTERS {
         return None;
     }
@@ -162,14 +202,82 @@ pub fn detect(text: &str) -> Option<&'static str> {
         return Some("en");
     }
     let info = whatlang::detect(text)?;
-    // Scripts that name their language are trusted whatever the
-    // trigrams' confidence: kana is Japanese, Hangul Korean.
-    let by_script = matches!(info.lang(), Lang::Jpn | Lang::Kor | Lang::Cmn);
-    if !info.is_reliable() && !by_script {
-        return None;
+    if info.is_reliable() {
+        return code(info.lang());
     }
-    let code3 = info.lang().code();
-    LANGUAGES.iter().find(|l| l.1 == code3).map(|l| l.0)
+    // Among the languages folio can name only, the same best guess may be
+    // reliable (a short Turkish text is no longer near Azerbaijani); a
+    // guess those languages alone make is not taken ("Quite simply, good
+    // news doesn't catch our attention" is French among them, Latin among
+    // all).
+    let known = DETECTOR.detect(text)?;
+    (known.is_reliable() && known.lang() == info.lang()).then(|| code(info.lang())).flatten()
+}
+
+/// Bulgarian words Russian does not use, among its commonest.
+const BULGARIAN_WORDS: [&str; 12] =
+    ["че", "се", "да", "ще", "това", "като", "са", "съм", "беше", "които", "който", "която"];
+
+/// Russian words Bulgarian and Ukrainian do not use, among its commonest.
+const RUSSIAN_WORDS: [&str; 14] = [
+    "что",
+    "он",
+    "его",
+    "который",
+    "которая",
+    "которые",
+    "когда",
+    "где",
+    "нет",
+    "был",
+    "была",
+    "были",
+    "бы",
+    "только",
+];
+
+/// Ukrainian words Russian and Bulgarian do not use, among its commonest.
+const UKRAINIAN_WORDS: [&str; 14] = [
+    "що", "як", "це", "та", "з", "вона", "воно", "вони", "його", "ця", "цей", "або", "щоб", "дуже",
+];
+
+/// The language of a Cyrillic text: told by letters only one language
+/// uses (ы э ё Russian; і ї є ґ Ukrainian; ъ before a consonant
+/// Bulgarian) and a few common words each, however short the text.
+/// Serbian, Macedonian and Belarusian letters leave it to whatlang's
+/// best guess; a text with none of these signs is taken for Russian, by
+/// far the most written language of the script and the only one with a
+/// stemmer (whatlang took even a 14-word Russian sentence for Bulgarian).
+fn cyrillic(text: &str) -> Option<&'static str> {
+    let (mut ru, mut uk, mut bg) = (0usize, 0usize, 0usize);
+    let lower = text.to_lowercase();
+    let mut chars = lower.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            'ы' | 'э' | 'ё' => ru += 1,
+            'і' | 'ї' | 'є' | 'ґ' => uk += 1,
+            'ў' | 'ђ' | 'ј' | 'љ' | 'њ' | 'ћ' | 'џ' | 'ѓ' | 'ѕ' | 'ќ' => {
+                return whatlang::detect(text).and_then(|info| code(info.lang()));
+            }
+            // Russian writes ъ only before е, ё, ю and я (объём, подъезд).
+            'ъ' if !chars.peek().is_some_and(|n| matches!(n, 'е' | 'ё' | 'ю' | 'я')) => {
+                bg += 1
+            }
+            _ => {}
+        }
+    }
+    for word in lower.split(|c: char| !c.is_alphabetic()) {
+        bg += usize::from(BULGARIAN_WORDS.contains(&word));
+        ru += usize::from(RUSSIAN_WORDS.contains(&word));
+        uk += usize::from(UKRAINIAN_WORDS.contains(&word));
+    }
+    if uk > ru && uk >= bg {
+        Some("uk")
+    } else if bg > ru && bg > uk {
+        Some("bg")
+    } else {
+        Some("ru")
+    }
 }
 
 /// Whether a sixth or more of the first words of `text` are among
@@ -249,6 +357,42 @@ mod tests {
             "Повторно использовать команды из истории оболочки: the history of the shell, \
              и подставлять их в другие команды, как это делает Bash или Zsh."
         ));
+    }
+
+    #[test]
+    fn a_short_text_in_another_script_than_latin_takes_the_best_guess() {
+        // Kindle-length highlights whatlang's trigrams do not call
+        // reliably (or call Bulgarian) under some 25 words.
+        for (text, code) in [
+            ("Рукописи не горят.", "ru"),
+            ("Все счастливые семьи похожи друг на друга.", "ru"),
+            ("Память похожа на библиотеку где книги сами меняют места", "ru"),
+            ("Никто в нашей семье не умел готовить так вкусно как бабушка", "ru"),
+            ("Старі книжки лежали на столах", "uk"),
+            ("Бабуся читала казки, що їх знала з дитинства.", "uk"),
+            ("Старецът вървеше бавно покрай реката", "bg"),
+            ("Τα παλιά βιβλία ήταν πάνω στα τραπέζια.", "el"),
+            ("كانت الكتب القديمة على الطاولات", "ar"),
+        ] {
+            assert_eq!(detect(text), Some(code), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_short_or_uncertain_text_in_latin_letters_stays_english() {
+        // Too short to be sure of: not guessed, whatever it is.
+        for text in [
+            "Los recuerdos más tristes vuelven.",
+            "Stay hungry, stay foolish.",
+            "Old habits die hard.",
+            // French among the languages folio names, Latin among all.
+            "Quite simply, good news doesn\u{2019}t catch our attention. Bad news",
+        ] {
+            assert_eq!(detect(text), None, "{text}");
+        }
+        // Reliable among the languages folio names, and the same guess
+        // among all: taken.
+        assert_eq!(detect("Yaşlı adam her sabah nehir boyunca yavaşça"), Some("tr"));
     }
 
     #[test]

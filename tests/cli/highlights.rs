@@ -823,3 +823,24 @@ fn the_walk_finds_a_kobo_in_its_hidden_folder_and_skips_other_hidden_ones() {
     assert_eq!(paths.len(), 1, "{run}");
     assert!(paths[0].ends_with("KoboReader.sqlite"), "{run}");
 }
+
+#[test]
+fn a_short_russian_highlight_is_found_by_another_form_of_its_words() {
+    // Two Kindle highlights of a Russian book, too short for a reliable
+    // trigram count: told Russian by their letters and stemmed as such.
+    let env = TestEnv::new();
+    let book = "Мастер и Маргарита (Булгаков, Михаил)";
+    let clippings = entry(book, 637, "Рукописи не горят.")
+        + &entry(book, 700, "Никогда и ничего не просите, в особенности у тех, кто сильнее вас.");
+    env.write("notes/My Clippings.txt", clippings);
+    let (_, notes) = notes_of(&env, "My Clippings.txt");
+    assert_eq!(text(&notes[0]["language"]), "ru");
+    env.folio(&["index", "notes", "--index", "ix"]).expect_code(0);
+    for (query, found) in [("сильный", "сильнее вас"), ("просить", "просите"), ("горит", "горят")]
+    {
+        let hits = env.folio(&["quotes", query, "--index", "ix", "--no-refresh", "--json"]).json();
+        // Found by its stem, not by the fuzzy fallback.
+        assert_eq!(hits["matching"], "all", "{query}");
+        assert!(text(&hits["hits"][0]["text"]).contains(found), "{query}: {hits}");
+    }
+}

@@ -524,3 +524,48 @@ fn a_hyphenated_query_finds_its_words_apart_and_ranks_them_together_first() {
     // Excluding the hyphenated word excludes it as written, not its words.
     assert_eq!(names(&json(&env, "search", &["weight", "-birth-weight"])), ["apart.md"]);
 }
+
+/// A soft hyphen (e-book and Kindle text put them inside long words) does
+/// not cut a word in two: the word is found as typed, and highlighted
+/// whole.
+#[test]
+fn a_soft_hyphen_inside_a_word_does_not_split_it() {
+    let env = TestEnv::new();
+    env.write(
+        "seeds/kindle.md",
+        "title: Kindle text\n\nThe govern\u{AD}ment's re\u{AD}sponse was inter\u{AD}national.\n",
+    );
+    for (query, word) in [
+        ("international", "inter\u{AD}national"),
+        ("government", "govern\u{AD}ment"),
+        ("responses", "re\u{AD}sponse"),
+    ] {
+        let value = json(&env, "search", &[query]);
+        assert_eq!(value["matching"], "all", "{query}: {value:#}");
+        let hit = &hits(&value)[0];
+        let snippet = &hit["snippet"];
+        let text = snippet["text"].as_str().unwrap_or("");
+        assert_eq!(highlighted(text, &snippet["highlights"]), [word], "{query}: {value:#}");
+    }
+}
+
+/// Turkish `İ` lower-cases to `i` and a combining dot: `istanbul`, typed
+/// as people type it, finds `İstanbul'daki`, in a Turkish note and in an
+/// English one.
+#[test]
+fn a_dotted_capital_i_is_found_by_a_plain_i() {
+    let env = TestEnv::new();
+    env.write(
+        "seeds/tr.md",
+        "title: Eski Evler\n\nÇocuklar bahçede oynuyorlardı. Büyükannem eski evlerin \
+         hikâyelerini anlatırdı. İstanbul'daki öğrenciler üniversitede okuyor.\n",
+    );
+    env.write("seeds/en.md", "title: Travels\n\nWe took the night train to İzmir.\n");
+    for (query, file) in
+        [("istanbul", "tr.md"), ("ISTANBUL", "tr.md"), ("İstanbul", "tr.md"), ("izmir", "en.md")]
+    {
+        let value = json(&env, "search", &[query]);
+        assert_eq!(value["matching"], "all", "{query}: {value:#}");
+        assert!(paths(&value).iter().any(|p| p.ends_with(file)), "{query}: {value:#}");
+    }
+}
