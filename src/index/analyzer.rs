@@ -363,14 +363,17 @@ impl TokenStream for FolioTokenStream<'_> {
             // Every word takes a position, even a dropped long one, as in
             // Tantivy's chain (the tokenizer counts before the filter drops).
             self.position = self.position.wrapping_add(1);
+            let read;
             let word = match kind {
-                WordKind::Other => letters_of(&self.text[start..end]),
-                _ => std::borrow::Cow::Borrowed(&self.text[start..end]),
+                WordKind::Other => {
+                    read = letters_of(&self.text[start..end]);
+                    read.as_ref()
+                }
+                _ => &self.text[start..end],
             };
             if word.len() >= LONGEST_TOKEN {
                 continue;
             }
-            let word = word.as_ref();
             self.token.offset_from = start;
             self.token.offset_to = end;
             self.token.position = self.position;

@@ -82,6 +82,12 @@ const MONTHS: [&str; 12] = [
 /// Reads a KOReader Markdown export; `None` when `text` is not one (no
 /// `# Title` first, or no `### Page … @ …` heading).
 pub(super) fn parse_markdown(text: &str) -> Option<Vec<Book>> {
+    // Every note is offered to every reader: a byte search rules out the
+    // files without a `### … @ …` heading before any line is looked at.
+    let bytes = text.as_bytes();
+    if memchr::memmem::find(bytes, b"### ").is_none() || memchr::memchr(b'@', bytes).is_none() {
+        return None;
+    }
     let first = text.lines().map(str::trim).find(|l| !l.is_empty())?;
     if !first.starts_with("# ") || !text.lines().any(|l| PAGE_HEADING.is_match(l.trim_end())) {
         return None;
@@ -132,6 +138,11 @@ pub(super) fn parse_markdown(text: &str) -> Option<Vec<Book>> {
 /// indented `-- Page` line, no clipping separator).
 pub(super) fn parse_text(text: &str) -> Option<Vec<Book>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if memchr::memmem::find(text.as_bytes(), TEXT_SEPARATOR.as_bytes()).is_none()
+        || memchr::memmem::find(text.as_bytes(), "\u{3000}\u{3000}--".as_bytes()).is_none()
+    {
+        return None;
+    }
     let lines: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).collect();
     if !lines.iter().any(|l| l.trim_end() == TEXT_SEPARATOR)
         || !lines.iter().any(|l| TEXT_CLIP.is_match(l))
