@@ -21,7 +21,7 @@
 
 use std::collections::HashMap;
 
-use super::{Book, Highlight};
+use super::{Book, Highlight, authors};
 use crate::note::Warning;
 
 /// The line that ends every entry.
@@ -353,21 +353,14 @@ fn is_meta_line(line: &str) -> bool {
 }
 
 /// The book line: `Title (Author)`, the author being the last
-/// parenthesised group; `Last, First` names are turned around and `;`
-/// separates several (see [`super::display_author`]).
+/// parenthesised group, read into people by [`authors::split`].
 fn split_book_line(line: &str) -> (String, Vec<String>) {
     let line = line.trim();
     if let Some(open) = last_group_start(line) {
         let title = line[..open].trim();
         let author = line[open + 1..line.len() - 1].trim();
         if !title.is_empty() && !author.is_empty() {
-            let authors = author
-                .split(';')
-                .map(str::trim)
-                .filter(|a| !a.is_empty())
-                .map(str::to_string)
-                .collect();
-            return (title.to_string(), authors);
+            return (title.to_string(), authors::split(author));
         }
     }
     (line.to_string(), Vec::new())
@@ -784,7 +777,7 @@ mod tests {
     #[test]
     fn the_author_is_the_last_parenthesised_group() {
         let rows: &[(&str, &str, &[&str])] = &[
-            ("AI Superpowers (Lee, Kai-Fu)", "AI Superpowers", &["Lee, Kai-Fu"]),
+            ("AI Superpowers (Lee, Kai-Fu)", "AI Superpowers", &["Kai-Fu Lee"]),
             (
                 "Dune (Dune Chronicles, Book 1) (Frank Herbert)",
                 "Dune (Dune Chronicles, Book 1)",
@@ -794,8 +787,20 @@ mod tests {
             (
                 "Good Omens (Pratchett, Terry;Gaiman, Neil)",
                 "Good Omens",
-                &["Pratchett, Terry", "Gaiman, Neil"],
+                &["Terry Pratchett", "Neil Gaiman"],
             ),
+            // A comma between full names lists people; a degree is no name.
+            (
+                "Freakonomics (Steven D. Levitt, Stephen J. Dubner)",
+                "Freakonomics",
+                &["Steven D. Levitt", "Stephen J. Dubner"],
+            ),
+            (
+                "The Hungry Brain (Stephan J. Guyenet, Ph.D.)",
+                "The Hungry Brain",
+                &["Stephan J. Guyenet"],
+            ),
+            ("Why We Sleep (Walker, Matthew, PhD)", "Why We Sleep", &["Matthew Walker"]),
             ("(only a group)", "(only a group)", &[]),
             ("Broken (paren", "Broken (paren", &[]),
         ];

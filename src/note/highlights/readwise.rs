@@ -27,9 +27,9 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{Book, Highlight};
+use super::{Book, Highlight, authors};
 use crate::note::Warning;
-use crate::note::markup::{fold_spaces, inline_text};
+use crate::note::markup::inline_text;
 
 /// `- Author: …`, `- Full Title:: …`, `author:: …`, `url: …` (front matter);
 /// a template's own shapes too: any Markdown bullet (`*`, `+`) and a bold
@@ -433,12 +433,7 @@ fn read_meta(line: &str, book: &mut Book, full_title: &mut Option<String>) -> bo
     match key.as_str() {
         "author" => {
             if book.authors.is_empty() {
-                book.authors = value
-                    .split(';')
-                    .map(|a| fold_spaces(&a.replace("[[", "").replace("]]", "")))
-                    .map(|a| a.trim().to_string())
-                    .filter(|a| !a.is_empty())
-                    .collect();
+                book.authors = authors::split(&value.replace("[[", "").replace("]]", ""));
             }
         }
         "full-title" | "title" => {
