@@ -22,6 +22,11 @@
 //! at its end (`King, Martin Luther, Jr.` is `Martin Luther King Jr.`). A
 //! role in parentheses stays too (`Epel, Elissa (FRW)` is `Elissa Epel
 //! (FRW)`).
+//!
+//! `and` and `&` separate people only where each side reads as people
+//! (`Terry Pratchett and Neil Gaiman`, `A, B, and C`, `Levitt, Steven D. &
+//! Dubner, Stephen J.`); a company or a title (`Simon & Schuster`, `Time
+//! and Life Books`, `Harry Potter and the Deathly Hallows`) stays whole.
 
 use crate::note::markup::fold_spaces;
 
@@ -32,7 +37,7 @@ pub fn split(raw: &str) -> Vec<String> {
     let mut people: Vec<String> = Vec::new();
     for piece in raw.split([';', '\n', '\r']) {
         let piece = fold_spaces(piece);
-        for person in comma_people(&piece) {
+        for person in piece_people(&piece) {
             if !person.is_empty() && !people.contains(&person) {
                 people.push(person);
             }
@@ -70,9 +75,97 @@ struct Part {
     roles: Vec<String>,
 }
 
-/// The people of one `;`-separated piece, by its commas (see the module's
-/// doc); a piece the rule cannot read is one person, as written.
-fn comma_people(piece: &str) -> Vec<String> {
+/// Words of companies, publishers and teams: a string holding one names
+/// no list of people (`Time and Life Books`, `The Editors & Staff`).
+const CORPORATE: [&str; 36] = [
+    "inc",
+    "llc",
+    "ltd",
+    "co",
+    "corp",
+    "corporation",
+    "company",
+    "press",
+    "publishing",
+    "publishers",
+    "publications",
+    "books",
+    "media",
+    "group",
+    "institute",
+    "university",
+    "foundation",
+    "society",
+    "association",
+    "staff",
+    "editors",
+    "team",
+    "club",
+    "council",
+    "committee",
+    "magazine",
+    "studio",
+    "studios",
+    "associates",
+    "partners",
+    "sons",
+    "library",
+    "academy",
+    "labs",
+    "verlag",
+    "editions",
+];
+
+/// The people of one `;`-separated piece. `A and B`, `A & B` and `A, B,
+/// and C` are several people when every side reads as people (full names,
+/// or `Last, First`) and no word names a company: `Simon & Schuster`,
+/// `Time and Life Books` and `Pride and Prejudice` stay whole.
+fn piece_people(piece: &str) -> Vec<String> {
+    let sides = conjunction_sides(piece);
+    let corporate = piece.split_whitespace().any(|w| {
+        let bare = w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+        CORPORATE.contains(&bare.as_str())
+    });
+    if sides.len() > 1 && !corporate {
+        let read: Vec<Vec<(String, bool)>> = sides.iter().map(|s| comma_people(s)).collect();
+        if read.iter().all(|people| !people.is_empty() && people.iter().all(|p| p.1)) {
+            return read.into_iter().flatten().map(|p| p.0).collect();
+        }
+    }
+    comma_people(piece).into_iter().map(|p| p.0).collect()
+}
+
+/// The sides of the piece's ` and ` and ` & ` outside parentheses, each
+/// without the comma before the conjunction (`A, B, and C` → `A, B`, `C`).
+fn conjunction_sides(piece: &str) -> Vec<&str> {
+    let mut sides = Vec::new();
+    let (mut depth, mut start) = (0usize, 0);
+    for (i, c) in piece.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            ' ' if depth == 0 => {
+                let rest = &piece[i..];
+                let word = [" and ", " & "].into_iter().find(|w| rest.starts_with(w));
+                if let Some(word) = word
+                    && i >= start
+                {
+                    sides.push(&piece[start..i]);
+                    start = i + word.len();
+                }
+            }
+            _ => {}
+        }
+    }
+    sides.push(&piece[start.min(piece.len())..]);
+    sides.into_iter().map(|s| s.trim().trim_end_matches(',').trim()).collect()
+}
+
+/// The people of a piece by its commas (see the module's doc), each with
+/// whether it surely is a person (a full name, a name turned around, a
+/// list's truncated last name `Graham …`); a piece the rule cannot read is
+/// one name, as written, and not surely a person.
+fn comma_people(piece: &str) -> Vec<(String, bool)> {
     let mut parts: Vec<Part> = Vec::new();
     for raw in top_level(piece, ',') {
         let (core, role) = split_role(raw.trim());
@@ -103,22 +196,24 @@ fn comma_people(piece: &str) -> Vec<String> {
     parts.retain(|p| !p.name.is_empty() || !p.roles.is_empty());
     match parts.as_slice() {
         [] => Vec::new(),
-        [one] => vec![compose(&one.name, one)],
+        [one] => {
+            vec![(compose(&one.name, one), is_full_name(&one.name) || is_truncated(&one.name))]
+        }
         [last, first] if !(is_full_name(&last.name) && is_full_name(&first.name)) => {
             let plain = |s: &str| !s.is_empty() && !s.chars().any(|c| c.is_ascii_digit());
             if plain(&last.name) && plain(&first.name) && last.name.split(' ').count() <= 3 {
                 let mut both = Part::default();
                 both.suffixes.extend(last.suffixes.iter().chain(&first.suffixes).cloned());
                 both.roles.extend(first.roles.iter().chain(&last.roles).cloned());
-                vec![compose(&format!("{} {}", first.name, last.name), &both)]
+                vec![(compose(&format!("{} {}", first.name, last.name), &both), true)]
             } else {
-                vec![piece.trim().to_string()]
+                vec![(piece.trim().to_string(), false)]
             }
         }
         many if many.iter().all(|p| is_full_name(&p.name)) => {
-            many.iter().map(|p| compose(&p.name, p)).collect()
+            many.iter().map(|p| (compose(&p.name, p), true)).collect()
         }
-        _ => vec![piece.trim().to_string()],
+        _ => vec![(piece.trim().to_string(), false)],
     }
 }
 
@@ -222,6 +317,16 @@ fn is_name_word(word: &str) -> bool {
     !first.is_lowercase() || PARTICLES.contains(&bare) || bare.contains(['-', '\'', '’'])
 }
 
+/// A name cut short by the export (`Graham ...`, `Graham …`): name words
+/// before the ellipsis.
+fn is_truncated(name: &str) -> bool {
+    let Some(head) = name.strip_suffix("...").or_else(|| name.strip_suffix('…')) else {
+        return false;
+    };
+    let words: Vec<&str> = head.split_whitespace().collect();
+    !words.is_empty() && words.iter().all(|w| is_name_word(w))
+}
+
 /// A full name, given names and surname (`Terry Pratchett`, `Steven D.
 /// Levitt`), as opposed to a surname (`García Márquez`, `Le Guin`) or
 /// given names (`Ursula K.`) alone.
@@ -234,6 +339,7 @@ fn is_full_name(name: &str) -> bool {
     words.len() >= 2
         && words.iter().all(|w| is_name_word(w))
         && !PARTICLES.contains(&first.to_lowercase().as_str())
+        && !["the", "a", "an"].contains(&first.to_lowercase().as_str())
         && !is_initial(last)
 }
 
@@ -279,6 +385,40 @@ mod tests {
                 &["Anne Frank", "Susan Massotty (translator)"],
             ),
             ("Maren Holt\nIlya Vasquez", &["Maren Holt", "Ilya Vasquez"]),
+            // `and` and `&` between people.
+            ("Terry Pratchett and Neil Gaiman", &["Terry Pratchett", "Neil Gaiman"]),
+            ("Michael Crichton and John Lange", &["Michael Crichton", "John Lange"]),
+            ("Steven D. Levitt & Stephen J. Dubner", &["Steven D. Levitt", "Stephen J. Dubner"]),
+            ("Levitt, Steven D. & Dubner, Stephen J.", &["Steven D. Levitt", "Stephen J. Dubner"]),
+            (
+                "Alex Forrester, Eran Boudjnah, Alexandru Dumbravan, and Jomar Tigcal",
+                &["Alex Forrester", "Eran Boudjnah", "Alexandru Dumbravan", "Jomar Tigcal"],
+            ),
+            (
+                "Jack Nutting, Dave Mark and Jeff LaMarche",
+                &["Jack Nutting", "Dave Mark", "Jeff LaMarche"],
+            ),
+            (
+                "Chesley B. \"Sully\" Sullenberger III and Jeffrey Zaslow",
+                &["Chesley B. \"Sully\" Sullenberger III", "Jeffrey Zaslow"],
+            ),
+            (
+                "Tom Graves, Bouateli Abdenour, and Graham ...",
+                &["Tom Graves", "Bouateli Abdenour", "Graham ..."],
+            ),
+            ("Ann Lee and Bo Chen; Cy Diaz", &["Ann Lee", "Bo Chen", "Cy Diaz"]),
+            // ... but not between words of a company or a title.
+            ("Simon & Schuster", &["Simon & Schuster"]),
+            ("Ernst and Young", &["Ernst and Young"]),
+            ("Time and Life Books", &["Time and Life Books"]),
+            ("The Editors of Time and Life Books", &["The Editors of Time and Life Books"]),
+            (
+                "Penguin Random House and Ladybird Books",
+                &["Penguin Random House and Ladybird Books"],
+            ),
+            ("Harry Potter and the Deathly Hallows", &["Harry Potter and the Deathly Hallows"]),
+            ("The Beatles and The Rolling Stones", &["The Beatles and The Rolling Stones"]),
+            ("Smith, John and Jane", &["John and Jane Smith"]),
             // What the rule cannot read stays as written.
             ("Smith, 2001", &["Smith, 2001"]),
         ];

@@ -140,21 +140,21 @@ fn read_entry(entry: &Value, line: usize, out: &mut Vec<Highlight>, warnings: &m
     });
 }
 
-/// `"A; B"`, `"A and B"` or `["A", "B"]` → `[A, B]`.
+/// `"A; B"`, `"A and B"` or `["A", "B"]` → `[A, B]`, each string read by
+/// [`super::authors::split`].
 fn authors(value: Option<&Value>) -> Vec<String> {
     let joined = match value {
         Some(Value::String(s)) => vec![s.as_str()],
         Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).collect(),
         _ => Vec::new(),
     };
-    joined
-        .into_iter()
-        .flat_map(|s| s.split(';'))
-        .flat_map(|s| s.split(" and "))
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
+    let mut people = Vec::new();
+    for name in joined.into_iter().flat_map(super::authors::split) {
+        if !people.contains(&name) {
+            people.push(name);
+        }
+    }
+    people
 }
 
 /// For each JSON array that is the value of a `key` member, in file order,

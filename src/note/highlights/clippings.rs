@@ -801,6 +801,23 @@ mod tests {
                 &["Stephan J. Guyenet"],
             ),
             ("Why We Sleep (Walker, Matthew, PhD)", "Why We Sleep", &["Matthew Walker"]),
+            // `and` and `&` between people, not inside a company's name.
+            (
+                "Freakonomics (Steven D. Levitt & Stephen J. Dubner)",
+                "Freakonomics",
+                &["Steven D. Levitt", "Stephen J. Dubner"],
+            ),
+            (
+                "Freakonomics (Levitt, Steven D. & Dubner, Stephen J.)",
+                "Freakonomics",
+                &["Steven D. Levitt", "Stephen J. Dubner"],
+            ),
+            (
+                "Freakonomics (Steven D. Levitt and Stephen J. Dubner)",
+                "Freakonomics",
+                &["Steven D. Levitt", "Stephen J. Dubner"],
+            ),
+            ("Atlas (Simon & Schuster)", "Atlas", &["Simon & Schuster"]),
             ("(only a group)", "(only a group)", &[]),
             ("Broken (paren", "Broken (paren", &[]),
         ];

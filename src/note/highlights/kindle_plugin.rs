@@ -645,6 +645,24 @@ mod tests {
     }
 
     #[test]
+    fn a_list_of_authors_with_and_is_several_people() {
+        for (author, people) in [
+            ("David Thomas and Andrew Hunt", &["David Thomas", "Andrew Hunt"][..]),
+            (
+                "Alex Forrester, Eran Boudjnah, Alexandru Dumbravan, and Jomar Tigcal",
+                &["Alex Forrester", "Eran Boudjnah", "Alexandru Dumbravan", "Jomar Tigcal"],
+            ),
+            ("Simon & Schuster", &["Simon & Schuster"]),
+        ] {
+            let book = one(&format!(
+                "---\nkindle-sync:\n  title: \"T\"\n  author: {author}\n---\n\n## Highlights\n\n\
+                 Care about your craft. — location: [310](kindle://book?action=open&asin=B&location=310) ^ref-1\n"
+            ));
+            assert_eq!(book.authors, people, "{author}");
+        }
+    }
+
+    #[test]
     fn a_callout_titled_with_its_place_holds_the_highlight_under_it() {
         let book = one(
             "---\nkindle-sync:\n  title: \"Deep Work\"\n  author: Cal Newport\n---\n\n## Highlights\n\n\

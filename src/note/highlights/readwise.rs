@@ -527,6 +527,17 @@ mod tests {
     }
 
     #[test]
+    fn authors_joined_by_and_are_several_people() {
+        let book = one(
+            "# Good Omens\n\n## Metadata\n- Author: [[Terry Pratchett and Neil Gaiman]]\n\
+             - Full Title: Good Omens: The Nice and Accurate Prophecies\n\n## Highlights\n\n\
+             - Most of the great triumphs are caused by people. ([Location 4170](https://readwise.io/to_kindle?action=open&asin=B&location=4170))\n",
+        );
+        assert_eq!(book.authors, ["Terry Pratchett", "Neil Gaiman"]);
+        assert_eq!(book.title, "Good Omens: The Nice and Accurate Prophecies");
+    }
+
+    #[test]
     fn a_template_that_quotes_each_highlight_reads_it_with_its_place_and_note() {
         let book = one(
             "# Deep Work\n\n## Metadata\n- Author: [[Cal Newport]]\n\n## Highlights\n\n\
