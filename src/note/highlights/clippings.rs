@@ -353,17 +353,65 @@ fn is_meta_line(line: &str) -> bool {
 }
 
 /// The book line: `Title (Author)`, the author being the last
-/// parenthesised group, read into people by [`authors::split`].
+/// parenthesised group, read into people by [`authors::split`]. Groups
+/// naming the site a book was downloaded from (`Meditations (Marcus
+/// Aurelius) (z-lib.org)`) are neither author nor title: they are dropped.
 fn split_book_line(line: &str) -> (String, Vec<String>) {
-    let line = line.trim();
+    let line = without_site_tags(line.trim());
     if let Some(open) = last_group_start(line) {
-        let title = line[..open].trim();
+        let title = without_site_tags(line[..open].trim());
         let author = line[open + 1..line.len() - 1].trim();
         if !title.is_empty() && !author.is_empty() {
             return (title.to_string(), authors::split(author));
         }
     }
     (line.to_string(), Vec::new())
+}
+
+/// The line without the download-site groups that end it.
+fn without_site_tags(mut line: &str) -> &str {
+    while let Some(open) = last_group_start(line) {
+        let before = line[..open].trim_end();
+        if before.is_empty() || !is_site_tag(&line[open + 1..line.len() - 1]) {
+            break;
+        }
+        line = before;
+    }
+    line
+}
+
+/// Names of the sites that add themselves to a book's file: the shadow
+/// libraries by name (`Z-Library`, `libgen`, `Anna's Archive`), or any bare
+/// domain (`z-lib.org`, `libgen.rs`, `www.allitebooks.com`).
+fn is_site_tag(group: &str) -> bool {
+    let group = group.trim();
+    let lower = group.to_lowercase().replace('’', "'");
+    let named = [
+        "z-library",
+        "zlibrary",
+        "z-lib",
+        "zlib",
+        "libgen",
+        "library genesis",
+        "anna's archive",
+        "annas archive",
+        "annas-archive",
+    ];
+    if named.contains(&lower.as_str()) {
+        return true;
+    }
+    // A domain: dot-separated labels of letters, digits and hyphens, ending
+    // in a top-level domain of letters; one label longer than a letter, so
+    // initials (`J.R.R`) are not a domain.
+    let labels: Vec<&str> = lower.split('.').collect();
+    let Some((tld, names)) = labels.split_last() else { return false };
+    !names.is_empty()
+        && (2..=6).contains(&tld.len())
+        && tld.chars().all(|c| c.is_ascii_lowercase())
+        && names
+            .iter()
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        && names.iter().any(|l| l.len() >= 2)
 }
 
 /// Byte index of the `(` that opens a parenthesised group ending the line.
@@ -818,6 +866,14 @@ mod tests {
                 &["Steven D. Levitt", "Stephen J. Dubner"],
             ),
             ("Atlas (Simon & Schuster)", "Atlas", &["Simon & Schuster"]),
+            // A download site's tag is neither author nor title.
+            ("Meditations (Marcus Aurelius) (z-lib.org)", "Meditations", &["Marcus Aurelius"]),
+            ("Meditations (Marcus Aurelius) (Z-Library)", "Meditations", &["Marcus Aurelius"]),
+            ("Meditations (z-lib.org) (Marcus Aurelius)", "Meditations", &["Marcus Aurelius"]),
+            ("Dune (Frank Herbert) (libgen.rs) (Anna’s Archive)", "Dune", &["Frank Herbert"]),
+            ("Meditations (z-lib.org)", "Meditations", &[]),
+            ("The Hobbit (J.R.R. Tolkien)", "The Hobbit", &["J.R.R. Tolkien"]),
+            ("The Hobbit (J.R.R.Tolkien)", "The Hobbit", &["J.R.R.Tolkien"]),
             ("(only a group)", "(only a group)", &[]),
             ("Broken (paren", "Broken (paren", &[]),
         ];
