@@ -28,9 +28,6 @@ struct Export {
     highlights: Option<Value>,
 }
 
-/// Kindle's stand-in text when the publisher's clipping limit was reached.
-const CLIPPING_LIMIT: &str = "<You have reached the clipping limit";
-
 /// Reads a Bookcision export. `None` when `text` is not one; otherwise its
 /// book (none when it has no highlight) and one warning per problem.
 pub fn parse(text: &str, warnings: &mut Vec<Warning>) -> Option<Vec<Book>> {
@@ -125,7 +122,7 @@ fn read_entry(entry: &Value, line: usize, out: &mut Vec<Highlight>, warnings: &m
         }
         return;
     }
-    if text.is_empty() || text.starts_with(CLIPPING_LIMIT) {
+    if text.is_empty() || super::is_clipping_limit(text) {
         return;
     }
     let note = entry.get("note").and_then(Value::as_str).map(str::trim).filter(|n| !n.is_empty());

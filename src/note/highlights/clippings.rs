@@ -10,7 +10,8 @@
 //!
 //! What the reader expects, beyond one quote per highlight:
 //!
-//! - bookmarks are not quotes;
+//! - bookmarks are not quotes, nor is the device's stand-in `<You have
+//!   reached the clipping limit for this item>`;
 //! - a note entry is the reader's comment on the highlight of the same book
 //!   that ends where the note sits;
 //! - the device never edits an entry: an extended or re-made highlight is a
@@ -141,7 +142,7 @@ pub fn parse(text: &str, warnings: &mut Vec<Warning>) -> Option<Vec<Book>> {
         }
         let place = read_meta(meta);
         let text = text_lines.join("\n").trim().to_string();
-        if place.kind == Kind::Bookmark || text.is_empty() {
+        if place.kind == Kind::Bookmark || text.is_empty() || super::is_clipping_limit(&text) {
             continue;
         }
         let (title, authors) = split_book_line(book_line);
@@ -882,6 +883,21 @@ mod tests {
             assert_eq!(t, *title, "{line}");
             assert_eq!(a, *authors, "{line}");
         }
+    }
+
+    #[test]
+    fn the_clipping_limit_stand_in_is_no_highlight() {
+        let text = "Middlemarch (Eliot, George)\n\
+            - Your Highlight on page 88 | Location 1631-1633 | Added on Saturday, July 11, 2015 7:47:30 PM\n\n\
+            for the growing good of the world\n==========\n\
+            Middlemarch (Eliot, George)\n\
+            - Your Highlight on page 90 | Location 1700-1701 | Added on Saturday, July 11, 2015 7:50:30 PM\n\n\
+            <You have reached the clipping limit for this item>\n==========\n";
+        let mut warnings = Vec::new();
+        let books = parse(text, &mut warnings).expect("clippings");
+        let texts: Vec<&str> = books[0].highlights.iter().map(|h| h.text.as_str()).collect();
+        assert_eq!(texts, ["for the growing good of the world"]);
+        assert!(warnings.is_empty(), "{warnings:?}");
     }
 
     #[test]

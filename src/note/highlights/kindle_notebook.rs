@@ -106,9 +106,6 @@ const BOOKMARK_WORDS: &[&str] = &[
     "zakładka",
 ];
 
-/// Kindle's stand-in text when the publisher's clipping limit was reached.
-const CLIPPING_LIMIT: &str = "<You have reached the clipping limit";
-
 /// What an entry's heading says.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Heading {
@@ -177,7 +174,7 @@ pub fn parse(text: &str, warnings: &mut Vec<Warning>) -> Option<Vec<Book>> {
             "noteText" => {
                 let h = heading.take().unwrap_or(Heading { line: div.line, ..Heading::default() });
                 let text = readable(div.inner);
-                if text.is_empty() || text.starts_with(CLIPPING_LIMIT) || h.kind == Kind::Bookmark {
+                if text.is_empty() || super::is_clipping_limit(&text) || h.kind == Kind::Bookmark {
                     open_highlight = false;
                     continue;
                 }

@@ -70,6 +70,14 @@ pub fn read(text: &str, warnings: &mut Vec<Warning>) -> Option<Export> {
     None
 }
 
+/// Whether a highlight's text is Kindle's stand-in for text it would not
+/// export (`<You have reached the clipping limit for this item>`, in
+/// clippings, notebooks and Bookcision alike): no words of the book, so
+/// no quote.
+pub(crate) fn is_clipping_limit(text: &str) -> bool {
+    text.trim_start().starts_with("<You have reached the clipping limit")
+}
+
 /// A book as a note: its title and authors, one quote per highlight (with
 /// its page or location, the reader's note and date), the quotes and notes
 /// as the body. `path` is the export file; its name stands in for a
