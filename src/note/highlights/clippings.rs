@@ -441,7 +441,12 @@ fn last_group_start(line: &str) -> Option<usize> {
 fn read_meta(meta: &str) -> Place {
     let lower = meta.to_lowercase();
     let segments: Vec<&str> = lower.split('|').collect();
-    let head = segments.first().copied().unwrap_or("");
+    // The kind's word is in the first segment in most languages, but a
+    // Japanese device writes the page first (`12ページ|位置No. 152のメモ`):
+    // every segment but the date is read for it.
+    let dated = segments.len() > 1 && segments.last().is_some_and(|s| is_date(s));
+    let head = segments[..segments.len() - usize::from(dated)].join("|");
+    let head = head.as_str();
     let kind = if BOOKMARK_WORDS.iter().any(|w| head.contains(w)) {
         Kind::Bookmark
     } else if NOTE_WORDS.iter().any(|w| has_word(head, w)) {
@@ -813,6 +818,20 @@ mod tests {
                 Some([170, 171]),
                 Some("2019-07-06T15:04:05"),
             ),
+            (
+                "- 12ページ|位置No. 152のメモ |作成日: 2020年2月3日月曜日 21:05:11",
+                Note,
+                Some("12"),
+                Some([152, 152]),
+                Some("2020-02-03T21:05:11"),
+            ),
+            (
+                "- 12ページ|位置No. 152のブックマーク |作成日: 2020年2月3日月曜日 21:05:11",
+                Bookmark,
+                Some("12"),
+                Some([152, 152]),
+                Some("2020-02-03T21:05:11"),
+            ),
         ];
         for (meta, kind, page, location, added) in rows {
             let p = place(meta);
@@ -898,6 +917,21 @@ mod tests {
         let texts: Vec<&str> = books[0].highlights.iter().map(|h| h.text.as_str()).collect();
         assert_eq!(texts, ["for the growing good of the world"]);
         assert!(warnings.is_empty(), "{warnings:?}");
+    }
+
+    #[test]
+    fn a_japanese_note_with_a_page_is_the_note_of_its_highlight() {
+        let text = "吾輩は猫である (夏目 漱石)\n\
+            - 12ページ|位置No. 150-152のハイライト |作成日: 2020年2月3日月曜日 21:04:11\n\n\
+            吾輩は猫である。名前はまだ無い。\n==========\n\
+            吾輩は猫である (夏目 漱石)\n\
+            - 12ページ|位置No. 152のメモ |作成日: 2020年2月3日月曜日 21:05:11\n\n\
+            有名な書き出し\n==========\n";
+        let books = parse(text, &mut Vec::new()).expect("clippings");
+        let h = &books[0].highlights;
+        assert_eq!(h.len(), 1, "{h:?}");
+        assert_eq!(h[0].text, "吾輩は猫である。名前はまだ無い。");
+        assert_eq!(h[0].note.as_deref(), Some("有名な書き出し"));
     }
 
     #[test]
