@@ -357,6 +357,8 @@ fn is_meta_line(line: &str) -> bool {
 /// parenthesised group, read into people by [`authors::split`]. Groups
 /// naming the site a book was downloaded from (`Meditations (Marcus
 /// Aurelius) (z-lib.org)`) are neither author nor title: they are dropped.
+/// (A web page sent to the Kindle is written `Title (site.org)`: with no
+/// group before it, the site stays the author, as the only one there is.)
 fn split_book_line(line: &str) -> (String, Vec<String>) {
     let line = without_site_tags(line.trim());
     if let Some(open) = last_group_start(line) {
@@ -369,11 +371,16 @@ fn split_book_line(line: &str) -> (String, Vec<String>) {
     (line.to_string(), Vec::new())
 }
 
-/// The line without the download-site groups that end it.
+/// The line without the download-site groups that end it: a shadow
+/// library's name or domain always, any other bare domain when a group
+/// comes before it (`(Marcus Aurelius) (ebooks.example)`).
 fn without_site_tags(mut line: &str) -> &str {
     while let Some(open) = last_group_start(line) {
         let before = line[..open].trim_end();
-        if before.is_empty() || !is_site_tag(&line[open + 1..line.len() - 1]) {
+        let group = &line[open + 1..line.len() - 1];
+        let tag = is_library(group)
+            || (is_domain(group) && last_group_start(before).is_some_and(|at| at > 0));
+        if before.is_empty() || !tag {
             break;
         }
         line = before;
@@ -381,12 +388,11 @@ fn without_site_tags(mut line: &str) -> &str {
     line
 }
 
-/// Names of the sites that add themselves to a book's file: the shadow
-/// libraries by name (`Z-Library`, `libgen`, `Anna's Archive`), or any bare
-/// domain (`z-lib.org`, `libgen.rs`, `www.allitebooks.com`).
-fn is_site_tag(group: &str) -> bool {
-    let group = group.trim();
-    let lower = group.to_lowercase().replace('’', "'");
+/// The shadow libraries that add themselves to a book's file, by name
+/// (`Z-Library`, `libgen`, `Anna's Archive`) or by domain (`z-lib.org`,
+/// `libgen.rs`, `1lib.sk`).
+fn is_library(group: &str) -> bool {
+    let lower = group.trim().to_lowercase().replace('’', "'");
     let named = [
         "z-library",
         "zlibrary",
@@ -398,9 +404,14 @@ fn is_site_tag(group: &str) -> bool {
         "annas archive",
         "annas-archive",
     ];
-    if named.contains(&lower.as_str()) {
-        return true;
-    }
+    let domain = ["z-lib", "zlib", "z-library", "libgen", "annas-archive", "1lib", "b-ok"];
+    named.contains(&lower.as_str())
+        || (is_domain(&lower) && lower.split('.').any(|label| domain.contains(&label)))
+}
+
+/// A bare domain (`z-lib.org`, `www.allitebooks.com`).
+fn is_domain(group: &str) -> bool {
+    let lower = group.trim().to_lowercase();
     // A domain: dot-separated labels of letters, digits and hyphens, ending
     // in a top-level domain of letters; one label longer than a letter, so
     // initials (`J.R.R`) are not a domain.
@@ -894,6 +905,17 @@ mod tests {
             ("Meditations (z-lib.org)", "Meditations", &[]),
             ("The Hobbit (J.R.R. Tolkien)", "The Hobbit", &["J.R.R. Tolkien"]),
             ("The Hobbit (J.R.R.Tolkien)", "The Hobbit", &["J.R.R.Tolkien"]),
+            (
+                "Walden (Henry David Thoreau) (ebooks.example.com)",
+                "Walden",
+                &["Henry David Thoreau"],
+            ),
+            // A web page sent to the Kindle: the site is all there is.
+            (
+                "Sustainable living - Wikipedia (wikipedia.org)",
+                "Sustainable living - Wikipedia",
+                &["wikipedia.org"],
+            ),
             ("(only a group)", "(only a group)", &[]),
             ("Broken (paren", "Broken (paren", &[]),
         ];
