@@ -21,6 +21,9 @@
 //!   both kept.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use super::{Book, Highlight, authors};
 use crate::note::Warning;
@@ -54,6 +57,12 @@ const NOTE_WORDS: [&str; 9] =
 /// Words that make a number a page; location words are the default.
 const PAGE_WORDS: [&str; 10] =
     ["page", "pág", "pagina", "página", "seite", "стр", "页", "ページ", "blz", "p."];
+/// A page word before a roman page (`on page xvi`, `página iv-v`), in the
+/// lower-cased kind line.
+static ROMAN_PAGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:page|pág|pagina|página|seite|стр|blz|p\.)\s*([ivxlcdm]{1,8}(?:\s*[-–—]\s*[ivxlcdm]{1,8})?)(?:[^\p{L}\p{N}]|$)")
+        .expect("a valid regex")
+});
 
 /// Reads a clippings file; `None` when the text is not one.
 pub fn parse(text: &str, warnings: &mut Vec<Warning>) -> Option<Vec<Book>> {
@@ -471,25 +480,46 @@ fn read_meta(meta: &str) -> Place {
             place.added = parse_date(segment);
             continue;
         }
-        // Old Kindles put page and location in one segment:
-        // `Highlight on Page 23 | Loc. 345-46` is split, but
-        // `Highlight Loc. 1234-36` is one.
-        let Some((first, last, at)) = number_range(segment) else { continue };
-        let before = &segment[..at];
-        let after =
-            segment[at..].trim_start_matches(|c: char| c.is_ascii_digit() || "-–— ".contains(c));
-        // CJK writes the page word after the number (`第 12 页`, `12ページ`).
-        let is_page = PAGE_WORDS.iter().any(|w| before.contains(w))
-            || ["页", "ページ"].iter().any(|w| after.starts_with(w));
-        if is_page {
-            if place.page.is_none() {
-                place.page =
-                    Some(if first == last { first.to_string() } else { format!("{first}-{last}") });
-            }
-        } else if place.location.is_none()
-            && let Some(range) = expand_range(first, last)
+        // A book whose front matter has roman pages: `on page xvi`.
+        let mut cursor = 0;
+        if let Some(c) = ROMAN_PAGE.captures(segment)
+            && let Some(roman) = c.get(1)
         {
-            place.location = Some(range);
+            if place.page.is_none() {
+                place.page = Some(roman.as_str().split_whitespace().collect());
+            }
+            cursor = roman.end();
+        }
+        // Each number or range of the segment, the words since the one
+        // before deciding what it is. Old Kindles put page and location in
+        // one segment (`Highlight on Page 23 | Loc. 345-46` is split, but
+        // `Highlight Loc. 1234-36` is one), and so does Chinese
+        // (`您在第 47 页（位置 #708-710）的标注`).
+        while let Some((first, last, at, end)) = number_range(&segment[cursor..]) {
+            let before = &segment[cursor..cursor + at];
+            let after = &segment[cursor + end..];
+            cursor += end;
+            // CJK writes the page word after the number (`第 12 页`,
+            // `12ページ`); it belongs to that number, not the next.
+            let page_after =
+                ["页", "ページ"].into_iter().find(|w| after.trim_start().starts_with(w));
+            if let Some(word) = page_after {
+                cursor += after.len() - after.trim_start().len() + word.len();
+            }
+            let is_page = page_after.is_some() || PAGE_WORDS.iter().any(|w| before.contains(w));
+            if is_page {
+                if place.page.is_none() {
+                    place.page = Some(if first == last {
+                        first.to_string()
+                    } else {
+                        format!("{first}-{last}")
+                    });
+                }
+            } else if place.location.is_none()
+                && let Some(range) = expand_range(first, last)
+            {
+                place.location = Some(range);
+            }
         }
     }
     place
@@ -514,23 +544,27 @@ fn is_date(segment: &str) -> bool {
 }
 
 /// The first number or range in a segment (`1631-1640`, `#182-182`,
-/// `637–640`, `1234-36`), as written, with the byte index it starts at.
-fn number_range(segment: &str) -> Option<(&str, &str, usize)> {
+/// `637–640`, `1234-36`), as written, with the byte indexes it starts and
+/// ends at.
+fn number_range(segment: &str) -> Option<(&str, &str, usize, usize)> {
+    let digits_at = |from: usize| {
+        let rest = &segment[from..];
+        from + rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len())
+    };
     let start = segment.find(|c: char| c.is_ascii_digit())?;
-    let rest = &segment[start..];
-    let first_len = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
-    let first = &rest[..first_len];
-    let after = rest[first_len..].trim_start();
-    let after = after
-        .strip_prefix('-')
-        .or_else(|| after.strip_prefix('–'))
-        .or_else(|| after.strip_prefix('—'))
-        .map(str::trim_start);
-    let last = after
-        .map(|a| &a[..a.find(|c: char| !c.is_ascii_digit()).unwrap_or(a.len())])
-        .filter(|l| !l.is_empty())
-        .unwrap_or(first);
-    Some((first, last, start))
+    let first_end = digits_at(start);
+    let first = &segment[start..first_end];
+    // `-`, `–` or `—` and the range's end, spaces allowed around the dash.
+    let after = &segment[first_end..];
+    let dash = after.trim_start();
+    let last_start = ['-', '–', '—']
+        .into_iter()
+        .find_map(|d| dash.strip_prefix(d))
+        .map(|rest| segment.len() - rest.trim_start().len());
+    match last_start.map(|at| (at, digits_at(at))) {
+        Some((at, end)) if end > at => Some((first, &segment[at..end], start, end)),
+        _ => Some((first, first, start, first_end)),
+    }
 }
 
 /// `[first, last]`, an abbreviated end expanded (`1234-36` → 1234-1236).
@@ -828,6 +862,41 @@ mod tests {
                 Some("12"),
                 Some([170, 171]),
                 Some("2019-07-06T15:04:05"),
+            ),
+            (
+                "- Your Highlight on page xvi | Location 200-201 | Added on Monday, 6 May 2019 09:00:00",
+                Highlight,
+                Some("xvi"),
+                Some([200, 201]),
+                Some("2019-05-06T09:00:00"),
+            ),
+            (
+                "- La subrayado en la página iv-v | posición 30-31 | Añadido el jueves, 18 de julio de 2024 10:34:35 p. m.",
+                Highlight,
+                Some("iv-v"),
+                Some([30, 31]),
+                Some("2024-07-18T22:34:35"),
+            ),
+            (
+                "- 您在第 47 页（位置 #708-710）的标注 | 添加于 2021年3月5日星期五 上午1:26:56",
+                Highlight,
+                Some("47"),
+                Some([708, 710]),
+                Some("2021-03-05T01:26:56"),
+            ),
+            (
+                "- 您在第 47 页（位置 #710）的笔记 | 添加于 2021年3月5日星期五 上午1:27:56",
+                Note,
+                Some("47"),
+                Some([710, 710]),
+                Some("2021-03-05T01:27:56"),
+            ),
+            (
+                "- Your Highlight on Location 10-11 | Added on Monday, 6 May 2019 08:00:00",
+                Highlight,
+                None,
+                Some([10, 11]),
+                Some("2019-05-06T08:00:00"),
             ),
             (
                 "- 12ページ|位置No. 152のメモ |作成日: 2020年2月3日月曜日 21:05:11",
