@@ -12,7 +12,7 @@
 //! 2024-03-11 03:04:53 PM -04:00</small>`. Apple Books gives no page or
 //! location.
 
-use super::{Book, Highlight};
+use super::{Book, Highlight, authors};
 use crate::note::Warning;
 use crate::note::markup::inline_text;
 
@@ -51,8 +51,8 @@ pub fn parse(text: &str, _warnings: &mut Vec<Warning>) -> Option<Vec<Book>> {
             let item = trimmed.strip_prefix("- ").map(str::trim_start).unwrap_or("");
             if let Some(author) = item.strip_prefix("Author:") {
                 let author = inline_text(author.trim()).text;
-                if !author.is_empty() && book.authors.is_empty() {
-                    book.authors.push(author);
+                if book.authors.is_empty() {
+                    book.authors = authors::split(&author);
                 }
             } else if let Some(title) = item.strip_prefix("Title:") {
                 book.title = inline_text(title.trim()).text;

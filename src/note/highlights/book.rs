@@ -9,7 +9,9 @@ pub struct Book {
     /// The title, without the author (`AI Superpowers`, not
     /// `AI Superpowers (Lee, Kai-Fu)`).
     pub title: String,
-    /// Authors, each as the export wrote it (`Lee, Kai-Fu` or `Kai-Fu Lee`).
+    /// Authors, one per person, as people write a name (`Kai-Fu Lee`, where
+    /// the export wrote `Lee, Kai-Fu`): readers split the export's string
+    /// with [`super::authors::split`].
     pub authors: Vec<String>,
     /// The source's URL (an article, a tweet), when the export gives one.
     pub url: Option<String>,

@@ -28,9 +28,6 @@ struct Export {
     highlights: Option<Value>,
 }
 
-/// Kindle's stand-in text when the publisher's clipping limit was reached.
-const CLIPPING_LIMIT: &str = "<You have reached the clipping limit";
-
 /// Reads a Bookcision export. `None` when `text` is not one; otherwise its
 /// book (none when it has no highlight) and one warning per problem.
 pub fn parse(text: &str, warnings: &mut Vec<Warning>) -> Option<Vec<Book>> {
@@ -125,7 +122,7 @@ fn read_entry(entry: &Value, line: usize, out: &mut Vec<Highlight>, warnings: &m
         }
         return;
     }
-    if text.is_empty() || text.starts_with(CLIPPING_LIMIT) {
+    if text.is_empty() || super::is_clipping_limit(text) {
         return;
     }
     let note = entry.get("note").and_then(Value::as_str).map(str::trim).filter(|n| !n.is_empty());
@@ -140,21 +137,21 @@ fn read_entry(entry: &Value, line: usize, out: &mut Vec<Highlight>, warnings: &m
     });
 }
 
-/// `"A; B"`, `"A and B"` or `["A", "B"]` → `[A, B]`.
+/// `"A; B"`, `"A and B"` or `["A", "B"]` → `[A, B]`, each string read by
+/// [`super::authors::split`].
 fn authors(value: Option<&Value>) -> Vec<String> {
     let joined = match value {
         Some(Value::String(s)) => vec![s.as_str()],
         Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).collect(),
         _ => Vec::new(),
     };
-    joined
-        .into_iter()
-        .flat_map(|s| s.split(';'))
-        .flat_map(|s| s.split(" and "))
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
+    let mut people = Vec::new();
+    for name in joined.into_iter().flat_map(super::authors::split) {
+        if !people.contains(&name) {
+            people.push(name);
+        }
+    }
+    people
 }
 
 /// For each JSON array that is the value of a `key` member, in file order,

@@ -10,7 +10,8 @@
 //!
 //! What the reader expects, beyond one quote per highlight:
 //!
-//! - bookmarks are not quotes;
+//! - bookmarks are not quotes, nor is the device's stand-in `<You have
+//!   reached the clipping limit for this item>`;
 //! - a note entry is the reader's comment on the highlight of the same book
 //!   that ends where the note sits;
 //! - the device never edits an entry: an extended or re-made highlight is a
@@ -20,8 +21,11 @@
 //!   both kept.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
-use super::{Book, Highlight};
+use regex::Regex;
+
+use super::{Book, Highlight, authors};
 use crate::note::Warning;
 
 /// The line that ends every entry.
@@ -53,6 +57,12 @@ const NOTE_WORDS: [&str; 9] =
 /// Words that make a number a page; location words are the default.
 const PAGE_WORDS: [&str; 10] =
     ["page", "pág", "pagina", "página", "seite", "стр", "页", "ページ", "blz", "p."];
+/// A page word before a roman page (`on page xvi`, `página iv-v`), in the
+/// lower-cased kind line.
+static ROMAN_PAGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:page|pág|pagina|página|seite|стр|blz|p\.)\s*([ivxlcdm]{1,8}(?:\s*[-–—]\s*[ivxlcdm]{1,8})?)(?:[^\p{L}\p{N}]|$)")
+        .expect("a valid regex")
+});
 
 /// Reads a clippings file; `None` when the text is not one.
 pub fn parse(text: &str, warnings: &mut Vec<Warning>) -> Option<Vec<Book>> {
@@ -141,7 +151,7 @@ pub fn parse(text: &str, warnings: &mut Vec<Warning>) -> Option<Vec<Book>> {
         }
         let place = read_meta(meta);
         let text = text_lines.join("\n").trim().to_string();
-        if place.kind == Kind::Bookmark || text.is_empty() {
+        if place.kind == Kind::Bookmark || text.is_empty() || super::is_clipping_limit(&text) {
             continue;
         }
         let (title, authors) = split_book_line(book_line);
@@ -353,24 +363,76 @@ fn is_meta_line(line: &str) -> bool {
 }
 
 /// The book line: `Title (Author)`, the author being the last
-/// parenthesised group; `Last, First` names are turned around and `;`
-/// separates several (see [`super::display_author`]).
+/// parenthesised group, read into people by [`authors::split`]. Groups
+/// naming the site a book was downloaded from (`Meditations (Marcus
+/// Aurelius) (z-lib.org)`) are neither author nor title: they are dropped.
+/// (A web page sent to the Kindle is written `Title (site.org)`: with no
+/// group before it, the site stays the author, as the only one there is.)
 fn split_book_line(line: &str) -> (String, Vec<String>) {
-    let line = line.trim();
+    let line = without_site_tags(line.trim());
     if let Some(open) = last_group_start(line) {
-        let title = line[..open].trim();
+        let title = without_site_tags(line[..open].trim());
         let author = line[open + 1..line.len() - 1].trim();
         if !title.is_empty() && !author.is_empty() {
-            let authors = author
-                .split(';')
-                .map(str::trim)
-                .filter(|a| !a.is_empty())
-                .map(str::to_string)
-                .collect();
-            return (title.to_string(), authors);
+            return (title.to_string(), authors::split(author));
         }
     }
     (line.to_string(), Vec::new())
+}
+
+/// The line without the download-site groups that end it: a shadow
+/// library's name or domain always, any other bare domain when a group
+/// comes before it (`(Marcus Aurelius) (ebooks.example)`).
+fn without_site_tags(mut line: &str) -> &str {
+    while let Some(open) = last_group_start(line) {
+        let before = line[..open].trim_end();
+        let group = &line[open + 1..line.len() - 1];
+        let tag = is_library(group)
+            || (is_domain(group) && last_group_start(before).is_some_and(|at| at > 0));
+        if before.is_empty() || !tag {
+            break;
+        }
+        line = before;
+    }
+    line
+}
+
+/// The shadow libraries that add themselves to a book's file, by name
+/// (`Z-Library`, `libgen`, `Anna's Archive`) or by domain (`z-lib.org`,
+/// `libgen.rs`, `1lib.sk`).
+fn is_library(group: &str) -> bool {
+    let lower = group.trim().to_lowercase().replace('’', "'");
+    let named = [
+        "z-library",
+        "zlibrary",
+        "z-lib",
+        "zlib",
+        "libgen",
+        "library genesis",
+        "anna's archive",
+        "annas archive",
+        "annas-archive",
+    ];
+    let domain = ["z-lib", "zlib", "z-library", "libgen", "annas-archive", "1lib", "b-ok"];
+    named.contains(&lower.as_str())
+        || (is_domain(&lower) && lower.split('.').any(|label| domain.contains(&label)))
+}
+
+/// A bare domain (`z-lib.org`, `www.allitebooks.com`).
+fn is_domain(group: &str) -> bool {
+    let lower = group.trim().to_lowercase();
+    // A domain: dot-separated labels of letters, digits and hyphens, ending
+    // in a top-level domain of letters; one label longer than a letter, so
+    // initials (`J.R.R`) are not a domain.
+    let labels: Vec<&str> = lower.split('.').collect();
+    let Some((tld, names)) = labels.split_last() else { return false };
+    !names.is_empty()
+        && (2..=6).contains(&tld.len())
+        && tld.chars().all(|c| c.is_ascii_lowercase())
+        && names
+            .iter()
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        && names.iter().any(|l| l.len() >= 2)
 }
 
 /// Byte index of the `(` that opens a parenthesised group ending the line.
@@ -399,7 +461,12 @@ fn last_group_start(line: &str) -> Option<usize> {
 fn read_meta(meta: &str) -> Place {
     let lower = meta.to_lowercase();
     let segments: Vec<&str> = lower.split('|').collect();
-    let head = segments.first().copied().unwrap_or("");
+    // The kind's word is in the first segment in most languages, but a
+    // Japanese device writes the page first (`12ページ|位置No. 152のメモ`):
+    // every segment but the date is read for it.
+    let dated = segments.len() > 1 && segments.last().is_some_and(|s| is_date(s));
+    let head = segments[..segments.len() - usize::from(dated)].join("|");
+    let head = head.as_str();
     let kind = if BOOKMARK_WORDS.iter().any(|w| head.contains(w)) {
         Kind::Bookmark
     } else if NOTE_WORDS.iter().any(|w| has_word(head, w)) {
@@ -413,25 +480,46 @@ fn read_meta(meta: &str) -> Place {
             place.added = parse_date(segment);
             continue;
         }
-        // Old Kindles put page and location in one segment:
-        // `Highlight on Page 23 | Loc. 345-46` is split, but
-        // `Highlight Loc. 1234-36` is one.
-        let Some((first, last, at)) = number_range(segment) else { continue };
-        let before = &segment[..at];
-        let after =
-            segment[at..].trim_start_matches(|c: char| c.is_ascii_digit() || "-–— ".contains(c));
-        // CJK writes the page word after the number (`第 12 页`, `12ページ`).
-        let is_page = PAGE_WORDS.iter().any(|w| before.contains(w))
-            || ["页", "ページ"].iter().any(|w| after.starts_with(w));
-        if is_page {
-            if place.page.is_none() {
-                place.page =
-                    Some(if first == last { first.to_string() } else { format!("{first}-{last}") });
-            }
-        } else if place.location.is_none()
-            && let Some(range) = expand_range(first, last)
+        // A book whose front matter has roman pages: `on page xvi`.
+        let mut cursor = 0;
+        if let Some(c) = ROMAN_PAGE.captures(segment)
+            && let Some(roman) = c.get(1)
         {
-            place.location = Some(range);
+            if place.page.is_none() {
+                place.page = Some(roman.as_str().split_whitespace().collect());
+            }
+            cursor = roman.end();
+        }
+        // Each number or range of the segment, the words since the one
+        // before deciding what it is. Old Kindles put page and location in
+        // one segment (`Highlight on Page 23 | Loc. 345-46` is split, but
+        // `Highlight Loc. 1234-36` is one), and so does Chinese
+        // (`您在第 47 页（位置 #708-710）的标注`).
+        while let Some((first, last, at, end)) = number_range(&segment[cursor..]) {
+            let before = &segment[cursor..cursor + at];
+            let after = &segment[cursor + end..];
+            cursor += end;
+            // CJK writes the page word after the number (`第 12 页`,
+            // `12ページ`); it belongs to that number, not the next.
+            let page_after =
+                ["页", "ページ"].into_iter().find(|w| after.trim_start().starts_with(w));
+            if let Some(word) = page_after {
+                cursor += after.len() - after.trim_start().len() + word.len();
+            }
+            let is_page = page_after.is_some() || PAGE_WORDS.iter().any(|w| before.contains(w));
+            if is_page {
+                if place.page.is_none() {
+                    place.page = Some(if first == last {
+                        first.to_string()
+                    } else {
+                        format!("{first}-{last}")
+                    });
+                }
+            } else if place.location.is_none()
+                && let Some(range) = expand_range(first, last)
+            {
+                place.location = Some(range);
+            }
         }
     }
     place
@@ -456,23 +544,27 @@ fn is_date(segment: &str) -> bool {
 }
 
 /// The first number or range in a segment (`1631-1640`, `#182-182`,
-/// `637–640`, `1234-36`), as written, with the byte index it starts at.
-fn number_range(segment: &str) -> Option<(&str, &str, usize)> {
+/// `637–640`, `1234-36`), as written, with the byte indexes it starts and
+/// ends at.
+fn number_range(segment: &str) -> Option<(&str, &str, usize, usize)> {
+    let digits_at = |from: usize| {
+        let rest = &segment[from..];
+        from + rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len())
+    };
     let start = segment.find(|c: char| c.is_ascii_digit())?;
-    let rest = &segment[start..];
-    let first_len = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
-    let first = &rest[..first_len];
-    let after = rest[first_len..].trim_start();
-    let after = after
-        .strip_prefix('-')
-        .or_else(|| after.strip_prefix('–'))
-        .or_else(|| after.strip_prefix('—'))
-        .map(str::trim_start);
-    let last = after
-        .map(|a| &a[..a.find(|c: char| !c.is_ascii_digit()).unwrap_or(a.len())])
-        .filter(|l| !l.is_empty())
-        .unwrap_or(first);
-    Some((first, last, start))
+    let first_end = digits_at(start);
+    let first = &segment[start..first_end];
+    // `-`, `–` or `—` and the range's end, spaces allowed around the dash.
+    let after = &segment[first_end..];
+    let dash = after.trim_start();
+    let last_start = ['-', '–', '—']
+        .into_iter()
+        .find_map(|d| dash.strip_prefix(d))
+        .map(|rest| segment.len() - rest.trim_start().len());
+    match last_start.map(|at| (at, digits_at(at))) {
+        Some((at, end)) if end > at => Some((first, &segment[at..end], start, end)),
+        _ => Some((first, first, start, first_end)),
+    }
 }
 
 /// `[first, last]`, an abbreviated end expanded (`1234-36` → 1234-1236).
@@ -771,6 +863,55 @@ mod tests {
                 Some([170, 171]),
                 Some("2019-07-06T15:04:05"),
             ),
+            (
+                "- Your Highlight on page xvi | Location 200-201 | Added on Monday, 6 May 2019 09:00:00",
+                Highlight,
+                Some("xvi"),
+                Some([200, 201]),
+                Some("2019-05-06T09:00:00"),
+            ),
+            (
+                "- La subrayado en la página iv-v | posición 30-31 | Añadido el jueves, 18 de julio de 2024 10:34:35 p. m.",
+                Highlight,
+                Some("iv-v"),
+                Some([30, 31]),
+                Some("2024-07-18T22:34:35"),
+            ),
+            (
+                "- 您在第 47 页（位置 #708-710）的标注 | 添加于 2021年3月5日星期五 上午1:26:56",
+                Highlight,
+                Some("47"),
+                Some([708, 710]),
+                Some("2021-03-05T01:26:56"),
+            ),
+            (
+                "- 您在第 47 页（位置 #710）的笔记 | 添加于 2021年3月5日星期五 上午1:27:56",
+                Note,
+                Some("47"),
+                Some([710, 710]),
+                Some("2021-03-05T01:27:56"),
+            ),
+            (
+                "- Your Highlight on Location 10-11 | Added on Monday, 6 May 2019 08:00:00",
+                Highlight,
+                None,
+                Some([10, 11]),
+                Some("2019-05-06T08:00:00"),
+            ),
+            (
+                "- 12ページ|位置No. 152のメモ |作成日: 2020年2月3日月曜日 21:05:11",
+                Note,
+                Some("12"),
+                Some([152, 152]),
+                Some("2020-02-03T21:05:11"),
+            ),
+            (
+                "- 12ページ|位置No. 152のブックマーク |作成日: 2020年2月3日月曜日 21:05:11",
+                Bookmark,
+                Some("12"),
+                Some([152, 152]),
+                Some("2020-02-03T21:05:11"),
+            ),
         ];
         for (meta, kind, page, location, added) in rows {
             let p = place(meta);
@@ -784,7 +925,7 @@ mod tests {
     #[test]
     fn the_author_is_the_last_parenthesised_group() {
         let rows: &[(&str, &str, &[&str])] = &[
-            ("AI Superpowers (Lee, Kai-Fu)", "AI Superpowers", &["Lee, Kai-Fu"]),
+            ("AI Superpowers (Lee, Kai-Fu)", "AI Superpowers", &["Kai-Fu Lee"]),
             (
                 "Dune (Dune Chronicles, Book 1) (Frank Herbert)",
                 "Dune (Dune Chronicles, Book 1)",
@@ -794,7 +935,55 @@ mod tests {
             (
                 "Good Omens (Pratchett, Terry;Gaiman, Neil)",
                 "Good Omens",
-                &["Pratchett, Terry", "Gaiman, Neil"],
+                &["Terry Pratchett", "Neil Gaiman"],
+            ),
+            // A comma between full names lists people; a degree is no name.
+            (
+                "Freakonomics (Steven D. Levitt, Stephen J. Dubner)",
+                "Freakonomics",
+                &["Steven D. Levitt", "Stephen J. Dubner"],
+            ),
+            (
+                "The Hungry Brain (Stephan J. Guyenet, Ph.D.)",
+                "The Hungry Brain",
+                &["Stephan J. Guyenet"],
+            ),
+            ("Why We Sleep (Walker, Matthew, PhD)", "Why We Sleep", &["Matthew Walker"]),
+            // `and` and `&` between people, not inside a company's name.
+            (
+                "Freakonomics (Steven D. Levitt & Stephen J. Dubner)",
+                "Freakonomics",
+                &["Steven D. Levitt", "Stephen J. Dubner"],
+            ),
+            (
+                "Freakonomics (Levitt, Steven D. & Dubner, Stephen J.)",
+                "Freakonomics",
+                &["Steven D. Levitt", "Stephen J. Dubner"],
+            ),
+            (
+                "Freakonomics (Steven D. Levitt and Stephen J. Dubner)",
+                "Freakonomics",
+                &["Steven D. Levitt", "Stephen J. Dubner"],
+            ),
+            ("Atlas (Simon & Schuster)", "Atlas", &["Simon & Schuster"]),
+            // A download site's tag is neither author nor title.
+            ("Meditations (Marcus Aurelius) (z-lib.org)", "Meditations", &["Marcus Aurelius"]),
+            ("Meditations (Marcus Aurelius) (Z-Library)", "Meditations", &["Marcus Aurelius"]),
+            ("Meditations (z-lib.org) (Marcus Aurelius)", "Meditations", &["Marcus Aurelius"]),
+            ("Dune (Frank Herbert) (libgen.rs) (Anna’s Archive)", "Dune", &["Frank Herbert"]),
+            ("Meditations (z-lib.org)", "Meditations", &[]),
+            ("The Hobbit (J.R.R. Tolkien)", "The Hobbit", &["J.R.R. Tolkien"]),
+            ("The Hobbit (J.R.R.Tolkien)", "The Hobbit", &["J.R.R.Tolkien"]),
+            (
+                "Walden (Henry David Thoreau) (ebooks.example.com)",
+                "Walden",
+                &["Henry David Thoreau"],
+            ),
+            // A web page sent to the Kindle: the site is all there is.
+            (
+                "Sustainable living - Wikipedia (wikipedia.org)",
+                "Sustainable living - Wikipedia",
+                &["wikipedia.org"],
             ),
             ("(only a group)", "(only a group)", &[]),
             ("Broken (paren", "Broken (paren", &[]),
@@ -804,6 +993,36 @@ mod tests {
             assert_eq!(t, *title, "{line}");
             assert_eq!(a, *authors, "{line}");
         }
+    }
+
+    #[test]
+    fn the_clipping_limit_stand_in_is_no_highlight() {
+        let text = "Middlemarch (Eliot, George)\n\
+            - Your Highlight on page 88 | Location 1631-1633 | Added on Saturday, July 11, 2015 7:47:30 PM\n\n\
+            for the growing good of the world\n==========\n\
+            Middlemarch (Eliot, George)\n\
+            - Your Highlight on page 90 | Location 1700-1701 | Added on Saturday, July 11, 2015 7:50:30 PM\n\n\
+            <You have reached the clipping limit for this item>\n==========\n";
+        let mut warnings = Vec::new();
+        let books = parse(text, &mut warnings).expect("clippings");
+        let texts: Vec<&str> = books[0].highlights.iter().map(|h| h.text.as_str()).collect();
+        assert_eq!(texts, ["for the growing good of the world"]);
+        assert!(warnings.is_empty(), "{warnings:?}");
+    }
+
+    #[test]
+    fn a_japanese_note_with_a_page_is_the_note_of_its_highlight() {
+        let text = "吾輩は猫である (夏目 漱石)\n\
+            - 12ページ|位置No. 150-152のハイライト |作成日: 2020年2月3日月曜日 21:04:11\n\n\
+            吾輩は猫である。名前はまだ無い。\n==========\n\
+            吾輩は猫である (夏目 漱石)\n\
+            - 12ページ|位置No. 152のメモ |作成日: 2020年2月3日月曜日 21:05:11\n\n\
+            有名な書き出し\n==========\n";
+        let books = parse(text, &mut Vec::new()).expect("clippings");
+        let h = &books[0].highlights;
+        assert_eq!(h.len(), 1, "{h:?}");
+        assert_eq!(h[0].text, "吾輩は猫である。名前はまだ無い。");
+        assert_eq!(h[0].note.as_deref(), Some("有名な書き出し"));
     }
 
     #[test]

@@ -24,7 +24,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{Book, Highlight};
+use super::{Book, Highlight, authors};
 use crate::note::Warning;
 use crate::note::markup::{fold_spaces, strip_tags};
 
@@ -106,9 +106,6 @@ const BOOKMARK_WORDS: &[&str] = &[
     "zakładka",
 ];
 
-/// Kindle's stand-in text when the publisher's clipping limit was reached.
-const CLIPPING_LIMIT: &str = "<You have reached the clipping limit";
-
 /// What an entry's heading says.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Heading {
@@ -163,12 +160,7 @@ pub fn parse(text: &str, warnings: &mut Vec<Warning>) -> Option<Vec<Book>> {
                 open_highlight = false;
             }
             "authors" => {
-                book.authors = readable(div.inner)
-                    .split(';')
-                    .map(str::trim)
-                    .filter(|a| !a.is_empty())
-                    .map(str::to_string)
-                    .collect();
+                book.authors = authors::split(&readable(div.inner));
             }
             "sectionHeading" => section = Some(readable(div.inner)).filter(|s| !s.is_empty()),
             "noteHeading" => {
@@ -182,7 +174,7 @@ pub fn parse(text: &str, warnings: &mut Vec<Warning>) -> Option<Vec<Book>> {
             "noteText" => {
                 let h = heading.take().unwrap_or(Heading { line: div.line, ..Heading::default() });
                 let text = readable(div.inner);
-                if text.is_empty() || text.starts_with(CLIPPING_LIMIT) || h.kind == Kind::Bookmark {
+                if text.is_empty() || super::is_clipping_limit(&text) || h.kind == Kind::Bookmark {
                     open_highlight = false;
                     continue;
                 }
@@ -423,7 +415,7 @@ mod tests {
         assert_eq!(books.len(), 1);
         let b = &books[0];
         assert_eq!(b.title, "Hackers & Painters");
-        assert_eq!(b.authors, ["Graham, Paul"]);
+        assert_eq!(b.authors, ["Paul Graham"]);
         assert_eq!(b.line, 5);
         let got: Vec<_> = b
             .highlights
@@ -608,6 +600,26 @@ mod tests {
         assert_eq!(books[0].authors, ["A. Writer", "B. Other"]);
         assert_eq!(books[0].highlights[0].text, "x < y & z");
         assert_eq!(books[0].highlights[0].location, Some([5, 5]));
+    }
+
+    #[test]
+    fn a_comma_lists_authors_and_a_degree_is_no_name() {
+        let html = |authors: &str| {
+            format!(
+                "<div class='bookTitle'>Freakonomics</div>\n<div class='authors'>{authors}</div>\n\
+                 <div class='noteHeading'>Highlight(<span class='highlight_yellow'>yellow</span>) - \
+                 Location 5</div>\n<div class='noteText'>Incentives.</div>\n"
+            )
+        };
+        let rows: [(&str, &[&str]); 3] = [
+            ("Steven D. Levitt, Stephen J. Dubner", &["Steven D. Levitt", "Stephen J. Dubner"]),
+            ("Stephan J. Guyenet, Ph.D.", &["Stephan J. Guyenet"]),
+            ("Harari, Yuval Noah", &["Yuval Noah Harari"]),
+        ];
+        for (written, people) in rows {
+            let (books, _) = parse_ok(&html(written));
+            assert_eq!(books[0].authors, people, "{written}");
+        }
     }
 
     #[test]

@@ -30,7 +30,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use yaml_rust2::Yaml;
 
-use super::{Book, Highlight};
+use super::{Book, Highlight, authors};
 use crate::note::Warning;
 use crate::note::markup::{fold_spaces, inline_text};
 
@@ -89,7 +89,7 @@ pub fn parse(text: &str, _warnings: &mut Vec<Warning>) -> Option<Vec<Book>> {
     let synced = sync.is_some();
     if let Some((title, author)) = sync {
         book.title = title;
-        book.authors.extend(author);
+        book.authors = author.map(|a| authors::split(&a)).unwrap_or_default();
     } else if let Some((title, authors)) = front.and_then(plain_front_matter) {
         book.title = title;
         book.authors = authors;
@@ -102,7 +102,7 @@ pub fn parse(text: &str, _warnings: &mut Vec<Warning>) -> Option<Vec<Book>> {
         book.title = meta.heading.unwrap_or_default();
     }
     if book.authors.is_empty() {
-        book.authors.extend(meta.author);
+        book.authors = meta.author.map(|a| authors::split(&a)).unwrap_or_default();
     }
     // A plugin file whose highlights section is absent is not one of its
     // exports (a page that only links to a book).
@@ -600,23 +600,24 @@ fn plain_front_matter(yaml: &str) -> Option<(String, Vec<String>)> {
     let docs = crate::note::header::load_front_matter(yaml).ok()?.docs;
     let doc = docs.first()?;
     let title = yaml_text(&doc["title"]).map(|t| name_of(&t)).unwrap_or_default();
-    let mut authors = Vec::new();
+    let mut people = Vec::new();
     for key in ["author", "authors"] {
         let values = match &doc[key] {
             Yaml::Array(items) => items.iter().filter_map(yaml_text).collect(),
             other => yaml_text(other).into_iter().collect::<Vec<_>>(),
         };
         for value in values {
-            let name = name_of(&value);
-            if !name.is_empty() && !authors.contains(&name) {
-                authors.push(name);
+            for name in authors::split(&name_of(&value)) {
+                if !people.contains(&name) {
+                    people.push(name);
+                }
             }
         }
-        if !authors.is_empty() {
+        if !people.is_empty() {
             break;
         }
     }
-    Some((title, authors))
+    Some((title, people))
 }
 
 #[cfg(test)]
@@ -641,6 +642,24 @@ mod tests {
         assert_eq!(h[1].note.as_deref(), Some("My own note."));
         assert_eq!((h[2].text.as_str(), h[2].page.as_deref()), ("Third on a page.", Some("52")));
         assert!(h.iter().all(|h| !h.text.contains("^ref")));
+    }
+
+    #[test]
+    fn a_list_of_authors_with_and_is_several_people() {
+        for (author, people) in [
+            ("David Thomas and Andrew Hunt", &["David Thomas", "Andrew Hunt"][..]),
+            (
+                "Alex Forrester, Eran Boudjnah, Alexandru Dumbravan, and Jomar Tigcal",
+                &["Alex Forrester", "Eran Boudjnah", "Alexandru Dumbravan", "Jomar Tigcal"],
+            ),
+            ("Simon & Schuster", &["Simon & Schuster"]),
+        ] {
+            let book = one(&format!(
+                "---\nkindle-sync:\n  title: \"T\"\n  author: {author}\n---\n\n## Highlights\n\n\
+                 Care about your craft. — location: [310](kindle://book?action=open&asin=B&location=310) ^ref-1\n"
+            ));
+            assert_eq!(book.authors, people, "{author}");
+        }
     }
 
     #[test]

@@ -26,7 +26,7 @@ use std::path::Path;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 
-use super::{Book, Highlight};
+use super::{Book, Highlight, authors};
 
 /// The first 16 bytes of every SQLite 3 database.
 pub const SQLITE_HEADER: &[u8] = b"SQLite format 3\0";
@@ -237,14 +237,7 @@ fn volume(db: &Connection, volume: &str) -> rusqlite::Result<Book> {
         "" => file_title(volume),
         title => title.to_string(),
     };
-    let author = author.trim();
-    Ok(Book {
-        title,
-        authors: if author.is_empty() { Vec::new() } else { vec![author.to_string()] },
-        url: None,
-        line: 1,
-        highlights: Vec::new(),
-    })
+    Ok(Book { title, authors: authors::split(&author), url: None, line: 1, highlights: Vec::new() })
 }
 
 /// `file:///mnt/onboard/Kleon/Show Your Work - Austin Kleon.kepub.epub` →
@@ -374,6 +367,20 @@ mod tests {
         }
         drop(db);
         (dir, path)
+    }
+
+    #[test]
+    fn a_comma_between_full_names_lists_authors() {
+        let (_dir, path) = kobo_db("DELETE");
+        let db = Connection::open(&path).expect("open");
+        db.execute(
+            "UPDATE content SET Attribution = 'Terry Pratchett, Neil Gaiman' WHERE ContentID = ?1",
+            [VOL],
+        )
+        .expect("attribution");
+        drop(db);
+        let books = read(&path).expect("a Kobo database");
+        assert_eq!(books[1].authors, ["Terry Pratchett", "Neil Gaiman"]);
     }
 
     fn names(dir: &Path) -> Vec<String> {

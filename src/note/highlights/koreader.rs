@@ -35,7 +35,7 @@ mod exported;
 mod json;
 mod lua;
 
-use super::{Book, Highlight};
+use super::{Book, Highlight, authors};
 use crate::note::Warning;
 use lua::{Field, Key, Read, Table, Value};
 
@@ -127,7 +127,7 @@ fn title_and_authors(table: &Table, book: &mut Book) {
             book.title = string(props, "title").unwrap_or_default();
         }
         if book.authors.is_empty() {
-            book.authors = string(props, "authors").map(|a| split_authors(&a)).unwrap_or_default();
+            book.authors = string(props, "authors").map(|a| authors::split(&a)).unwrap_or_default();
         }
     }
     if book.title.is_empty()
@@ -137,11 +137,6 @@ fn title_and_authors(table: &Table, book: &mut Book) {
         let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
         book.title = stem.trim().to_string();
     }
-}
-
-/// Several authors are one string, one per line (crengine's convention).
-pub(crate) fn split_authors(authors: &str) -> Vec<String> {
-    authors.lines().map(str::trim).filter(|a| !a.is_empty()).map(str::to_string).collect()
 }
 
 /// A trimmed, non-empty string field.

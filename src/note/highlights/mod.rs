@@ -11,6 +11,7 @@
 //! recognises it before decoding any text). Nothing here knows the index.
 
 pub mod apple_books;
+pub mod authors;
 pub mod book;
 pub mod bookcision;
 pub mod clippings;
@@ -69,6 +70,14 @@ pub fn read(text: &str, warnings: &mut Vec<Warning>) -> Option<Export> {
     None
 }
 
+/// Whether a highlight's text is Kindle's stand-in for text it would not
+/// export (`<You have reached the clipping limit for this item>`, in
+/// clippings, notebooks and Bookcision alike): no words of the book, so
+/// no quote.
+pub(crate) fn is_clipping_limit(text: &str) -> bool {
+    text.trim_start().starts_with("<You have reached the clipping limit")
+}
+
 /// A book as a note: its title and authors, one quote per highlight (with
 /// its page or location, the reader's note and date), the quotes and notes
 /// as the body. `path` is the export file; its name stands in for a
@@ -117,17 +126,19 @@ pub fn to_note(book: Book, path: &Path, source: &str, warnings: &mut Vec<Warning
             added,
         });
     }
-    let mut authors: Vec<String> = Vec::new();
-    for author in book.authors.iter().map(|a| display_author(a)) {
-        if !author.is_empty() && !authors.contains(&author) {
-            authors.push(author);
+    let mut people: Vec<String> = Vec::new();
+    // Readers hand over people already split; a name given twice, or in
+    // both its forms (`Lee, Kai-Fu`, `Kai-Fu Lee`), is one author.
+    for author in book.authors.iter().flat_map(|a| authors::split(a)) {
+        if !people.contains(&author) {
+            people.push(author);
         }
     }
     let mut note = Note {
         path: path.to_path_buf(),
         name: title.clone(),
         titles: vec![Title { text: title, url: book.url }],
-        authors,
+        authors: people,
         body,
         quotes,
         source: Some(source.to_string()),
@@ -137,53 +148,9 @@ pub fn to_note(book: Book, path: &Path, source: &str, warnings: &mut Vec<Warning
     note
 }
 
-/// An author's name as people write it: `Lee, Kai-Fu` becomes `Kai-Fu Lee`
-/// (a role in parentheses stays at the end: `Epel, Elissa (FRW)` becomes
-/// `Elissa Epel (FRW)`). Exports write either form; one form per person
-/// means `folio stats` counts them once, and `--author` matches both
-/// anyway (it requires each word of the name, in any order).
-pub fn display_author(name: &str) -> String {
-    let name = super::markup::fold_spaces(name.trim());
-    let (core, role) = match name.rfind(" (") {
-        Some(at) if name.ends_with(')') => (&name[..at], &name[at..]),
-        _ => (name.as_str(), ""),
-    };
-    let mut parts = core.split(',');
-    if let (Some(last), Some(first), None) = (parts.next(), parts.next(), parts.next()) {
-        let (last, first) = (last.trim(), first.trim());
-        let words = last.split_whitespace().count();
-        let plain = |s: &str| !s.is_empty() && !s.chars().any(|c| c.is_ascii_digit());
-        // `Lee, Kai-Fu`, not `King, Jr.` or `Smith, 2001`.
-        let suffix = ["jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "phd", "md", "ed.", "eds."]
-            .contains(&first.to_lowercase().as_str());
-        if plain(last) && plain(first) && words <= 3 && !suffix {
-            return format!("{first} {last}{role}");
-        }
-    }
-    name
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn last_first_authors_are_turned_around() {
-        let rows = [
-            ("Lee, Kai-Fu", "Kai-Fu Lee"),
-            ("Kai-Fu Lee", "Kai-Fu Lee"),
-            ("Epel, Elissa (FRW)", "Elissa Epel (FRW)"),
-            ("Hilery  Hutchinson", "Hilery Hutchinson"),
-            ("King, Martin Luther, Jr.", "King, Martin Luther, Jr."),
-            ("Smith, Ada B.", "Ada B. Smith"),
-            ("Smith, Jr.", "Smith, Jr."),
-            ("Lonely Planet", "Lonely Planet"),
-            ("Michael Crichton and John Lange", "Michael Crichton and John Lange"),
-        ];
-        for (written, shown) in rows {
-            assert_eq!(display_author(written), shown, "{written}");
-        }
-    }
 
     #[test]
     fn a_book_becomes_a_note_with_its_quotes_in_the_body() {

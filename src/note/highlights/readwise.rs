@@ -27,9 +27,9 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{Book, Highlight};
+use super::{Book, Highlight, authors};
 use crate::note::Warning;
-use crate::note::markup::{fold_spaces, inline_text};
+use crate::note::markup::inline_text;
 
 /// `- Author: …`, `- Full Title:: …`, `author:: …`, `url: …` (front matter);
 /// a template's own shapes too: any Markdown bullet (`*`, `+`) and a bold
@@ -449,12 +449,7 @@ fn read_meta(line: &str, book: &mut Book, full_title: &mut Option<String>) -> bo
     match key.as_str() {
         "author" => {
             if book.authors.is_empty() {
-                book.authors = value
-                    .split(';')
-                    .map(|a| fold_spaces(&a.replace("[[", "").replace("]]", "")))
-                    .map(|a| a.trim().to_string())
-                    .filter(|a| !a.is_empty())
-                    .collect();
+                book.authors = authors::split(&value.replace("[[", "").replace("]]", ""));
             }
         }
         "full-title" | "title" => {
@@ -571,6 +566,17 @@ mod tests {
         let mut books = parse(text, &mut w).expect("a Readwise export");
         assert_eq!(books.len(), 1);
         books.remove(0)
+    }
+
+    #[test]
+    fn authors_joined_by_and_are_several_people() {
+        let book = one(
+            "# Good Omens\n\n## Metadata\n- Author: [[Terry Pratchett and Neil Gaiman]]\n\
+             - Full Title: Good Omens: The Nice and Accurate Prophecies\n\n## Highlights\n\n\
+             - Most of the great triumphs are caused by people. ([Location 4170](https://readwise.io/to_kindle?action=open&asin=B&location=4170))\n",
+        );
+        assert_eq!(book.authors, ["Terry Pratchett", "Neil Gaiman"]);
+        assert_eq!(book.title, "Good Omens: The Nice and Accurate Prophecies");
     }
 
     #[test]

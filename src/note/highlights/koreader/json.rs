@@ -10,8 +10,7 @@
 use serde_json::{Map, Value};
 
 use super::super::bookcision::array_element_lines;
-use super::super::{Book, Highlight};
-use super::split_authors;
+use super::super::{Book, Highlight, authors};
 use crate::note::Warning;
 
 /// What the exporter writes when the book names no author or title
@@ -71,7 +70,7 @@ fn book(doc: &Map<String, Value>, lines: &[usize], warnings: &mut Vec<Warning>) 
     };
     let mut book = Book {
         title: name("title").unwrap_or_default().to_string(),
-        authors: name("author").map(split_authors).unwrap_or_default(),
+        authors: name("author").map(authors::split).unwrap_or_default(),
         ..Book::default()
     };
     let Some(Value::Array(entries)) = doc.get("entries") else {
