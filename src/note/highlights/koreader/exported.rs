@@ -105,11 +105,11 @@ pub(super) fn parse_markdown(text: &str) -> Option<Vec<Book>> {
         }
         let Some(book) = books.last_mut() else { continue };
         if let Some(authors) = line.strip_prefix("##### ") {
-            book.authors = authors
-                .split(", ")
-                .map(|a| inline_text(a).text)
-                .filter(|a| !a.is_empty() && a != "N/A")
-                .collect();
+            // KOReader joins the book's authors with `, ` (one per line in
+            // the book's metadata).
+            let authors = inline_text(authors).text;
+            book.authors =
+                if authors == "N/A" { Vec::new() } else { super::super::authors::split(&authors) };
             continue;
         }
         if let Some(caps) = PAGE_HEADING.captures(line) {
