@@ -91,8 +91,9 @@ pub fn to_note(book: Book, path: &Path, source: &str, warnings: &mut Vec<Warning
         book.title.trim().to_string()
     };
     let mut body = String::new();
-    let mut quotes = Vec::with_capacity(book.highlights.len());
-    for h in book.highlights {
+    let highlights = without_repeats(book.highlights);
+    let mut quotes = Vec::with_capacity(highlights.len());
+    for h in highlights {
         if !body.is_empty() {
             body.push_str("\n\n");
         }
@@ -148,9 +149,69 @@ pub fn to_note(book: Book, path: &Path, source: &str, warnings: &mut Vec<Warning
     note
 }
 
+/// The highlights, each passage once: a re-sync that lists a highlight
+/// again (Readwise's "New highlights added" section repeating one, a
+/// plugin appending the whole book anew) gives the same text at the same
+/// place, which is one highlight. The first is kept, with the note or day
+/// a repeat adds.
+fn without_repeats(highlights: Vec<Highlight>) -> Vec<Highlight> {
+    let mut kept: Vec<Highlight> = Vec::with_capacity(highlights.len());
+    let mut at: std::collections::HashMap<(String, Option<String>, Option<[u64; 2]>), usize> =
+        std::collections::HashMap::with_capacity(highlights.len());
+    for h in highlights {
+        let key = (super::markup::fold_spaces(&h.text), h.page.clone(), h.location);
+        match at.get(&key) {
+            Some(&first) => {
+                let first = &mut kept[first];
+                if first.note.as_deref().is_none_or(|n| n.trim().is_empty()) {
+                    first.note = h.note;
+                }
+                first.added = first.added.take().or(h.added);
+            }
+            None => {
+                at.insert(key, kept.len());
+                kept.push(h);
+            }
+        }
+    }
+    kept
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_highlight_listed_again_at_the_same_place_is_one_quote() {
+        let highlight = |text: &str, location: u64, note: Option<&str>| Highlight {
+            text: text.into(),
+            location: Some([location, location]),
+            note: note.map(str::to_string),
+            ..Highlight::default()
+        };
+        let book = Book {
+            title: "Walden".into(),
+            highlights: vec![
+                highlight("Simplify, simplify.", 1402, None),
+                highlight("Another passage.", 1500, None),
+                highlight("Simplify,  simplify.", 1402, Some("the hermit's creed")),
+                // The same words elsewhere in the book are another highlight.
+                highlight("Simplify, simplify.", 2210, None),
+            ],
+            ..Book::default()
+        };
+        let note = to_note(book, Path::new("Walden.md"), "readwise", &mut Vec::new());
+        let quotes: Vec<(&str, Option<&str>)> =
+            note.quotes.iter().map(|q| (q.text.as_str(), q.note_text.as_deref())).collect();
+        assert_eq!(
+            quotes,
+            [
+                ("Simplify, simplify.", Some("the hermit's creed")),
+                ("Another passage.", None),
+                ("Simplify, simplify.", None),
+            ]
+        );
+    }
 
     #[test]
     fn a_book_becomes_a_note_with_its_quotes_in_the_body() {
