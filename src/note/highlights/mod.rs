@@ -149,6 +149,9 @@ pub fn to_note(book: Book, path: &Path, source: &str, warnings: &mut Vec<Warning
     note
 }
 
+/// A highlight's text (spaces folded), page and location.
+type Passage = (String, Option<String>, Option<[u64; 2]>);
+
 /// The highlights, each passage once: a re-sync that lists a highlight
 /// again (Readwise's "New highlights added" section repeating one, a
 /// plugin appending the whole book anew) gives the same text at the same
@@ -156,7 +159,7 @@ pub fn to_note(book: Book, path: &Path, source: &str, warnings: &mut Vec<Warning
 /// a repeat adds.
 fn without_repeats(highlights: Vec<Highlight>) -> Vec<Highlight> {
     let mut kept: Vec<Highlight> = Vec::with_capacity(highlights.len());
-    let mut at: std::collections::HashMap<(String, Option<String>, Option<[u64; 2]>), usize> =
+    let mut at: std::collections::HashMap<Passage, usize> =
         std::collections::HashMap::with_capacity(highlights.len());
     for h in highlights {
         let key = (super::markup::fold_spaces(&h.text), h.page.clone(), h.location);
