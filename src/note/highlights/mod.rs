@@ -85,11 +85,8 @@ pub(crate) fn is_clipping_limit(text: &str) -> bool {
 /// (`2024-02-31`) keeps its place in the note without the date, and a
 /// warning at its line says so.
 pub fn to_note(book: Book, path: &Path, source: &str, warnings: &mut Vec<Warning>) -> Note {
-    let title = if book.title.trim().is_empty() {
-        path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
-    } else {
-        book.title.trim().to_string()
-    };
+    let title =
+        if book.title.trim().is_empty() { untitled(path) } else { book.title.trim().to_string() };
     let mut body = String::new();
     let highlights = without_repeats(book.highlights);
     let mut quotes = Vec::with_capacity(highlights.len());
@@ -149,6 +146,22 @@ pub fn to_note(book: Book, path: &Path, source: &str, warnings: &mut Vec<Warning
     note
 }
 
+/// The title of a book its export does not name: the file's name, or for
+/// a KOReader sidecar (`paper.sdr/metadata.pdf.lua`) its book's, which
+/// the `.sdr` folder is named after.
+fn untitled(path: &Path) -> String {
+    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    let folder = path.parent().and_then(Path::file_name).map(|n| n.to_string_lossy());
+    if name.starts_with("metadata.")
+        && name.ends_with(".lua")
+        && let Some(book) = folder.as_deref().and_then(|f| f.strip_suffix(".sdr"))
+        && !book.trim().is_empty()
+    {
+        return book.to_string();
+    }
+    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
 /// A highlight's text (spaces folded), page and location.
 type Passage = (String, Option<String>, Option<[u64; 2]>);
 
@@ -183,6 +196,20 @@ fn without_repeats(highlights: Vec<Highlight>) -> Vec<Highlight> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_koreader_sidecar_without_a_title_is_named_after_its_book() {
+        let book = Book {
+            highlights: vec![Highlight { text: "A passage.".into(), ..Highlight::default() }],
+            ..Book::default()
+        };
+        let path = Path::new("/books/paper.sdr/metadata.pdf.lua");
+        let note = to_note(book.clone(), path, "koreader", &mut Vec::new());
+        assert_eq!(note.titles[0].text, "paper");
+        let note =
+            to_note(book, Path::new("/notes/Clippings.txt"), "kindle-clippings", &mut Vec::new());
+        assert_eq!(note.titles[0].text, "Clippings");
+    }
 
     #[test]
     fn a_highlight_listed_again_at_the_same_place_is_one_quote() {
