@@ -89,6 +89,12 @@ const PROSE_CALLOUTS: &[&str] = &[
     "bug",
 ];
 
+/// Whether a callout of this kind (`note` in `> [!note]`) holds the
+/// reader's own prose rather than a quoted passage.
+pub(crate) fn is_prose_callout(kind: &str) -> bool {
+    PROSE_CALLOUTS.iter().any(|p| p.eq_ignore_ascii_case(kind))
+}
+
 static FOOTER_BLOCK: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?is)<footer\b[^>]*>(.*?)</footer\s*>").expect("valid regex"));
 
@@ -229,7 +235,7 @@ impl BodyWriter<'_> {
         else {
             return;
         };
-        let prose = PROSE_CALLOUTS.contains(&kind.as_str().to_lowercase().as_str());
+        let prose = is_prose_callout(kind.as_str());
         let after = &quote[all.end()..];
         let has_body = after.chars().any(|c| !c.is_whitespace() && c != '>');
         if !has_body {

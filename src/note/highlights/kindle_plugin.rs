@@ -138,6 +138,9 @@ enum Item {
     Rule,
     /// A heading: ends a stretch; between highlights, their chapter.
     Heading(usize, String),
+    /// The text of a callout of the reader's own prose (`> [!note]`): a
+    /// note, never a highlight's text.
+    Note(Vec<String>),
     /// A paragraph, list item or quote (or the part of one up to a place),
     /// with the place that closes it. No lines and a place: a place on a
     /// line of its own.
@@ -155,39 +158,48 @@ fn items(body: &str, first_line: usize) -> Vec<Item> {
     // The place a callout's title gives (`> [!quote] Location: [12](…)`):
     // it is the place of the text under it, not of the text before.
     let mut titled: Option<Place> = None;
-    let end =
-        |lines: &mut Vec<String>, out: &mut Vec<Item>, start: usize, titled: &mut Option<Place>| {
-            if !lines.is_empty() || titled.is_some() {
-                out.push(Item::Text {
-                    line: start,
-                    lines: std::mem::take(lines),
-                    place: titled.take(),
-                    block_id: false,
-                });
+    // Inside a callout of the reader's prose (`> [!note]`).
+    let mut noting = false;
+    let end = |lines: &mut Vec<String>,
+               out: &mut Vec<Item>,
+               start: usize,
+               titled: &mut Option<Place>,
+               noting: &mut bool| {
+        if std::mem::take(noting) {
+            if !lines.is_empty() {
+                out.push(Item::Note(std::mem::take(lines)));
             }
-        };
+        } else if !lines.is_empty() || titled.is_some() {
+            out.push(Item::Text {
+                line: start,
+                lines: std::mem::take(lines),
+                place: titled.take(),
+                block_id: false,
+            });
+        }
+    };
     for (i, raw) in body.lines().enumerate() {
         let line_no = first_line + i;
         let trimmed = raw.trim_end_matches('\r').trim();
         if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
             fenced = !fenced;
-            end(&mut lines, &mut out, start, &mut titled);
+            end(&mut lines, &mut out, start, &mut titled, &mut noting);
             continue;
         }
         if fenced {
             continue;
         }
         if trimmed.is_empty() {
-            end(&mut lines, &mut out, start, &mut titled);
+            end(&mut lines, &mut out, start, &mut titled, &mut noting);
             continue;
         }
         if is_rule(trimmed) {
-            end(&mut lines, &mut out, start, &mut titled);
+            end(&mut lines, &mut out, start, &mut titled, &mut noting);
             out.push(Item::Rule);
             continue;
         }
         if let Some((level, name)) = heading(trimmed) {
-            end(&mut lines, &mut out, start, &mut titled);
+            end(&mut lines, &mut out, start, &mut titled, &mut noting);
             out.push(Item::Heading(level, name));
             continue;
         }
@@ -196,7 +208,7 @@ fn items(body: &str, first_line: usize) -> Vec<Item> {
         let callout = is_quote && content.starts_with("[!");
         let bullet = strip_bullet(content);
         if is_quote != quoted || bullet.is_some() || callout {
-            end(&mut lines, &mut out, start, &mut titled);
+            end(&mut lines, &mut out, start, &mut titled, &mut noting);
         }
         if let Some(rest) = content.strip_prefix("[!") {
             // A callout's type and title (`> [!quote] Highlight`): not
@@ -205,6 +217,16 @@ fn items(body: &str, first_line: usize) -> Vec<Item> {
             let title =
                 rest.find(']').map_or("", |at| rest[at + 1..].trim_start_matches(['-', '+']));
             quoted = is_quote;
+            let kind = rest.split(']').next().unwrap_or("");
+            if is_quote && crate::note::body::is_prose_callout(kind) {
+                // The reader's own note, its title the first words of it.
+                noting = true;
+                start = line_no;
+                if !title.trim().is_empty() {
+                    lines.push(title.trim().to_string());
+                }
+                continue;
+            }
             match find_place(title.trim()) {
                 Some((before, place)) if before.is_empty() => {
                     titled = Some(place);
@@ -222,6 +244,12 @@ fn items(body: &str, first_line: usize) -> Vec<Item> {
             Some(m) => (content[..m.start()].trim_end(), true),
             None => (content, false),
         };
+        if noting {
+            if !content.is_empty() {
+                lines.push(content.to_string());
+            }
+            continue;
+        }
         if content.is_empty() || LEFTOVER.is_match(content) {
             if block_id {
                 // The id closes the paragraph above it.
@@ -234,7 +262,7 @@ fn items(body: &str, first_line: usize) -> Vec<Item> {
         }
         if let Some((before, place)) = find_place(content) {
             if before.is_empty() {
-                end(&mut lines, &mut out, start, &mut titled);
+                end(&mut lines, &mut out, start, &mut titled, &mut noting);
                 out.push(Item::Text {
                     line: line_no,
                     lines: Vec::new(),
@@ -257,7 +285,7 @@ fn items(body: &str, first_line: usize) -> Vec<Item> {
             close_with_id(&mut lines, &mut out, start);
         }
     }
-    end(&mut lines, &mut out, start, &mut titled);
+    end(&mut lines, &mut out, start, &mut titled, &mut noting);
     out
 }
 
@@ -378,8 +406,20 @@ fn assemble(items: Vec<Item>, book: &mut Book, meta: &mut Meta) {
     // The stretch's last highlight, by index into `book.highlights`.
     let mut last: Option<usize> = None;
     let mut after_title = false;
+    // A `[!note]` callout before any highlight: the note of the next one.
+    let mut note_ahead: Vec<(usize, Vec<String>, bool)> = Vec::new();
     for item in items {
+        if !note_ahead.is_empty() && last.is_some() {
+            attach_note(&mut note_ahead, last, book);
+        }
         match item {
+            Item::Note(lines) => {
+                let mut note = vec![(0, lines, false)];
+                match last {
+                    Some(_) => attach_note(&mut note, last, book),
+                    None => note_ahead.append(&mut note),
+                }
+            }
             Item::Rule => end_stretch(&mut pending, &mut last, book, chapter.as_deref()),
             Item::Heading(level, name) => {
                 end_stretch(&mut pending, &mut last, book, chapter.as_deref());
@@ -440,6 +480,9 @@ fn assemble(items: Vec<Item>, book: &mut Book, meta: &mut Meta) {
                 }
             }
         }
+    }
+    if last.is_some() {
+        attach_note(&mut note_ahead, last, book);
     }
     end_stretch(&mut pending, &mut last, book, chapter.as_deref());
 }
@@ -623,6 +666,27 @@ fn plain_front_matter(yaml: &str) -> Option<(String, Vec<String>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_note_callout_between_highlights_is_the_note_of_the_one_before() {
+        let text = "---\nkindle-sync:\n  title: Project Hail Mary\n  author: Andy Weir\n---\n\
+            # Project Hail Mary\n\n## Highlights\n\n\
+            > [!quote]\n> Fist my bump, said Rocky.\n\
+            > — location: [3340](kindle://book?action=open&asin=B0&location=3340) ^ref-33333\n\n\
+            > [!note]\n> Rocky's grammar is the best running gag\n\n\
+            > [!quote]\n> I penetrated the mystery of the Astrophage.\n\
+            > — location: [1200](kindle://book?action=open&asin=B0&location=1200) ^ref-44444\n";
+        let books = parse(text, &mut Vec::new()).expect("a Kindle plugin file");
+        let h = &books[0].highlights;
+        let texts: Vec<&str> = h.iter().map(|h| h.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            ["Fist my bump, said Rocky.", "I penetrated the mystery of the Astrophage."]
+        );
+        assert_eq!(h[0].note.as_deref(), Some("Rocky's grammar is the best running gag"));
+        assert_eq!((h[0].location, h[1].location), (Some([3340, 3340]), Some([1200, 1200])));
+        assert_eq!(h[1].note, None);
+    }
 
     #[test]
     fn both_templates_and_block_ids() {
