@@ -127,6 +127,9 @@ pub struct FolioTokenStream<'a> {
     /// thread-local access per text instead of one per word) and given
     /// back when the stream is dropped.
     stems: Option<Box<StemCache>>,
+    /// The second stem of the word just given, at its position, when its
+    /// accents make the two readings differ ([`StemCache::stem_accented_in`]).
+    second: Option<String>,
 }
 
 impl Drop for FolioTokenStream<'_> {
@@ -155,6 +158,7 @@ impl Tokenizer for FolioTokenizer {
             language,
             token: &mut self.token,
             stems: Some(stems),
+            second: None,
         }
     }
 }
@@ -358,6 +362,12 @@ impl Iterator for Words<'_> {
 
 impl TokenStream for FolioTokenStream<'_> {
     fn advance(&mut self) -> bool {
+        if let Some(second) = self.second.take() {
+            // Same word, same offsets and position: its other stem.
+            self.token.text.clear();
+            self.token.text.push_str(&second);
+            return true;
+        }
         loop {
             let Some((start, end, kind)) = self.words.next() else { return false };
             // Every word takes a position, even a dropped long one, as in
@@ -388,12 +398,25 @@ impl TokenStream for FolioTokenStream<'_> {
             match (self.language, kind) {
                 (0, WordKind::Ascii) => stems.stem_ascii(word, &mut self.token.text),
                 (0, _) => stems.stem_other(word, &mut self.token.text),
-                (language, _) => {
+                (language, kind) => {
                     // A stem in another language is a term of its own (its
                     // marker first): `news` stemmed as Spanish (`new`) must
                     // not match an English note's `new`.
-                    self.token.text.push(language_marker(language));
-                    stems.stem_in(language, word, &mut self.token.text)
+                    let marker = language_marker(language);
+                    self.token.text.push(marker);
+                    stems.stem_in(language, word, &mut self.token.text);
+                    if kind == WordKind::Other {
+                        // Accents read by the stemmer too (`vivía` is `viv`,
+                        // as `vivir`; folded first it is `vivi`): both stems
+                        // at the word's position, so the infinitive and a
+                        // form typed without its accents both find it.
+                        let mut accented = String::with_capacity(word.len() + 4);
+                        accented.push(marker);
+                        stems.stem_accented_in(language, word, &mut accented);
+                        if accented != self.token.text {
+                            self.second = Some(accented);
+                        }
+                    }
                 }
             }
             return true;
@@ -455,8 +478,12 @@ struct StemCache {
     /// Lower-caser, folding and stemmer of each language of [`STEMMED`],
     /// made when a text in it is first met.
     languages: Vec<Option<TextAnalyzer>>,
-    /// Stems made in other languages than English, by language and word.
+    /// Stems made in other languages than English, by language and word
+    /// (the language's number with its high bit set: the accented stem).
     language_cache: FxHashMap<(u8, InlineWord), String>,
+    /// Lower-caser, stemmer and then folding of each language, made when
+    /// a text in it is first met.
+    accented: Vec<Option<TextAnalyzer>>,
 }
 
 thread_local! {
@@ -479,6 +506,7 @@ impl StemCache {
             lower: String::with_capacity(LONGEST_TOKEN),
             languages: Vec::new(),
             language_cache: FxHashMap::default(),
+            accented: Vec::new(),
         }
     }
 
@@ -531,6 +559,41 @@ impl StemCache {
                 .filter(LowerCaser)
                 .filter(AsciiFoldingFilter)
                 .filter(Stemmer::new(STEMMED[language - 1].1))
+                .build()
+        });
+        first_token(analyzer, word, out);
+        if let Some(key) = key {
+            if self.language_cache.len() >= STEM_CACHE_WORDS {
+                self.language_cache.clear();
+            }
+            self.language_cache.insert(key, out[from..].to_string());
+        }
+    }
+}
+
+impl StemCache {
+    /// Writes the stem of `word` in `language` made with its accents, then
+    /// folded, to `out`: the stemmer reads the accented suffixes it was
+    /// written for (Spanish `-ía`, Portuguese `-ção`).
+    fn stem_accented_in(&mut self, language: usize, word: &str, out: &mut String) {
+        let from = out.len();
+        let key = InlineWord::new(word.as_bytes()).map(|w| (language as u8 | 0x80, w));
+        if let Some(stem) = key.as_ref().and_then(|k| self.language_cache.get(k)) {
+            out.push_str(stem);
+            return;
+        }
+        if self.accented.len() < STEMMED.len() {
+            self.accented.resize_with(STEMMED.len(), || None);
+        }
+        let Some(slot) = self.accented.get_mut(language - 1) else {
+            out.push_str(word);
+            return;
+        };
+        let analyzer = slot.get_or_insert_with(|| {
+            TextAnalyzer::builder(RawTokenizer::default())
+                .filter(LowerCaser)
+                .filter(Stemmer::new(STEMMED[language - 1].1))
+                .filter(AsciiFoldingFilter)
                 .build()
         });
         first_token(analyzer, word, out);
@@ -614,11 +677,13 @@ mod tests {
             let code = language.checked_sub(1).map(|i| STEMMED[i].0);
             let tagged = tag(&text, code);
             let offset = tagged.len() - text.len();
-            let mut last = None;
+            let mut last: Option<(usize, usize, usize)> = None;
             for (_, position, from, to) in tokens(&mut analyzer(), &tagged) {
                 prop_assert!(from >= offset && to <= tagged.len() && from < to);
-                prop_assert!(last.is_none_or(|l| position > l));
-                last = Some(position);
+                // Words at rising positions; a word's second stem (its
+                // accents read) at the word's own position and offsets.
+                prop_assert!(last.is_none_or(|(p, f, t)| position > p || (position, from, to) == (p, f, t)));
+                last = Some((position, from, to));
             }
             prop_assert_eq!(untag(&tagged), text.as_str());
         }
@@ -626,6 +691,25 @@ mod tests {
 
     fn texts(text: &str) -> Vec<String> {
         tokens(&mut analyzer(), text).into_iter().map(|t| t.0).collect()
+    }
+
+    #[test]
+    fn a_word_whose_accents_change_its_stem_has_both_stems_at_its_position() {
+        let es = |text: &str| tokens(&mut analyzer(), &tag(text, Some("es")));
+        // Folded first, `vivía` is `vivi`; read with its accent, `viv`, the
+        // stem of `vivir`: both, at one position and one span.
+        let t = es("Vivía allí");
+        assert_eq!(t.len(), 3, "{t:?}");
+        assert_eq!((t[0].1, t[0].2, t[0].3), (t[1].1, t[1].2, t[1].3));
+        assert_ne!(t[0].0, t[1].0);
+        assert!(t[..2].iter().any(|w| w.0 == es("vivir")[0].0), "{t:?}");
+        assert!(t[..2].iter().any(|w| w.0 == es("vivia")[0].0), "{t:?}");
+        assert_eq!(t[2].1, t[0].1 + 1);
+        // A word whose accents change nothing has one stem; ASCII words and
+        // English text are as before.
+        assert_eq!(es("corazón").len(), 1);
+        assert_eq!(es("casa").len(), 1);
+        assert_eq!(texts("café vivía").len(), 2);
     }
 
     #[test]

@@ -41,7 +41,10 @@
 //! through `super::analyzer::untag`. Format 11 added both and CJK bigrams;
 //! format 12 reads the language of short texts in other scripts than
 //! Latin (`crate::note::language`), so their words are stemmed, reads a
-//! word through a soft hyphen and lower-cases `İ` to a plain `i`.
+//! word through a soft hyphen and lower-cases `İ` to a plain `i`; format
+//! 13 gives a word whose accents change its stem in its language
+//! (`vivía`) both stems at its position, folded before and after the
+//! stemmer.
 //!
 //! Every quote document carries `text_hash`: the key of the vector of its
 //! embedded text (`crate::embed::store::key` of [`embed_text`]), indexed
@@ -59,7 +62,7 @@ pub const ANALYZER: &str = "folio_en";
 
 /// Version of the index layout this build writes and reads. Bump it when the
 /// schema or the meaning of a field changes.
-pub const FORMAT_VERSION: u32 = 12;
+pub const FORMAT_VERSION: u32 = 13;
 
 /// Fast field: a document's place in its note's block of documents (the
 /// note, then its quotes), packed by [`quote_block`].

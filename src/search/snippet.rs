@@ -94,12 +94,19 @@ impl QueryWords {
         if let Some(id) = self.cache.get(tagged.as_ref()) {
             return *id;
         }
+        // A word may have two stems (its accents read, and folded first):
+        // either one that is a query word makes it one.
         let mut stream = self.analyzer.token_stream(&tagged);
-        let id = if stream.advance() {
-            self.vocabulary.get(&stream.token().text).copied()
-        } else {
-            None
-        };
+        let mut id = None;
+        let mut position = None;
+        while id.is_none() && stream.advance() {
+            let token = stream.token();
+            if position.is_some_and(|p| p != token.position) {
+                break;
+            }
+            position = Some(token.position);
+            id = self.vocabulary.get(&token.text).copied();
+        }
         drop(stream);
         self.cache.insert(tagged.into_owned(), id);
         id

@@ -569,3 +569,30 @@ fn a_dotted_capital_i_is_found_by_a_plain_i() {
         assert!(paths(&value).iter().any(|p| p.ends_with(file)), "{query}: {value:#}");
     }
 }
+
+/// A Spanish verb in the imperfect (`vivía`, `tenían`) is found by its
+/// infinitive and by the form typed without its accent, and the word as
+/// written is what the snippet highlights.
+#[test]
+fn an_accented_ending_is_found_by_the_infinitive_and_without_its_accent() {
+    let env = TestEnv::new();
+    env.write(
+        "seeds/novela.md",
+        "title: La casa\nlang: es\n\nEn aquel pueblo vivía una familia que no tenían nada, y \
+         decía la abuela que eran felices.\n",
+    );
+    for (query, word) in [
+        ("vivir", "vivía"),
+        ("vivia", "vivía"),
+        ("vivía", "vivía"),
+        ("tener", "tenían"),
+        ("decir", "decía"),
+    ] {
+        let value = json(&env, "search", &[query]);
+        assert_eq!(value["matching"], "all", "{query}: {value:#}");
+        let hit = &hits(&value)[0];
+        let snippet = &hit["snippet"];
+        let text = snippet["text"].as_str().unwrap_or("");
+        assert_eq!(highlighted(text, &snippet["highlights"]), [word], "{query}: {value:#}");
+    }
+}

@@ -422,7 +422,7 @@ impl<'a> Builder<'a> {
     /// The analysed tokens of `text` in English, then in each other
     /// language of the index whose stemmer reads it differently.
     fn variants(&mut self, text: &str) -> Vec<Vec<(String, usize)>> {
-        let mut variants = vec![self.tokens(text)];
+        let mut variants = readings(self.tokens(text));
         let languages = self.languages.get_or_init(|| {
             crate::index::analyzer::STEMMED
                 .iter()
@@ -435,8 +435,10 @@ impl<'a> Builder<'a> {
         });
         for &code in languages.clone().iter() {
             let tokens = self.tokens(&crate::index::analyzer::tag(text, Some(code)));
-            if !variants.contains(&tokens) {
-                variants.push(tokens);
+            for reading in readings(tokens) {
+                if !variants.contains(&reading) {
+                    variants.push(reading);
+                }
             }
         }
         variants
@@ -668,4 +670,23 @@ fn bound_number(bound: &UserInputBound) -> Option<u64> {
         UserInputBound::Exclusive(v) => v.trim().parse::<u64>().ok().map(|n| n.saturating_add(1)),
         UserInputBound::Unbounded => None,
     }
+}
+
+/// Analysed tokens as the readings they hold: a word the analyser stems
+/// two ways (with its accents, and folded first: `vivía`) gives two tokens
+/// at one position; the first reading takes each position's first stem,
+/// the second its last.
+fn readings(tokens: Vec<(String, usize)>) -> Vec<Vec<(String, usize)>> {
+    let mut first: Vec<(String, usize)> = Vec::with_capacity(tokens.len());
+    let mut last: Vec<(String, usize)> = Vec::with_capacity(tokens.len());
+    for (text, position) in tokens {
+        match last.last_mut() {
+            Some(previous) if previous.1 == position => *previous = (text, position),
+            _ => {
+                first.push((text.clone(), position));
+                last.push((text, position));
+            }
+        }
+    }
+    if first == last { vec![first] } else { vec![first, last] }
 }
