@@ -264,13 +264,18 @@ fn export_notes(
     mut warnings: Vec<Warning>,
 ) -> Result<Vec<Parsed>, NoteError> {
     if export.books.is_empty() {
-        let mut message = format!(
+        // What the reader found wrong is the cause: said first, at its line.
+        if let Some(first) = warnings.first() {
+            return Err(NoteError {
+                path: path.to_path_buf(),
+                line: first.line,
+                message: format!("{}; nothing to index", first.message),
+            });
+        }
+        let message = format!(
             "a {} export with no highlights or notes (bookmarks only?); nothing to index",
             export.source
         );
-        if let Some(first) = warnings.first() {
-            message.push_str(&format!(" ({})", first.message));
-        }
         return Err(NoteError::new(path, message));
     }
     let mut parsed: Vec<Parsed> = export

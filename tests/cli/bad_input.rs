@@ -342,3 +342,28 @@ fn since_a_day_the_calendar_lacks_is_a_usage_error_naming_it() {
         .check(run.stdout.is_empty(), "nothing on stdout");
     run.check(!env.path("index").exists(), "no index was built");
 }
+
+/// A highlight export cut short is named with what is wrong, at its line,
+/// and what to do, before anything else is said of it; another program's
+/// JSON beside the notes is passed over without a word.
+#[test]
+fn a_json_export_cut_short_is_named_with_its_cause_and_other_json_passed_over() {
+    let env = TestEnv::new();
+    env.write(
+        "notes/Sapiens.json",
+        "{\"asin\": \"B00\", \"title\": \"Sapiens\",\n \"highlights\": [\n",
+    );
+    env.write("notes/settings.json", "{\"editor\": {\"tabs\": 4}}\n");
+    env.write("notes/walden.md", "title: Walden\n\nSimplify, simplify.\n");
+    let run = env.folio(&["index", "notes", "--json"]);
+    run.expect_code(0);
+    // Where the text ends: the line after the last one written.
+    one_line_naming(&run, "Sapiens.json", Some(3));
+    let line = run.stderr_lines().first().cloned().unwrap_or_default();
+    let cause = line.find("not valid JSON");
+    run.check(cause.is_some(), "the cause is said");
+    run.check(!line.contains("bookmarks only"), "no guess before the cause");
+    let summary = run.json();
+    assert_eq!(summary["notes"], 1, "{summary:#}");
+    assert_eq!(summary["failed"].as_array().map(Vec::len), Some(1), "{summary:#}");
+}
