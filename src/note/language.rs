@@ -15,7 +15,7 @@
 //! is taken however short the text: whatlang's trigrams need some 25 words
 //! to call a Cyrillic text reliably, where a Kindle highlight has ten, so
 //! Cyrillic is told by the letters and words only one language of the
-//! script uses ([`cyrillic`]).
+//! script uses (`cyrillic`).
 
 use std::sync::LazyLock;
 
