@@ -53,6 +53,14 @@ static PLACE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^(location|page)[\s\u{a0}]+([0-9ivxlcdm]+)(?:\s*-\s*([0-9]+))?$")
         .expect("valid regex")
 });
+/// A bare link to the place at the end of a highlight, named anything
+/// (`[🔗](…to_kindle?…location=12345)`).
+static TRAILING_KINDLE_LINK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"\s*\[[^\]\n]*\]\([^)\s]*to_kindle\?[^)\s]*?[?&]location=(?P<n>[0-9]+)[^)\s]*\)\s*\z",
+    )
+    .expect("valid regex")
+});
 /// A place in a `Goto:` line or a link: `to_kindle?…location=168`.
 static TO_KINDLE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"to_kindle\?[^)\s]*?[?&]location=(?P<n>[0-9]+)").expect("valid regex")
@@ -377,8 +385,18 @@ impl Building {
 /// Turns the highlight being read into a [`Highlight`] of the book.
 fn finish(current: &mut Option<Building>, book: &mut Book, warnings: &mut Vec<Warning>) {
     let Some(building) = current.take() else { return };
-    let raw = building.text.join("\n");
+    let mut raw = building.text.join("\n");
     let mut highlight = Highlight { line: building.line, ..Highlight::default() };
+    // A template's bare link to the place (`[🔗](…to_kindle…location=N)`)
+    // at the end: the place, not text.
+    if !REFERENCE.is_match(&raw)
+        && let Some(link) = TRAILING_KINDLE_LINK.captures(&raw)
+    {
+        let at = link.get(0).map_or(raw.len(), |m| m.start());
+        let n = link.name("n").and_then(|n| n.as_str().parse::<u64>().ok());
+        highlight.location = n.map(|n| [n, n]);
+        raw.truncate(at);
+    }
     let mut extra_note = String::new();
     let body = match REFERENCE.captures(&raw) {
         Some(c) => {
@@ -387,6 +405,13 @@ fn finish(current: &mut Option<Building>, book: &mut Book, warnings: &mut Vec<Wa
                 .or_else(|| c.name("plain"))
                 .or_else(|| c.name("dashed"))
                 .map_or("", |m| m.as_str());
+            let url = c.name("url").or_else(|| c.name("dashed_url")).map_or("", |m| m.as_str());
+            if let Some(n) = TO_KINDLE.captures(url).and_then(|k| k["n"].parse::<u64>().ok())
+                && PLACE.captures(place.trim()).is_none()
+            {
+                // A link named otherwise (`open in Kindle`): its place.
+                highlight.location = Some([n, n]);
+            }
             if let Some(p) = PLACE.captures(place.trim()) {
                 let first = &p[2];
                 let last = p.get(3).map_or(first, |m| m.as_str());
@@ -623,6 +648,28 @@ mod tests {
         assert_eq!(book.highlights[0].location, Some([1422, 1422]));
         assert_eq!(book.highlights[0].note.as_deref(), Some("wheat domesticated us"));
         assert_eq!(book.highlights[1].location, Some([540, 540]));
+    }
+
+    #[test]
+    fn a_link_to_the_place_named_otherwise_gives_the_place() {
+        let book = one(
+            "# War and Peace\n\n## Metadata\n- Author: [[Leo Tolstoy]]\n- Full Title: War and Peace\n\n\
+             ## Highlights\n\
+             - If everyone fought for their own convictions there would be no war. [🔗](https://readwise.io/to_kindle?action=open&asin=B0&location=12345)\n\
+             - Nothing is so necessary as intelligent company. ([open in Kindle](https://readwise.io/to_kindle?action=open&asin=B0&location=2210))\n",
+        );
+        let found: Vec<(&str, Option<[u64; 2]>)> =
+            book.highlights.iter().map(|h| (h.text.as_str(), h.location)).collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "If everyone fought for their own convictions there would be no war.",
+                    Some([12345, 12345])
+                ),
+                ("Nothing is so necessary as intelligent company.", Some([2210, 2210])),
+            ]
+        );
     }
 
     #[test]
