@@ -132,6 +132,13 @@ pub fn parse(text: &str, warnings: &mut Vec<Warning>) -> Option<Vec<Book>> {
             } else if trimmed.starts_with("## ") || !in_highlights {
                 finish(&mut current, &mut book, warnings);
                 in_highlights = false;
+            } else if is_highlight_heading(name) {
+                // A template's heading per highlight (`### Highlight 3`):
+                // the lines under it are the highlight, then its fields.
+                finish(&mut current, &mut book, warnings);
+                current = Some(Building::at(line_no, chapter.clone()));
+                bullet_indent = None;
+                quoted = false;
             } else {
                 finish(&mut current, &mut book, warnings);
                 chapter = Some(inline_text(name).text);
@@ -223,6 +230,21 @@ pub fn parse(text: &str, warnings: &mut Vec<Warning>) -> Option<Vec<Book>> {
                 }
             }
             None if LEFTOVER.is_match(trimmed) => {}
+            None if current.is_some() && PLACE_FIELD.is_match(trimmed) => {
+                // `Location: [Location 812](…)` on a line of its own.
+                if let Some(building) = current.as_mut() {
+                    let place = TO_KINDLE
+                        .captures(trimmed)
+                        .and_then(|c| c["n"].parse().ok())
+                        .or_else(|| {
+                            let label = inline_text(trimmed).text;
+                            let value = label.split_once(':').map_or("", |(_, v)| v.trim());
+                            PLACE.captures(value).and_then(|p| p[2].parse().ok())
+                        });
+                    building.place = building.place.or(place);
+                }
+            }
+            None if current.as_mut().is_some_and(|b| b.sub_field(trimmed)) => {}
             None => {
                 if let Some(building) = current.as_mut() {
                     if building.note.is_empty() {
@@ -501,6 +523,19 @@ fn heading_text(line: &str) -> Option<&str> {
     line[hashes..].strip_prefix(' ').map(str::trim)
 }
 
+/// `Highlight 3`, `Highlight`: a template's heading over one highlight.
+fn is_highlight_heading(text: &str) -> bool {
+    let lower = text.trim().to_lowercase();
+    lower
+        .strip_prefix("highlight")
+        .is_some_and(|rest| rest.trim().trim_start_matches('#').chars().all(|c| c.is_ascii_digit()))
+}
+
+/// `Location: …` or `Page: …` on a line of its own, under a highlight.
+static PLACE_FIELD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:\*\*)?(?:location|loc\.?|page)(?:\*\*)?\s*:").expect("valid regex")
+});
+
 /// `Highlights`, `New highlights added …`, `Highlights first synced by …`.
 fn is_highlights_heading(text: &str) -> bool {
     let lower = text.trim().to_lowercase();
@@ -648,6 +683,26 @@ mod tests {
         assert_eq!(book.highlights[0].location, Some([1422, 1422]));
         assert_eq!(book.highlights[0].note.as_deref(), Some("wheat domesticated us"));
         assert_eq!(book.highlights[1].location, Some([540, 540]));
+    }
+
+    #[test]
+    fn a_heading_per_highlight_with_its_place_and_note_below() {
+        let book = one(
+            "# Meditations\n\n## Metadata\n- Author: [[Marcus Aurelius]]\n- Full Title: Meditations\n\n\
+             ## Highlights\n\n### Highlight 1\nYou have power over your mind, not outside events.\n\n\
+             Location: [Location 812](https://readwise.io/to_kindle?action=open&asin=B0&location=812)\n\
+             Note: the dichotomy of control\n\n### Highlight 2\nBe one.\n\n\
+             Location: [Location 2310](https://readwise.io/to_kindle?action=open&asin=B0&location=2310)\n",
+        );
+        let h = &book.highlights;
+        assert_eq!(h.len(), 2);
+        assert_eq!(h[0].text, "You have power over your mind, not outside events.");
+        assert_eq!(h[0].location, Some([812, 812]));
+        assert_eq!(h[0].note.as_deref(), Some("the dichotomy of control"));
+        assert_eq!(
+            (h[1].text.as_str(), h[1].location, h[1].note.as_deref()),
+            ("Be one.", Some([2310, 2310]), None)
+        );
     }
 
     #[test]
