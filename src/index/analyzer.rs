@@ -541,60 +541,42 @@ impl StemCache {
     /// Writes the lower-cased, folded stem of `word` in `language` (1 +
     /// its index in [`STEMMED`]) to `out`.
     fn stem_in(&mut self, language: usize, word: &str, out: &mut String) {
-        let from = out.len();
-        let key = InlineWord::new(word.as_bytes()).map(|w| (language as u8, w));
-        if let Some(stem) = key.as_ref().and_then(|k| self.language_cache.get(k)) {
-            out.push_str(stem);
-            return;
-        }
-        if self.languages.len() < STEMMED.len() {
-            self.languages.resize_with(STEMMED.len(), || None);
-        }
-        let Some(slot) = self.languages.get_mut(language - 1) else {
-            out.push_str(word);
-            return;
-        };
-        let analyzer = slot.get_or_insert_with(|| {
-            TextAnalyzer::builder(RawTokenizer::default())
-                .filter(LowerCaser)
-                .filter(AsciiFoldingFilter)
-                .filter(Stemmer::new(STEMMED[language - 1].1))
-                .build()
-        });
-        first_token(analyzer, word, out);
-        if let Some(key) = key {
-            if self.language_cache.len() >= STEM_CACHE_WORDS {
-                self.language_cache.clear();
-            }
-            self.language_cache.insert(key, out[from..].to_string());
-        }
+        self.stem_with(language, false, word, out);
     }
-}
 
-impl StemCache {
     /// Writes the stem of `word` in `language` made with its accents, then
     /// folded, to `out`: the stemmer reads the accented suffixes it was
     /// written for (Spanish `-ía`, Portuguese `-ção`).
     fn stem_accented_in(&mut self, language: usize, word: &str, out: &mut String) {
+        self.stem_with(language, true, word, out);
+    }
+
+    /// The stem of `word` in `language`, folded before the stemmer or,
+    /// with `accents_read`, after it; cached by language, order and word.
+    fn stem_with(&mut self, language: usize, accents_read: bool, word: &str, out: &mut String) {
         let from = out.len();
-        let key = InlineWord::new(word.as_bytes()).map(|w| (language as u8 | 0x80, w));
+        let order = if accents_read { 0x80 } else { 0 };
+        let key = InlineWord::new(word.as_bytes()).map(|w| (language as u8 | order, w));
         if let Some(stem) = key.as_ref().and_then(|k| self.language_cache.get(k)) {
             out.push_str(stem);
             return;
         }
-        if self.accented.len() < STEMMED.len() {
-            self.accented.resize_with(STEMMED.len(), || None);
+        let analyzers = if accents_read { &mut self.accented } else { &mut self.languages };
+        if analyzers.len() < STEMMED.len() {
+            analyzers.resize_with(STEMMED.len(), || None);
         }
-        let Some(slot) = self.accented.get_mut(language - 1) else {
+        let Some(slot) = analyzers.get_mut(language - 1) else {
             out.push_str(word);
             return;
         };
         let analyzer = slot.get_or_insert_with(|| {
-            TextAnalyzer::builder(RawTokenizer::default())
-                .filter(LowerCaser)
-                .filter(Stemmer::new(STEMMED[language - 1].1))
-                .filter(AsciiFoldingFilter)
-                .build()
+            let stemmer = Stemmer::new(STEMMED[language - 1].1);
+            let lower = TextAnalyzer::builder(RawTokenizer::default()).filter(LowerCaser);
+            if accents_read {
+                lower.filter(stemmer).filter(AsciiFoldingFilter).build()
+            } else {
+                lower.filter(AsciiFoldingFilter).filter(stemmer).build()
+            }
         });
         first_token(analyzer, word, out);
         if let Some(key) = key {
