@@ -27,7 +27,7 @@
 //! Wall and CPU time (user + system, from `/proc/self/stat`) of each half,
 //! and the peak resident memory of the whole run.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -85,7 +85,7 @@ fn build(folder: Option<&String>, threads: usize) {
     println!("{} files, {documents} documents, {threads} threads", files.len());
     println!("making documents: wall {making_wall:.2} s, CPU {making_cpu:.2} s");
     println!("Tantivy alone:    wall {tantivy_wall:.2} s, CPU {tantivy_cpu:.2} s");
-    println!("peak RSS of the run: {} MB", peak_rss_kb() / 1024);
+    println!("peak RSS of the run: {} MB", folio::bench::peak_rss().unwrap_or(0) >> 20);
 }
 
 /// Every note's documents (one batch per note, note first), made from the
@@ -130,22 +130,5 @@ fn documents_of(ix: &FolioIndex, file: &folio::walk::Found) -> Vec<Vec<TantivyDo
 
 /// User plus system time of this process so far, in seconds.
 fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // The command name, in parentheses, may hold spaces: count after it.
-    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
-    // utime and stime are fields 14 and 15 of the line, 12 and 13 after
-    // the name; the kernel counts them at 100 ticks a second.
-    (ticks(11) + ticks(12)) / 100.0
-}
-
-/// The peak resident memory of this process, in kB.
-fn peak_rss_kb() -> u64 {
-    let status = std::fs::read_to_string(Path::new("/proc/self/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
+    folio::bench::cpu_ms("/proc/self/stat").unwrap_or(0.0) / 1e3
 }

@@ -155,10 +155,5 @@ fn in_process(index: &std::path::Path, words: &[&str], seconds: f64) {
 
 /// CPU seconds this process has used (user + system), from /proc.
 fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
-    // utime and stime are fields 14 and 15 of stat, 12 and 13 after ')'.
-    (ticks(11) + ticks(12)) / 100.0
+    folio::bench::cpu_ms("/proc/self/stat").unwrap_or(0.0) / 1e3
 }

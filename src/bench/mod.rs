@@ -726,6 +726,19 @@ pub fn peak_rss() -> Option<u64> {
     Some(kb * 1024)
 }
 
+/// CPU time (user and system) in milliseconds of this thread
+/// (`/proc/thread-self/stat`) or this process (`/proc/self/stat`) (Linux;
+/// clock ticks of 10 ms): on a busy machine it says what work costs where
+/// wall time says how long it waited.
+pub fn cpu_ms(stat_file: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(stat_file).ok()?;
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line; the name is field 2.
+    let ticks = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks * 10.0)
+}
+
 /// Resets the peak to the current resident memory (Linux ≥ 4.0; a no-op
 /// elsewhere or when not allowed).
 pub fn reset_peak_rss() {

@@ -52,13 +52,13 @@ pub fn run(args: &ModelArgs) -> anyhow::Result<ExitCode> {
                 None => SAMPLE.iter().cycle().take(512).map(|s| s.to_string()).collect(),
             };
             let started = Instant::now();
-            let cpu_before = cpu_ms("/proc/self/stat");
+            let cpu_before = crate::bench::cpu_ms("/proc/self/stat");
             let vectors = embedder.embed_batched(&texts, *batch)?;
             let seconds = started.elapsed().as_secs_f64().max(1e-9);
             let per_second = vectors.len() as f64 / seconds;
             // CPU seconds of every thread: on a shared machine, wall time
             // says how long the embedding waited, CPU time what it cost.
-            let cpu_seconds = match (cpu_before, cpu_ms("/proc/self/stat")) {
+            let cpu_seconds = match (cpu_before, crate::bench::cpu_ms("/proc/self/stat")) {
                 (Some(before), Some(after)) => ((after - before) / 1000.0).max(1e-9),
                 _ => f64::NAN,
             };
@@ -199,7 +199,7 @@ fn time_search(vectors: &[Vec<f32>], size: usize) -> [f64; 3] {
         builder.add(i as u64, &unit);
     }
     let store = builder.build();
-    let cpu_before = cpu_ms("/proc/thread-self/stat");
+    let cpu_before = crate::bench::cpu_ms("/proc/thread-self/stat");
     let mut times: Vec<f64> = vectors
         .iter()
         .cycle()
@@ -210,25 +210,12 @@ fn time_search(vectors: &[Vec<f32>], size: usize) -> [f64; 3] {
             started.elapsed().as_secs_f64() * 1000.0
         })
         .collect();
-    let cpu_per_search = match (cpu_before, cpu_ms("/proc/thread-self/stat")) {
+    let cpu_per_search = match (cpu_before, crate::bench::cpu_ms("/proc/thread-self/stat")) {
         (Some(before), Some(after)) => (after - before) / times.len() as f64,
         _ => f64::NAN,
     };
     times.sort_by(f64::total_cmp);
     [times[times.len() / 2], times[times.len() * 95 / 100], cpu_per_search]
-}
-
-/// CPU time (user and system) in milliseconds of this thread
-/// (`/proc/thread-self/stat`) or this process (`/proc/self/stat`) (Linux;
-/// clock ticks of 10 ms): on a busy machine it says what work costs where
-/// wall time says how long it waited.
-fn cpu_ms(stat_file: &str) -> Option<f64> {
-    let stat = std::fs::read_to_string(stat_file).ok()?;
-    let after_name = &stat[stat.rfind(')')? + 1..];
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    // utime and stime are fields 14 and 15 of the line; the name is field 2.
-    let ticks = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
-    Some(ticks * 10.0)
 }
 
 /// `folio model fetch`: the pinned model (or the files a manifest names)
