@@ -456,14 +456,10 @@ fn english_day(text: &str) -> Option<String> {
     }
     let mut words = text.split([' ', ',']).filter(|w| !w.is_empty());
     let (month, day, year) = (words.next()?, words.next()?, words.next()?);
-    if words.next().is_some() || month.len() < 3 {
+    if words.next().is_some() {
         return None;
     }
-    const MONTHS: [&str; 12] =
-        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
-    let lower = month.to_lowercase();
-    let number = MONTHS.iter().position(|m| lower.starts_with(m))? as u8 + 1;
-    let month = time::Month::try_from(number).ok()?;
+    let month = time::Month::try_from(super::date::english_month(month)?).ok()?;
     let date = time::Date::from_calendar_date(year.parse().ok()?, month, day.parse().ok()?).ok()?;
     Some(date.to_string())
 }

@@ -37,6 +37,34 @@ pub fn day(text: &str) -> Option<Result<Date, String>> {
     )
 }
 
+/// English month names, as highlight tools write dates (`Nov 26, 2025`,
+/// `01 March 2024`).
+const MONTHS: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
+/// The number (1-12) of the English month `word` names in full or by its
+/// first three letters or more (`Mar`, `Sept`, `November`, any case).
+pub fn english_month(word: &str) -> Option<u8> {
+    let lower = word.to_lowercase();
+    if lower.len() < 3 {
+        return None;
+    }
+    let at = MONTHS.iter().position(|m| m.starts_with(lower.as_str()))?;
+    Some(at as u8 + 1)
+}
+
 /// Days from 1970-01-01 to the day at the start of `text`; `None` when it
 /// names no day of the calendar or one before 1970 (the index keeps days
 /// as unsigned numbers, and no e-reader dates a highlight before then).

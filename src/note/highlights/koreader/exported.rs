@@ -64,21 +64,6 @@ const TEXT_SEPARATOR: &str = "-=-=-=-=-=-";
 /// The wide space the text export indents with.
 const WIDE: char = '\u{3000}';
 
-const MONTHS: [&str; 12] = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-];
-
 /// Reads a KOReader Markdown export; `None` when `text` is not one (no
 /// `# Title` first, or no `### Page … @ …` heading).
 pub(super) fn parse_markdown(text: &str) -> Option<Vec<Book>> {
@@ -279,7 +264,7 @@ fn unstyled(text: &str) -> &str {
 fn markdown_time(when: &str) -> Option<String> {
     let words: Vec<&str> = when.split_whitespace().collect();
     let [day, month, year, clock, half] = words.as_slice() else { return None };
-    let month = month_number(month)?;
+    let month = crate::note::date::english_month(month)?;
     let (hour, minute, second) = clock_parts(clock)?;
     let hour = match (half.to_ascii_uppercase().as_str(), hour) {
         ("AM", 12) => 0,
@@ -295,20 +280,17 @@ fn markdown_time(when: &str) -> Option<String> {
 fn c_locale_time(words: &[&str]) -> Option<String> {
     let words: Vec<&str> =
         words.iter().copied().filter(|w| !w.eq_ignore_ascii_case("on")).collect();
-    let at = words.iter().position(|w| month_number(w).is_some())?;
+    let at = words.iter().position(|w| crate::note::date::english_month(w).is_some())?;
     let [month, day, clock, year] = words.get(at..at + 4)? else { return None };
     let (hour, minute, second) = clock_parts(clock)?;
-    iso(year.parse().ok()?, month_number(month)?, day.parse().ok()?, hour, minute, second)
-}
-
-/// An English month's number from its name or its first three letters.
-fn month_number(word: &str) -> Option<u8> {
-    let lower = word.to_lowercase();
-    if lower.len() < 3 {
-        return None;
-    }
-    let at = MONTHS.iter().position(|m| m.starts_with(lower.as_str()))?;
-    Some(at as u8 + 1)
+    iso(
+        year.parse().ok()?,
+        crate::note::date::english_month(month)?,
+        day.parse().ok()?,
+        hour,
+        minute,
+        second,
+    )
 }
 
 fn clock_parts(clock: &str) -> Option<(u8, u8, u8)> {
