@@ -138,27 +138,10 @@ fn piece_people(piece: &str) -> Vec<String> {
 /// The sides of the piece's ` and ` and ` & ` outside parentheses, each
 /// without the comma before the conjunction (`A, B, and C` → `A, B`, `C`).
 fn conjunction_sides(piece: &str) -> Vec<&str> {
-    let mut sides = Vec::new();
-    let (mut depth, mut start) = (0usize, 0);
-    for (i, c) in piece.char_indices() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth = depth.saturating_sub(1),
-            ' ' if depth == 0 => {
-                let rest = &piece[i..];
-                let word = [" and ", " & "].into_iter().find(|w| rest.starts_with(w));
-                if let Some(word) = word
-                    && i >= start
-                {
-                    sides.push(&piece[start..i]);
-                    start = i + word.len();
-                }
-            }
-            _ => {}
-        }
-    }
-    sides.push(&piece[start.min(piece.len())..]);
-    sides.into_iter().map(|s| s.trim().trim_end_matches(',').trim()).collect()
+    top_level(piece, &[" and ", " & "])
+        .into_iter()
+        .map(|s| s.trim().trim_end_matches(',').trim())
+        .collect()
 }
 
 /// The people of a piece by its commas (see the module's doc), each with
@@ -167,7 +150,7 @@ fn conjunction_sides(piece: &str) -> Vec<&str> {
 /// one name, as written, and not surely a person.
 fn comma_people(piece: &str) -> Vec<(String, bool)> {
     let mut parts: Vec<Part> = Vec::new();
-    for raw in top_level(piece, ',') {
+    for raw in top_level(piece, &[","]) {
         let (core, role) = split_role(raw.trim());
         let core = strip_degrees(core);
         if core.is_empty() {
@@ -235,22 +218,25 @@ fn compose(name: &str, part: &Part) -> String {
     out
 }
 
-/// The pieces of `text` between `sep`s outside parentheses.
-fn top_level(text: &str, sep: char) -> Vec<&str> {
+/// The pieces of `text` between separators (any of `seps`) outside
+/// parentheses.
+fn top_level<'a>(text: &'a str, seps: &[&str]) -> Vec<&'a str> {
     let mut pieces = Vec::new();
     let (mut depth, mut start) = (0usize, 0);
     for (i, c) in text.char_indices() {
         match c {
             '(' => depth += 1,
             ')' => depth = depth.saturating_sub(1),
-            c if c == sep && depth == 0 => {
-                pieces.push(&text[start..i]);
-                start = i + c.len_utf8();
+            _ if depth == 0 && i >= start => {
+                if let Some(sep) = seps.iter().find(|s| text[i..].starts_with(**s)) {
+                    pieces.push(&text[start..i]);
+                    start = i + sep.len();
+                }
             }
             _ => {}
         }
     }
-    pieces.push(&text[start..]);
+    pieces.push(&text[start.min(text.len())..]);
     pieces
 }
 
