@@ -540,12 +540,7 @@ fn a_soft_hyphen_inside_a_word_does_not_split_it() {
         ("government", "govern\u{AD}ment"),
         ("responses", "re\u{AD}sponse"),
     ] {
-        let value = json(&env, "search", &[query]);
-        assert_eq!(value["matching"], "all", "{query}: {value:#}");
-        let hit = &hits(&value)[0];
-        let snippet = &hit["snippet"];
-        let text = snippet["text"].as_str().unwrap_or("");
-        assert_eq!(highlighted(text, &snippet["highlights"]), [word], "{query}: {value:#}");
+        top_hit_marks(&env, query, word);
     }
 }
 
@@ -588,11 +583,17 @@ fn an_accented_ending_is_found_by_the_infinitive_and_without_its_accent() {
         ("tener", "tenían"),
         ("decir", "decía"),
     ] {
-        let value = json(&env, "search", &[query]);
-        assert_eq!(value["matching"], "all", "{query}: {value:#}");
-        let hit = &hits(&value)[0];
-        let snippet = &hit["snippet"];
-        let text = snippet["text"].as_str().unwrap_or("");
-        assert_eq!(highlighted(text, &snippet["highlights"]), [word], "{query}: {value:#}");
+        top_hit_marks(&env, query, word);
     }
+}
+
+/// `folio search QUERY` matches every word, and its top hit's snippet marks
+/// `word` as written, and only it.
+fn top_hit_marks(env: &TestEnv, query: &str, word: &str) {
+    let value = json(env, "search", &[query]);
+    assert_eq!(value["matching"], "all", "{query}: {value:#}");
+    let hit = &hits(&value)[0];
+    let snippet = &hit["snippet"];
+    let text = snippet["text"].as_str().unwrap_or("");
+    assert_eq!(highlighted(text, &snippet["highlights"]), [word], "{query}: {value:#}");
 }
